@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * Every setting Orderly reads from its environment, with its default.
+ * Read once at start-up, validated, and passed down; nothing deeper reads process.env.
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
+  ORDERLY_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'where the embedded SQLite files live' }),
+  DATABASE_URL: Type.Optional(Type.String({ description: 'postgres://… to use PostgreSQL instead of the embedded SQLite file' })),
+  ORDERLY_ADMIN_EMAIL: Type.Optional(Type.String({ description: 'admin created or updated at start-up' })),
+  ORDERLY_ADMIN_PASSWORD: Type.Optional(Type.String({ description: 'password of that admin (at least 8 characters)' })),
+  ORDERLY_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  ORDERLY_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  ORDERLY_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 720, description: 'bearer tokens expire after this' }),
+  ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
+  ORDERLY_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long SIGTERM waits for in-flight work' }),
+  ORDERLY_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'currency of an empty cart' }),
+  ORDERLY_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20, description: 'PostgreSQL connections per process' }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; poolSize: number };
+
+export interface Config {
+  http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number };
+  database: DatabaseConfig;
+  dataDir: string;
+  role: Env['ORDERLY_ROLE'];
+  logLevel: string;
+  admin: { email: string; password: string } | null;
+  sessionTtlMs: number;
+  reservationTtlMs: number;
+  currency: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(EnvSchema.properties);
+  const raw = Object.fromEntries(known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]));
+  const withDefaults = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  if (!Value.Check(EnvSchema, withDefaults)) {
+    const problems = [...Value.Errors(EnvSchema, withDefaults)].map((e) => `${e.instancePath.slice(1) || 'environment'}: ${e.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = withDefaults as Env;
+  return {
+    http: { port: e.PORT, host: e.HOST, bodyLimit: e.ORDERLY_BODY_LIMIT_BYTES, shutdownGraceMs: e.ORDERLY_SHUTDOWN_GRACE_MS },
+    database: databaseConfig(e),
+    dataDir: path.resolve(e.ORDERLY_DATA_DIR),
+    role: e.ORDERLY_ROLE,
+    logLevel: e.LOG_LEVEL,
+    admin: adminConfig(e),
+    sessionTtlMs: e.ORDERLY_SESSION_TTL_HOURS * 3_600_000,
+    reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
+    currency: e.ORDERLY_CURRENCY,
+  };
+}
+
+function databaseConfig(e: Env): DatabaseConfig {
+  const url = e.DATABASE_URL;
+  if (url === undefined) return { kind: 'sqlite', file: path.join(path.resolve(e.ORDERLY_DATA_DIR), 'orderly.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
+  throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+}
+
+function adminConfig(e: Env): Config['admin'] {
+  const { ORDERLY_ADMIN_EMAIL: email, ORDERLY_ADMIN_PASSWORD: password } = e;
+  if (email === undefined && password === undefined) return null;
+  if (email === undefined || password === undefined) {
+    throw new ConfigError('invalid configuration:\n  ORDERLY_ADMIN_EMAIL and ORDERLY_ADMIN_PASSWORD must be set together');
+  }
+  if (password.length < 8) throw new ConfigError('invalid configuration:\n  ORDERLY_ADMIN_PASSWORD: must be at least 8 characters');
+  return { email, password };
+}
+
+/** The documented settings, for `orderly help`. */
+export function describeSettings(): string[] {
+  return Object.entries(EnvSchema.properties).map(([key, schema]) => {
+    const s = schema as { default?: unknown; description?: string };
+    const def = s.default === undefined ? '' : ` (default ${String(s.default)})`;
+    return `${key}${def}${s.description ? ` — ${s.description}` : ''}`;
+  });
+}

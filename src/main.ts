@@ -1,0 +1,88 @@
+import { ConfigError, describeSettings, loadConfig, type Config } from './config.js';
+import { createOrderly, migrate } from './app.js';
+import { createLogger } from './platform/observability/logger.js';
+import { VERSION } from './version.js';
+
+const USAGE = `orderly ${VERSION} — a failure-first commerce backend
+
+Usage: orderly <command>
+
+Commands:
+  start     start the server (role from ORDERLY_ROLE; default all-in-one)
+  migrate   apply pending database migrations and exit
+  help      show this text
+
+Settings (environment):
+${describeSettings().map((line) => `  ${line}`).join('\n')}
+`;
+
+async function start(config: Config): Promise<number> {
+  const orderly = await createOrderly(config);
+  const { logger } = orderly;
+  const address = await orderly.listen();
+  logger.info({ address, role: config.role, database: config.database.kind }, 'orderly listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining before shutdown');
+    const force = setTimeout(() => {
+      logger.error({ graceMs: config.http.shutdownGraceMs }, 'shutdown grace period over; exiting with work in flight');
+      process.exit(1);
+    }, config.http.shutdownGraceMs);
+    force.unref();
+    orderly.close().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return 0;
+}
+
+/** Runs one CLI command; resolves to the exit code (a started server keeps the process alive). */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command = 'help'] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === 'version' || command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  const logger = createLogger(config.logLevel);
+  try {
+    switch (command) {
+      case 'start':
+        return await start(config);
+      case 'migrate': {
+        const applied = await migrate(config, logger);
+        process.stdout.write(`${applied.length} migration(s) applied\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    logger.fatal({ err: error }, `${command} failed`);
+    return 1;
+  }
+}

@@ -1,0 +1,121 @@
+import type { Database } from '../../platform/db/database.js';
+import { nowIso } from '../../platform/db/ids.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import type { Money } from '../../platform/http/schemas.js';
+import type { CatalogService, VariantForSale } from '../catalog/index.js';
+import { cartErrors } from './errors.js';
+import { cartStore } from './store.js';
+
+export const MAX_LINE_QUANTITY = 100;
+
+export interface CartItem {
+  variantId: string;
+  sku: string;
+  title: string;
+  quantity: number;
+  unitPrice: Money;
+  /** False once the product is archived: the line stays, but it cannot be ordered. */
+  purchasable: boolean;
+}
+
+export interface Cart {
+  items: CartItem[];
+  subtotal: Money;
+  version: number;
+}
+
+/** What cart needs from catalog: current prices. */
+export type PriceSource = Pick<CatalogService, 'variantsForSale'>;
+
+/**
+ * One cart per user. Prices are read from the catalog at every read, never stored, so a cart always
+ * shows today's price. Every write bumps the version; pass `ifVersion` to write only if nobody else did.
+ */
+export interface CartService {
+  get(userId: string): Promise<Cart>;
+  addItem(userId: string, variantId: string, quantity: number, ifVersion?: number): Promise<Cart>;
+  /** 0 removes the line. */
+  setQuantity(userId: string, variantId: string, quantity: number, ifVersion?: number): Promise<Cart>;
+  removeItem(userId: string, variantId: string, ifVersion?: number): Promise<Cart>;
+  clear(userId: string, ifVersion?: number): Promise<void>;
+}
+
+export function createCartService(database: Database, catalog: PriceSource, options: { currency: string }): CartService {
+  const db = database.db;
+  const store = cartStore(db);
+
+  async function read(userId: string): Promise<Cart> {
+    const [version, lines] = await Promise.all([store.version(userId), store.lines(userId)]);
+    const variants = await catalog.variantsForSale(lines.map((l) => l.variant_id));
+    const items: CartItem[] = [];
+    for (const line of lines) {
+      const v = variants.get(line.variant_id);
+      if (!v) continue;
+      items.push({ variantId: v.variantId, sku: v.sku, title: v.title, quantity: line.quantity, unitPrice: v.unitPrice, purchasable: v.purchasable });
+    }
+    const currency = items[0]?.unitPrice.currency ?? options.currency;
+    const amount = items.reduce((sum, item) => sum + item.unitPrice.amount * item.quantity, 0);
+    return { items, subtotal: { amount, currency }, version };
+  }
+
+  async function sellable(userId: string, variantId: string): Promise<VariantForSale> {
+    const variant = (await catalog.variantsForSale([variantId])).get(variantId);
+    if (!variant) throw platformErrors.error('not_found', `No variant ${variantId}`);
+    if (!variant.purchasable) throw cartErrors.error('product_unavailable', `${variant.sku} is no longer sold`);
+    const current = await read(userId);
+    const other = current.items.find((i) => i.variantId !== variantId && i.unitPrice.currency !== variant.unitPrice.currency);
+    if (other) {
+      throw cartErrors.error('currency_mismatch', `${variant.sku} is priced in ${variant.unitPrice.currency}; the cart holds ${other.unitPrice.currency}`);
+    }
+    return variant;
+  }
+
+  /** Runs one change with its version bump in a transaction; a version mismatch rolls it back. */
+  async function write(userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>) {
+    await db.transaction().execute(async (tx) => {
+      const s = cartStore(tx);
+      const now = nowIso();
+      if ((await s.bumpVersion(userId, now, ifVersion)) === null) {
+        throw cartErrors.error('cart_version_mismatch', `The cart is no longer at version ${ifVersion}; read it again`);
+      }
+      await change(s, now);
+    });
+  }
+
+  return {
+    get: read,
+
+    async addItem(userId, variantId, quantity, ifVersion) {
+      await sellable(userId, variantId);
+      await write(userId, ifVersion, async (s, now) => {
+        const total = await s.addToLine(userId, variantId, quantity, now).catch((error: unknown) => {
+          // The CHECK on the line refuses a total over the limit on either database.
+          if (/check|constraint/i.test(String((error as Error).message))) return MAX_LINE_QUANTITY + 1;
+          throw error;
+        });
+        if (total > MAX_LINE_QUANTITY) throw cartErrors.error('cart_quantity_limit', `A line holds at most ${MAX_LINE_QUANTITY} units`);
+      });
+      return read(userId);
+    },
+
+    async setQuantity(userId, variantId, quantity, ifVersion) {
+      if (quantity === 0) return this.removeItem(userId, variantId, ifVersion);
+      await sellable(userId, variantId);
+      await write(userId, ifVersion, async (s, now) => {
+        await s.setLine(userId, variantId, quantity, now);
+      });
+      return read(userId);
+    },
+
+    async removeItem(userId, variantId, ifVersion) {
+      await write(userId, ifVersion, async (s) => {
+        await s.removeLine(userId, variantId);
+      });
+      return read(userId);
+    },
+
+    async clear(userId, ifVersion) {
+      await write(userId, ifVersion, (s) => s.clear(userId));
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { Type } from 'typebox';
+import type { AuthGuards } from '../../platform/http/auth.js';
+import { PRIVATE_NO_STORE, sendCacheable } from '../../platform/http/caching.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
+import { IdParams, problems } from '../../platform/http/schemas.js';
+import type { HttpApp } from '../../platform/http/server.js';
+import { isId } from '../../platform/db/ids.js';
+import { NewProductSchema, ProductPatchSchema, ProductSchema } from './schemas.js';
+import { productEtag, type CatalogService } from './service.js';
+
+const notFound = (id: string) => platformErrors.error('not_found', `No product ${id}`);
+
+export async function catalogRoutes(app: HttpApp, service: CatalogService, guards: AuthGuards): Promise<void> {
+  const admin = { preHandler: guards.admin };
+  const security = [{ bearer: [] }];
+
+  app.post('/products', {
+    ...admin,
+    schema: {
+      tags: ['catalog'], summary: 'Create a product with its variants and initial stock', security,
+      body: NewProductSchema, response: { 201: ProductSchema, ...problems(400, 401, 403, 409) },
+    },
+  }, async (request, reply) => {
+    const product = await service.create(request.body);
+    return reply.status(201).header('location', `/v1/products/${product.id}`).header('etag', productEtag(product)).header('cache-control', PRIVATE_NO_STORE).send(product);
+  });
+
+  app.get('/products', {
+    schema: {
+      tags: ['catalog'], summary: 'Products, newest first',
+      querystring: Type.Object({
+        ...PageQuery,
+        category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        status: Type.Union([Type.Literal('active'), Type.Literal('archived')], { default: 'active' }),
+      }),
+      response: { 200: pageOf(ProductSchema), 304: Type.Null(), ...problems(400) },
+    },
+  }, async (request, reply) => {
+    const { limit, cursor, category, status } = request.query;
+    const before = decodeCursor(cursor, (key) => isId(key, 'prd'));
+    const page = await service.list({ limit, status, ...(category === undefined ? {} : { category }), ...(before === undefined ? {} : { before }) });
+    return sendCacheable(request, reply, { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) });
+  });
+
+  app.get('/products/:id', {
+    schema: {
+      tags: ['catalog'], summary: 'One product; send If-None-Match with its ETag to get 304 when unchanged',
+      params: IdParams, response: { 200: ProductSchema, 304: Type.Null(), ...problems(404) },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const product = isId(id, 'prd') ? await service.get(id) : null;
+    if (product === null) throw notFound(id);
+    return sendCacheable(request, reply, product);
+  });
+
+  app.patch('/products/:id', {
+    ...admin,
+    schema: {
+      tags: ['catalog'], summary: 'Change a product: title, description, category, attributes, status, variant prices. If-Match makes it conditional.',
+      security, params: IdParams, body: ProductPatchSchema,
+      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: { 200: ProductSchema, ...problems(400, 401, 403, 404, 412) },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    if (!isId(id, 'prd')) throw notFound(id);
+    const product = await service.update(id, request.body, request.headers['if-match']);
+    return reply.header('etag', productEtag(product)).header('cache-control', PRIVATE_NO_STORE).send(product);
+  });
+}

@@ -1,0 +1,224 @@
+import type { Database, Executor } from '../../platform/db/database.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import { newId, nowIso } from '../../platform/db/ids.js';
+import { strongEtag } from '../../platform/http/caching.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import type { Money } from '../../platform/http/schemas.js';
+import { appendToOutbox } from '../../platform/messaging/outbox.js';
+import type { NewEvent } from '../../platform/messaging/envelope.js';
+import { catalogErrors } from './errors.js';
+import { catalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
+
+export type Attributes = Record<string, string | number | boolean>;
+
+export interface Variant {
+  id: string;
+  sku: string;
+  title: string;
+  price: Money;
+  attributes: Attributes;
+}
+
+export interface Product {
+  id: string;
+  title: string;
+  description: string;
+  category: string;
+  attributes: Attributes;
+  status: ProductStatus;
+  variants: Variant[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewProduct {
+  title: string;
+  description?: string;
+  category: string;
+  attributes?: Attributes;
+  variants: { sku: string; title?: string; price: Money; attributes?: Attributes; stock?: number }[];
+}
+
+export interface ProductPatch {
+  title?: string;
+  description?: string;
+  category?: string;
+  attributes?: Attributes;
+  status?: ProductStatus;
+  variants?: { id: string; title?: string; price?: Money; attributes?: Attributes }[];
+}
+
+/** What another module needs to sell a variant: its price now, and whether it can be bought. */
+export interface VariantForSale {
+  variantId: string;
+  productId: string;
+  sku: string;
+  title: string;
+  unitPrice: Money;
+  purchasable: boolean;
+}
+
+/** What catalog needs from inventory: initial stock booked in the same transaction as the product. */
+export interface StockPort {
+  receive(tx: Executor, lines: { sku: string; quantity: number }[], reason: string): Promise<void>;
+}
+
+export interface ProductPage {
+  items: Product[];
+  /** Id of the last product on the page when another page follows. */
+  lastId: string | null;
+}
+
+/** Products and their variants; every change commits together with its product.* event. */
+export interface CatalogService {
+  /** sku_taken when any SKU exists already or repeats within the request. */
+  create(input: NewProduct): Promise<Product>;
+  get(id: string): Promise<Product | null>;
+  /** Newest first, keyset-paginated on the id. */
+  list(filter: { category?: string; status: ProductStatus; before?: string; limit: number }): Promise<ProductPage>;
+  /** not_found for an unknown product; precondition_failed when `ifMatch` is not the current ETag. */
+  update(id: string, patch: ProductPatch, ifMatch?: string): Promise<Product>;
+  /** The given variants that exist, keyed by id. */
+  variantsForSale(ids: string[]): Promise<Map<string, VariantForSale>>;
+}
+
+const parseAttributes = (json: string): Attributes => JSON.parse(json) as Attributes;
+
+function toVariant(row: VariantRow): Variant {
+  return { id: row.id, sku: row.sku, title: row.title, price: { amount: row.price_amount, currency: row.price_currency }, attributes: parseAttributes(row.attributes) };
+}
+
+function toProduct(row: ProductRow, variants: VariantRow[]): Product {
+  return {
+    id: row.id, title: row.title, description: row.description, category: row.category,
+    attributes: parseAttributes(row.attributes), status: row.status, variants: variants.map(toVariant),
+    createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+}
+
+export function productEtag(product: Product): string {
+  return strongEtag(JSON.stringify(product));
+}
+
+function skuTaken(skus: string[]) {
+  return catalogErrors.error('sku_taken', `SKU already in use: ${skus.join(', ')}`, {
+    errors: skus.map((sku) => ({ field: 'variants.sku', message: `${sku} is already in use` })),
+  });
+}
+
+function duplicates(values: string[]): string[] {
+  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}
+
+function changeEvent(before: Product, after: Product): NewEvent {
+  if (before.status === 'active' && after.status === 'archived') {
+    return { type: 'product.archived', key: after.id, data: { product: after } };
+  }
+  return { type: 'product.updated', key: after.id, data: { product: after } };
+}
+
+export function createCatalogService(database: Database, stock: StockPort): CatalogService {
+  const db = database.db;
+  const store = catalogStore(db);
+
+  async function load(executor: Executor, id: string): Promise<Product | null> {
+    const s = catalogStore(executor);
+    const row = await s.getProduct(id);
+    return row ? toProduct(row, await s.variantsOf([id])) : null;
+  }
+
+  return {
+    async create(input) {
+      const skus = input.variants.map((v) => v.sku);
+      const repeated = duplicates(skus);
+      if (repeated.length > 0) throw skuTaken(repeated);
+      const now = nowIso();
+      const productRow: ProductRow = {
+        id: newId('prd'), title: input.title, description: input.description ?? '', category: input.category,
+        attributes: JSON.stringify(input.attributes ?? {}), status: 'active', created_at: now, updated_at: now,
+      };
+      const variantRows: VariantRow[] = input.variants.map((v, position) => ({
+        id: newId('var'), product_id: productRow.id, position, sku: v.sku, title: v.title ?? 'Default',
+        price_amount: v.price.amount, price_currency: v.price.currency, attributes: JSON.stringify(v.attributes ?? {}),
+      }));
+      const product = toProduct(productRow, variantRows);
+      try {
+        await db.transaction().execute(async (tx) => {
+          const s = catalogStore(tx);
+          const taken = await s.takenSkus(skus);
+          if (taken.length > 0) throw skuTaken(taken);
+          await s.insertProduct(productRow);
+          await s.insertVariants(variantRows);
+          await stock.receive(tx, input.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })), `initial stock of ${productRow.id}`);
+          await appendToOutbox(tx, [{ type: 'product.created', key: product.id, data: { product } }]);
+        });
+      } catch (error) {
+        // Two creates racing for one SKU: the unique index decides, and the loser hears why.
+        if (isUniqueViolation(error)) throw skuTaken(await store.takenSkus(skus));
+        throw error;
+      }
+      return product;
+    },
+
+    get: (id) => load(db, id),
+
+    async list(filter) {
+      const rows = await store.listProducts({ ...filter, limit: filter.limit + 1 });
+      const page = rows.slice(0, filter.limit);
+      const variants = await store.variantsOf(page.map((p) => p.id));
+      const byProduct = new Map<string, VariantRow[]>();
+      for (const v of variants) byProduct.set(v.product_id, [...(byProduct.get(v.product_id) ?? []), v]);
+      return {
+        items: page.map((row) => toProduct(row, byProduct.get(row.id) ?? [])),
+        lastId: rows.length > filter.limit ? (page[page.length - 1]?.id ?? null) : null,
+      };
+    },
+
+    async update(id, patch, ifMatch) {
+      return db.transaction().execute(async (tx) => {
+        const s = catalogStore(tx);
+        const current = await load(tx, id);
+        if (current === null) throw platformErrors.error('not_found', `No product ${id}`);
+        if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== productEtag(current)) {
+          throw catalogErrors.error('precondition_failed', 'If-Match does not match the current ETag; read the product again');
+        }
+        const known = new Set(current.variants.map((v) => v.id));
+        const unknown = (patch.variants ?? []).filter((v) => !known.has(v.id));
+        if (unknown.length > 0) {
+          throw platformErrors.error('validation_failed', 'variants must belong to this product', {
+            errors: unknown.map((v) => ({ field: 'variants.id', message: `${v.id} is not a variant of ${id}` })),
+          });
+        }
+        const now = nowIso();
+        const { variants: variantPatches, attributes, ...fields } = patch;
+        await s.updateProduct(id, { ...fields, ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) }), updated_at: now });
+        for (const v of variantPatches ?? []) {
+          await s.updateVariant(v.id, {
+            ...(v.title === undefined ? {} : { title: v.title }),
+            ...(v.price === undefined ? {} : { price_amount: v.price.amount, price_currency: v.price.currency }),
+            ...(v.attributes === undefined ? {} : { attributes: JSON.stringify(v.attributes) }),
+          });
+        }
+        const updated = (await load(tx, id))!;
+        await appendToOutbox(tx, [changeEvent(current, updated)]);
+        return updated;
+      });
+    },
+
+    async variantsForSale(ids) {
+      const variants = await store.variantsById([...new Set(ids)]);
+      const products = new Map((await store.productsById([...new Set(variants.map((v) => v.product_id))])).map((p) => [p.id, p]));
+      const result = new Map<string, VariantForSale>();
+      for (const v of variants) {
+        const product = products.get(v.product_id);
+        if (!product) continue;
+        result.set(v.id, {
+          variantId: v.id, productId: v.product_id, sku: v.sku,
+          title: v.title === 'Default' ? product.title : `${product.title} — ${v.title}`,
+          unitPrice: { amount: v.price_amount, currency: v.price_currency }, purchasable: product.status === 'active',
+        });
+      }
+      return result;
+    },
+  };
+}

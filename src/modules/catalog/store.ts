@@ -1,0 +1,74 @@
+import type { Kysely, Selectable } from 'kysely';
+import { asSchema, type Executor } from '../../platform/db/database.js';
+
+export type ProductStatus = 'active' | 'archived';
+
+interface CatalogTables {
+  catalog_products: {
+    id: string;
+    title: string;
+    description: string;
+    category: string;
+    attributes: string;
+    status: ProductStatus;
+    created_at: string;
+    updated_at: string;
+  };
+  catalog_variants: {
+    id: string;
+    product_id: string;
+    position: number;
+    sku: string;
+    title: string;
+    price_amount: number;
+    price_currency: string;
+    attributes: string;
+  };
+}
+
+export type ProductRow = Selectable<CatalogTables['catalog_products']>;
+export type VariantRow = Selectable<CatalogTables['catalog_variants']>;
+
+export interface ProductListFilter {
+  category?: string;
+  status: ProductStatus;
+  before?: string;
+  limit: number;
+}
+
+export function catalogStore(executor: Executor) {
+  const db: Kysely<CatalogTables> = asSchema<CatalogTables>(executor);
+  return {
+    insertProduct: (row: ProductRow) => db.insertInto('catalog_products').values(row).execute(),
+    insertVariants: (rows: VariantRow[]) => db.insertInto('catalog_variants').values(rows).execute(),
+
+    getProduct: (id: string) => db.selectFrom('catalog_products').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    variantsOf: (productIds: string[]) =>
+      productIds.length === 0
+        ? Promise.resolve([])
+        : db.selectFrom('catalog_variants').selectAll().where('product_id', 'in', productIds).orderBy('product_id').orderBy('position').execute(),
+
+    variantsById: (ids: string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('catalog_variants').selectAll().where('id', 'in', ids).execute(),
+
+    productsById: (ids: string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('catalog_products').selectAll().where('id', 'in', ids).execute(),
+
+    takenSkus: (skus: string[]) =>
+      db.selectFrom('catalog_variants').select('sku').where('sku', 'in', skus).execute().then((rows) => rows.map((r) => r.sku)),
+
+    listProducts: (filter: ProductListFilter) => {
+      let query = db.selectFrom('catalog_products').selectAll().where('status', '=', filter.status);
+      if (filter.category !== undefined) query = query.where('category', '=', filter.category);
+      if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+      return query.orderBy('id', 'desc').limit(filter.limit).execute();
+    },
+
+    updateProduct: (id: string, changes: Partial<Omit<ProductRow, 'id' | 'created_at'>>) =>
+      db.updateTable('catalog_products').set(changes).where('id', '=', id).execute(),
+
+    updateVariant: (id: string, changes: Partial<Pick<VariantRow, 'title' | 'price_amount' | 'price_currency' | 'attributes'>>) =>
+      db.updateTable('catalog_variants').set(changes).where('id', '=', id).execute(),
+  };
+}

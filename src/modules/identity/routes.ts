@@ -1,0 +1,61 @@
+import { Type } from 'typebox';
+import type { AuthGuards } from '../../platform/http/auth.js';
+import { principalOf } from '../../platform/http/auth.js';
+import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import { NoContent, problems } from '../../platform/http/schemas.js';
+import type { HttpApp } from '../../platform/http/server.js';
+import type { IdentityService } from './service.js';
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    role: Type.Union([Type.Literal('customer'), Type.Literal('admin')]),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'an account' },
+);
+
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' });
+const SignedIn = Type.Object({ user: UserSchema, token: Type.String({ description: 'bearer token; send as Authorization: Bearer <token>' }) });
+
+export async function identityRoutes(app: HttpApp, service: IdentityService, guards: AuthGuards): Promise<void> {
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', PRIVATE_NO_STORE);
+  });
+
+  app.post('/auth/signup', {
+    schema: {
+      tags: ['accounts'], summary: 'Create a customer account and sign in',
+      body: Type.Object({ email: Email, password: Type.String({ minLength: 8, maxLength: 1024 }), name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }) }),
+      response: { 201: SignedIn, ...problems(400, 409) },
+    },
+  }, async (request, reply) => reply.status(201).send(await service.signup(request.body)));
+
+  app.post('/auth/login', {
+    schema: {
+      tags: ['accounts'], summary: 'Sign in with email and password',
+      body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }),
+      response: { 200: SignedIn, ...problems(400, 401) },
+    },
+  }, async (request) => service.login(request.body));
+
+  app.post('/auth/logout', {
+    preHandler: guards.user,
+    schema: { tags: ['accounts'], summary: 'Revoke the calling token', security: [{ bearer: [] }], response: { 204: NoContent, ...problems(401) } },
+  }, async (request, reply) => {
+    await service.logout(principalOf(request).sessionId);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/me', {
+    preHandler: guards.user,
+    schema: { tags: ['accounts'], summary: 'The signed-in user', security: [{ bearer: [] }], response: { 200: UserSchema, ...problems(401) } },
+  }, async (request) => {
+    const user = await service.getUser(principalOf(request).userId);
+    if (user === null) throw platformErrors.error('unauthorized');
+    return user;
+  });
+}

@@ -1,0 +1,120 @@
+import type { Database } from '../../platform/db/database.js';
+import { newId, nowIso } from '../../platform/db/ids.js';
+import type { Authenticate, Role } from '../../platform/http/auth.js';
+import { appendToOutbox } from '../../platform/messaging/outbox.js';
+import { identityErrors } from './errors.js';
+import { decoyHash, hashPassword, verifyPassword } from './password.js';
+import { emailKey, identityStore, type UserRow } from './store.js';
+import { hashToken, newToken } from './tokens.js';
+
+/** The public shape of an account. */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface SignedIn {
+  user: User;
+  token: string;
+}
+
+/** Accounts and sessions: who may call, and as what. */
+export interface IdentityService {
+  /** Creates a customer and signs it in; email_taken when the email (case-insensitively) exists. */
+  signup(input: { email: string; password: string; name: string }): Promise<SignedIn>;
+  /** invalid_credentials for an unknown email or a wrong password, indistinguishably. */
+  login(input: { email: string; password: string }): Promise<SignedIn>;
+  /** The token stops working at once. */
+  logout(sessionId: string): Promise<void>;
+  getUser(id: string): Promise<User | null>;
+  authenticate: Authenticate;
+  /** Creates the admin, or makes the existing account an admin with this password. */
+  ensureAdmin(input: { email: string; password: string }): Promise<User>;
+}
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at };
+}
+
+export function createIdentityService(database: Database, options: { sessionTtlMs: number }): IdentityService {
+  const store = identityStore(database.db);
+
+  async function startSession(user: UserRow): Promise<SignedIn> {
+    const token = newToken();
+    const now = new Date();
+    await store.insertSession({
+      id: newId('ses'),
+      user_id: user.id,
+      token_hash: hashToken(token),
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + options.sessionTtlMs).toISOString(),
+      revoked_at: null,
+    });
+    return { user: toUser(user), token };
+  }
+
+  async function createUser(input: { email: string; password: string; name: string; role: Role }): Promise<UserRow | null> {
+    const now = nowIso();
+    const row: UserRow = {
+      id: newId('usr'),
+      email: input.email.trim(),
+      email_key: emailKey(input.email),
+      name: input.name.trim(),
+      role: input.role,
+      password_hash: await hashPassword(input.password),
+      created_at: now,
+      updated_at: now,
+    };
+    const created = await database.db.transaction().execute(async (tx) => {
+      if (!(await identityStore(tx).insertUser(row))) return false;
+      await appendToOutbox(tx, [{ type: 'user.created', key: row.id, data: { user: toUser(row) } }]);
+      return true;
+    });
+    return created ? row : null;
+  }
+
+  return {
+    async signup(input) {
+      const row = await createUser({ ...input, role: 'customer' });
+      if (row === null) throw identityErrors.error('email_taken', `${input.email.trim()} already has an account`);
+      return startSession(row);
+    },
+
+    async login(input) {
+      const row = await store.findUserByEmail(input.email);
+      const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash));
+      if (!row || !valid) throw identityErrors.error('invalid_credentials');
+      return startSession(row);
+    },
+
+    async logout(sessionId) {
+      await store.revokeSession(sessionId, nowIso());
+    },
+
+    async getUser(id) {
+      const row = await store.findUserById(id);
+      return row ? toUser(row) : null;
+    },
+
+    async authenticate(token) {
+      if (!token.startsWith('ot_') || token.length > 100) return null;
+      return (await store.findActiveSession(hashToken(token), nowIso())) ?? null;
+    },
+
+    async ensureAdmin(input) {
+      const existing = await store.findUserByEmail(input.email);
+      if (existing) {
+        const updated_at = nowIso();
+        await store.updateUser(existing.id, { role: 'admin', password_hash: await hashPassword(input.password), updated_at });
+        return toUser({ ...existing, role: 'admin' });
+      }
+      const created = await createUser({ ...input, name: 'Administrator', role: 'admin' });
+      if (created) return toUser(created);
+      // Another process created it between our read and our insert: take that one.
+      return this.ensureAdmin(input);
+    },
+  };
+}

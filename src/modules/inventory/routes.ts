@@ -1,0 +1,67 @@
+import { Type } from 'typebox';
+import type { AuthGuards } from '../../platform/http/auth.js';
+import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
+import { problems } from '../../platform/http/schemas.js';
+import type { HttpApp } from '../../platform/http/server.js';
+import { isId } from '../../platform/db/ids.js';
+import type { InventoryService } from './service.js';
+
+export const SKU_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+const StockLevelSchema = Type.Object({ sku: Type.String(), available: Type.Integer(), reserved: Type.Integer(), sold: Type.Integer() });
+const Delta = Type.Object({ available: Type.Integer(), reserved: Type.Integer(), sold: Type.Integer() });
+const MovementSchema = Type.Object({
+  id: Type.String(),
+  sku: Type.String(),
+  kind: Type.Union([Type.Literal('received'), Type.Literal('adjusted'), Type.Literal('reserved'), Type.Literal('released'), Type.Literal('committed')]),
+  delta: Delta,
+  orderId: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  at: Type.String({ format: 'date-time' }),
+});
+const SkuParams = Type.Object({ sku: Type.String({ pattern: SKU_PATTERN }) });
+
+export async function inventoryRoutes(app: HttpApp, service: InventoryService, guards: AuthGuards): Promise<void> {
+  app.addHook('preHandler', guards.admin);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', PRIVATE_NO_STORE);
+  });
+  const security = [{ bearer: [] }];
+
+  app.get('/inventory/:sku', {
+    schema: {
+      tags: ['inventory'], summary: 'Stock of one SKU', security, params: SkuParams,
+      response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const stock = await service.getStock(request.params.sku);
+    if (stock === null) throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
+    return stock;
+  });
+
+  app.post('/inventory/:sku/adjustments', {
+    schema: {
+      tags: ['inventory'], summary: 'Add (receiving, returns) or remove (damage, shrinkage) available stock', security, params: SkuParams,
+      body: Type.Object({
+        delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, not: { const: 0 }, description: 'non-zero; negative removes' }),
+        reason: Type.String({ minLength: 1, maxLength: 500 }),
+      }),
+      response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => service.adjust(request.params.sku, request.body.delta, request.body.reason));
+
+  app.get('/inventory/:sku/movements', {
+    schema: {
+      tags: ['inventory'], summary: 'The movements ledger of one SKU, newest first', security, params: SkuParams,
+      querystring: Type.Object(PageQuery),
+      response: { 200: pageOf(MovementSchema), ...problems(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const { limit, cursor } = request.query;
+    if ((await service.getStock(request.params.sku)) === null) throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
+    const before = decodeCursor(cursor, (key) => isId(key, 'mov'));
+    return paginate(await service.movements(request.params.sku, limit + 1, before), limit, (m) => m.id);
+  });
+}

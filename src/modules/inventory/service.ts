@@ -1,0 +1,231 @@
+import type { Database, Executor } from '../../platform/db/database.js';
+import { nowIso } from '../../platform/db/ids.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import { inventoryErrors } from './errors.js';
+import { inventoryStore, type InventoryStore, type MovementKind, type MovementRow, type StockDelta, type StockLine } from './store.js';
+
+export type { StockLine } from './store.js';
+
+export interface StockLevel {
+  sku: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+export interface Movement {
+  id: string;
+  sku: string;
+  kind: MovementKind;
+  delta: StockDelta;
+  orderId: string | null;
+  reason: string | null;
+  at: string;
+}
+
+export type ReserveOutcome =
+  | { status: 'reserved'; orderId: string; expiresAt: string; lines: StockLine[] }
+  | { status: 'failed'; orderId: string; reason: 'insufficient_stock' };
+
+export type ReleaseOutcome = { status: 'released' | 'committed' | 'failed' | 'not_found'; orderId: string };
+
+
+export type CommitOutcome =
+  | { status: 'committed'; orderId: string }
+  | { status: 'commit_failed'; orderId: string; reason: 'insufficient_stock' | 'not_reserved' };
+
+/**
+ * Stock per SKU and the primitives the order saga runs on. Every primitive is keyed by order id and
+ * idempotent (a repeat returns the first outcome), and every count change is a conditional update,
+ * so no interleaving of callers can take a count below zero.
+ */
+export interface InventoryService {
+  /** Books newly received stock inside the caller's transaction (catalog does this when a product is created). */
+  receive(tx: Executor, lines: StockLine[], reason: string): Promise<void>;
+  getStock(sku: string): Promise<StockLevel | null>;
+  /** not_found for an unknown SKU; insufficient_stock if available would go below zero. */
+  adjust(sku: string, delta: number, reason: string): Promise<StockLevel>;
+  movements(sku: string, limit: number, before?: string): Promise<Movement[]>;
+  /** Holds every line of the order, or none of them. */
+  reserve(orderId: string, lines: StockLine[], options?: { userId?: string }): Promise<ReserveOutcome>;
+  /** Returns held stock to available; a no-op for anything but a held reservation. */
+  release(orderId: string): Promise<ReleaseOutcome>;
+  /** Turns held stock into sold; after expiry it tries to take the stock again and fails cleanly if it is gone. */
+  commit(orderId: string): Promise<CommitOutcome>;
+  /** Releases up to `limit` reservations whose hold has expired; returns how many it released. */
+  releaseExpired(now?: Date, limit?: number): Promise<number>;
+  /** Ledger sums per SKU, for invariant checks: received = available + reserved + sold. */
+  ledger(sku: string): Promise<StockLevel & { received: number }>;
+}
+
+/** Thrown inside a transaction to roll it back when a line cannot be taken. */
+class Shortfall extends Error {}
+
+function mergeLines(lines: StockLine[]): StockLine[] {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
+  // A fixed lock order (by SKU) keeps concurrent multi-line reservations from deadlocking on PostgreSQL.
+  return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+function toMovement(row: MovementRow): Movement {
+  return {
+    id: row.id, sku: row.sku, kind: row.kind, orderId: row.order_id, reason: row.reason, at: row.created_at,
+    delta: { available: row.delta_available, reserved: row.delta_reserved, sold: row.delta_sold },
+  };
+}
+
+/** Applies the same delta to every line and books it in the ledger; throws Shortfall if any line is refused. */
+async function moveLines(store: InventoryStore, lines: StockLine[], kind: MovementKind, deltaOf: (q: number) => StockDelta, orderId: string | null, reason: string | null, now: string) {
+  for (const line of lines) {
+    if (!(await store.applyDelta(line.sku, deltaOf(line.quantity), now))) throw new Shortfall(line.sku);
+  }
+  await store.insertMovements(lines.map((line) => {
+    const d = deltaOf(line.quantity);
+    return { sku: line.sku, kind, delta_available: d.available, delta_reserved: d.reserved, delta_sold: d.sold, order_id: orderId, reason, created_at: now };
+  }));
+}
+
+const HOLD = (q: number): StockDelta => ({ available: -q, reserved: q, sold: 0 });
+const UNHOLD = (q: number): StockDelta => ({ available: q, reserved: -q, sold: 0 });
+const SELL_HELD = (q: number): StockDelta => ({ available: 0, reserved: -q, sold: q });
+const SELL_AVAILABLE = (q: number): StockDelta => ({ available: -q, reserved: 0, sold: q });
+
+export function createInventoryService(database: Database, options: { reservationTtlMs: number }): InventoryService {
+  const db = database.db;
+  const store = inventoryStore(db);
+
+  async function level(sku: string): Promise<StockLevel | null> {
+    const row = await store.getStock(sku);
+    return row ? { sku: row.sku, available: row.available, reserved: row.reserved, sold: row.sold } : null;
+  }
+
+  async function reserveOutcomeOf(orderId: string): Promise<ReserveOutcome> {
+    const row = await store.getReservation(orderId);
+    if (!row) throw new Error(`reservation ${orderId} vanished`);
+    if (row.status === 'failed') return { status: 'failed', orderId, reason: 'insufficient_stock' };
+    return { status: 'reserved', orderId, expiresAt: row.expires_at, lines: await store.getReservationLines(orderId) };
+  }
+
+  /** Returns held stock; `to` is 'expired' for the sweeper, so a late commit may still try to take the stock again. */
+  async function unhold(orderId: string, to: 'released' | 'expired'): Promise<boolean> {
+    return db.transaction().execute(async (tx) => {
+      const s = inventoryStore(tx);
+      const now = nowIso();
+      if (!(await s.transition(orderId, 'reserved', to, now))) return false;
+      await moveLines(s, await s.getReservationLines(orderId), 'released', UNHOLD, orderId, to === 'expired' ? 'expired' : null, now);
+      return true;
+    });
+  }
+
+  async function release(orderId: string): Promise<ReleaseOutcome> {
+    // An expired hold has already returned its stock; releasing it only closes it to a late commit.
+    if ((await unhold(orderId, 'released')) || (await store.transition(orderId, 'expired', 'released', nowIso()))) {
+      return { status: 'released', orderId };
+    }
+    const row = await store.getReservation(orderId);
+    if (!row) return { status: 'not_found', orderId };
+    return { status: row.status === 'committed' || row.status === 'failed' ? row.status : 'released', orderId };
+  }
+
+  return {
+    async receive(tx, lines, reason) {
+      const now = nowIso();
+      const merged = mergeLines(lines);
+      if (merged.length === 0) return;
+      const s = inventoryStore(tx);
+      await s.insertStock(merged.map((l) => ({ sku: l.sku, available: l.quantity, reserved: 0, sold: 0, updated_at: now })));
+      const received = merged.filter((l) => l.quantity > 0);
+      await s.insertMovements(received.map((l) => ({
+        sku: l.sku, kind: 'received', delta_available: l.quantity, delta_reserved: 0, delta_sold: 0, order_id: null, reason, created_at: now,
+      })));
+    },
+
+    getStock: level,
+
+    async adjust(sku, delta, reason) {
+      const applied = await db.transaction().execute(async (tx) => {
+        const s = inventoryStore(tx);
+        if (!(await s.getStock(sku))) return 'unknown';
+        try {
+          await moveLines(s, [{ sku, quantity: delta }], 'adjusted', (q) => ({ available: q, reserved: 0, sold: 0 }), null, reason, nowIso());
+          return 'ok';
+        } catch (error) {
+          if (error instanceof Shortfall) return 'short';
+          throw error;
+        }
+      });
+      if (applied === 'unknown') throw platformErrors.error('not_found', `No stock is kept for SKU ${sku}`);
+      if (applied === 'short') throw inventoryErrors.error('insufficient_stock', `Removing ${-delta} of ${sku} would take available stock below zero`);
+      return (await level(sku))!;
+    },
+
+    async movements(sku, limit, before) {
+      return (await store.listMovements(sku, limit, before)).map(toMovement);
+    },
+
+    async reserve(orderId, lines, reserveOptions = {}) {
+      const merged = mergeLines(lines);
+      if (merged.length === 0 || merged.some((l) => !Number.isInteger(l.quantity) || l.quantity <= 0)) {
+        throw new Error('reserve needs at least one line with a positive integer quantity');
+      }
+      const header = (status: 'reserved' | 'failed', now: string) => ({
+        order_id: orderId, user_id: reserveOptions.userId ?? null, status, failure: status === 'failed' ? 'insufficient_stock' : null,
+        expires_at: new Date(Date.parse(now) + options.reservationTtlMs).toISOString(), created_at: now, updated_at: now,
+      });
+      try {
+        await db.transaction().execute(async (tx) => {
+          const s = inventoryStore(tx);
+          const now = nowIso();
+          if (!(await s.insertReservation(header('reserved', now)))) return;
+          await moveLines(s, merged, 'reserved', HOLD, orderId, null, now);
+          await s.insertReservationLines(orderId, merged);
+        });
+      } catch (error) {
+        if (!(error instanceof Shortfall)) throw error;
+        // The hold rolled back whole; record the refusal so a repeat of this order gets the same answer.
+        await store.insertReservation(header('failed', nowIso()));
+      }
+      return reserveOutcomeOf(orderId);
+    },
+
+    release,
+
+    async commit(orderId) {
+      try {
+        return await db.transaction().execute(async (tx): Promise<CommitOutcome> => {
+          const s = inventoryStore(tx);
+          const now = nowIso();
+          const lines = await s.getReservationLines(orderId);
+          if (await s.transition(orderId, 'reserved', 'committed', now)) {
+            await moveLines(s, lines, 'committed', SELL_HELD, orderId, null, now);
+            return { status: 'committed', orderId };
+          }
+          // The hold expired and the sweeper returned the stock: take it again if it is still there.
+          if (await s.transition(orderId, 'expired', 'committed', now)) {
+            await moveLines(s, lines, 'committed', SELL_AVAILABLE, orderId, 'committed after expiry', now);
+            return { status: 'committed', orderId };
+          }
+          const row = await s.getReservation(orderId);
+          if (row?.status === 'committed') return { status: 'committed', orderId };
+          return { status: 'commit_failed', orderId, reason: 'not_reserved' };
+        });
+      } catch (error) {
+        if (error instanceof Shortfall) return { status: 'commit_failed', orderId, reason: 'insufficient_stock' };
+        throw error;
+      }
+    },
+
+    async releaseExpired(now = new Date(), limit = 100) {
+      let released = 0;
+      for (const { order_id } of await store.expiredReservations(now.toISOString(), limit)) {
+        if (await unhold(order_id, 'expired')) released += 1;
+      }
+      return released;
+    },
+
+    async ledger(sku) {
+      return { sku, ...(await store.ledgerTotals(sku)) };
+    },
+  };
+}

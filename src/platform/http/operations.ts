@@ -1,0 +1,59 @@
+import { Type } from 'typebox';
+import type { HttpApp } from './server.js';
+import type { Metrics } from '../observability/metrics.js';
+
+/** A dependency /readyz asks before saying the process can take traffic. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check.check(), timeout]);
+    return { name: check.name, ok: true };
+  } catch (error) {
+    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const CheckResult = Type.Object({ name: Type.String(), ok: Type.Boolean(), error: Type.Optional(Type.String()) });
+const Readiness = Type.Object({ status: Type.String(), checks: Type.Array(CheckResult) });
+
+export function registerOperations(app: HttpApp, options: { metrics: Metrics; readiness: ReadinessCheck[] }) {
+  let draining = false;
+
+  app.get('/healthz', {
+    schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: { 200: Type.Object({ status: Type.String() }) } },
+  }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
+  });
+
+  app.get('/readyz', {
+    schema: { tags: ['operations'], summary: 'Readiness: 200 when every dependency answers, else 503 with the failing checks', response: { 200: Readiness, 503: Readiness } },
+  }, async (_request, reply) => {
+    const checks = await Promise.all(options.readiness.map(runCheck));
+    if (draining) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
+    const ok = checks.every((c) => c.ok);
+    reply.header('cache-control', 'no-store').status(ok ? 200 : 503);
+    return { status: ok ? 'ready' : 'unavailable', checks };
+  });
+
+  app.get('/metrics', {
+    schema: { tags: ['operations'], summary: 'Prometheus metrics in text format', produces: ['text/plain'] },
+  }, async (_request, reply) => {
+    const text = await options.metrics.registry.metrics();
+    return reply.header('cache-control', 'no-store').type(options.metrics.registry.contentType).send(text);
+  });
+
+  return { startDraining: () => { draining = true; } };
+}

@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ErrorCatalog } from './errors.js';
+import { platformErrors } from './errors.js';
+import { handleError, sendProblem } from './problem.js';
+import { ProblemSchema } from './schemas.js';
+import { registerOpenApi } from './openapi.js';
+import { registerOperations, type ReadinessCheck } from './operations.js';
+
+export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface HttpServerOptions {
+  bodyLimit: number;
+  logger: Logger;
+  metrics: Metrics;
+  errorCatalog: ErrorCatalog;
+  readiness: ReadinessCheck[];
+  version: string;
+}
+
+export interface HttpServer {
+  app: HttpApp;
+  /** From now on /readyz answers 503 so load balancers stop sending traffic. */
+  startDraining(): void;
+}
+
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/** One line per request, when it completes, with what an operator greps for; no line for its start. */
+class RequestLog extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'requestId' });
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = {
+      method: request.method,
+      url: request.url,
+      route: request.routeOptions.url ?? 'unmatched',
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+/** The HTTP edge every module plugs its routes into: problem+json errors, request ids, metrics, OpenAPI. */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new RequestLog(),
+    bodyLimit: options.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('principal', null);
+  app.addSchema(ProblemSchema);
+
+  // Empty JSON bodies are allowed (POST /logout from clients that always send the header); malformed ones are not.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    return jsonParser(request, text, done);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    options.metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, platformErrors.error('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await registerOpenApi(app, { errorCatalog: options.errorCatalog, version: options.version });
+  const operations = registerOperations(app, { metrics: options.metrics, readiness: options.readiness });
+  return { app, startDraining: operations.startDraining };
+}

@@ -1,0 +1,13 @@
+import type { AuthGuards } from './http/auth.js';
+import type { ErrorCatalog } from './http/errors.js';
+import type { HttpApp } from './http/server.js';
+import type { MigrationSet } from './db/migrations.js';
+
+/** What every module hands the composition root: its tables, its error codes, and its routes. */
+export interface AppModule {
+  name: string;
+  migrations: MigrationSet;
+  errors: ErrorCatalog;
+  /** Registers the module's routes in its own encapsulated plugin under /v1. */
+  routes?: (app: HttpApp, guards: AuthGuards) => Promise<void>;
+}
