@@ -9,6 +9,7 @@ import { platformErrors } from './errors.js';
 import { handleError, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
 import { registerOpenApi } from './openapi.js';
+import { createValidatorCompiler } from './validation.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -63,8 +64,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
 
   app.decorateRequest('principal', null);
   app.addSchema(ProblemSchema);
