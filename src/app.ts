@@ -37,7 +37,7 @@ export interface Orderly {
 function buildModules(config: Config, database: Database): Modules {
   const identity = createIdentityModule({ database, sessionTtlMs: config.sessionTtlMs });
   const inventory = createInventoryModule({ database, reservationTtlMs: config.reservationTtlMs });
-  const catalog = createCatalogModule({ database, stock: inventory.service });
+  const catalog = createCatalogModule({ database, stock: inventory.service, readCacheTtlMs: config.readCacheTtlMs });
   const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
   return { identity, catalog, inventory, cart };
 }

@@ -23,6 +23,7 @@ const EnvSchema = Type.Object({
   ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
   ORDERLY_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long SIGTERM waits for in-flight work' }),
   ORDERLY_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'currency of an empty cart' }),
+  ORDERLY_READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 1000, description: 'in-process cache of public catalog reads; other processes see a change within this (0 turns it off)' }),
   ORDERLY_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20, description: 'PostgreSQL connections per process' }),
 });
 
@@ -42,6 +43,7 @@ export interface Config {
   sessionTtlMs: number;
   reservationTtlMs: number;
   currency: string;
+  readCacheTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: e.ORDERLY_SESSION_TTL_HOURS * 3_600_000,
     reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
     currency: e.ORDERLY_CURRENCY,
+    readCacheTtlMs: e.ORDERLY_READ_CACHE_TTL_MS,
   };
 }
 

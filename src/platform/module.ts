@@ -1,6 +1,6 @@
 import type { AuthGuards } from './http/auth.js';
 import type { ErrorCatalog } from './http/errors.js';
-import type { HttpApp } from './http/server.js';
+import type { HttpApp } from './http/types.js';
 import type { MigrationSet } from './db/migrations.js';
 
 /** What every module hands the composition root: its tables, its error codes, and its routes. */

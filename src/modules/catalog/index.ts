@@ -2,7 +2,8 @@ import type { Database } from '../../platform/db/database.js';
 import type { AppModule } from '../../platform/module.js';
 import { catalogErrors } from './errors.js';
 import { catalogMigrations } from './migrations/index.js';
-import { catalogRoutes } from './routes.js';
+import { catalogRoutes, type ProductRepresentation } from './routes.js';
+import { createReadCache } from '../../platform/cache/read-cache.js';
 import { createCatalogService, type CatalogService, type StockPort } from './service.js';
 
 export type { CatalogService, Product, Variant, VariantForSale, StockPort } from './service.js';
@@ -11,13 +12,14 @@ export interface CatalogModule extends AppModule {
   service: CatalogService;
 }
 
-export function createCatalogModule(deps: { database: Database; stock: StockPort }): CatalogModule {
-  const service = createCatalogService(deps.database, deps.stock);
+export function createCatalogModule(deps: { database: Database; stock: StockPort; readCacheTtlMs: number }): CatalogModule {
+  const productReads = createReadCache<ProductRepresentation | null>({ max: 10_000, ttlMs: deps.readCacheTtlMs });
+  const service = createCatalogService(deps.database, deps.stock, { onProductChanged: (id) => productReads.delete(id) });
   return {
     name: 'catalog',
     migrations: catalogMigrations,
     errors: catalogErrors.catalog,
     service,
-    routes: (app, guards) => catalogRoutes(app, service, guards),
+    routes: (app, guards) => catalogRoutes(app, service, guards, productReads),
   };
 }

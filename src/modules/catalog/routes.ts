@@ -1,17 +1,21 @@
 import { Type } from 'typebox';
 import type { AuthGuards } from '../../platform/http/auth.js';
-import { PRIVATE_NO_STORE, sendCacheable } from '../../platform/http/caching.js';
+import { PRIVATE_NO_STORE, representationOf, sendCacheable, sendRepresentation, type Representation } from '../../platform/http/caching.js';
+import type { ReadCache } from '../../platform/cache/read-cache.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
-import type { HttpApp } from '../../platform/http/server.js';
+import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
 import { NewProductSchema, ProductPatchSchema, ProductSchema } from './schemas.js';
 import { productEtag, type CatalogService } from './service.js';
 
 const notFound = (id: string) => platformErrors.error('not_found', `No product ${id}`);
 
-export async function catalogRoutes(app: HttpApp, service: CatalogService, guards: AuthGuards): Promise<void> {
+/** A product as served to the public, serialized once with its ETag. */
+export type ProductRepresentation = Representation;
+
+export async function catalogRoutes(app: HttpApp, service: CatalogService, guards: AuthGuards, productReads: ReadCache<ProductRepresentation | null>): Promise<void> {
   const admin = { preHandler: guards.admin };
   const security = [{ bearer: [] }];
 
@@ -50,9 +54,14 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, guard
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    const product = isId(id, 'prd') ? await service.get(id) : null;
-    if (product === null) throw notFound(id);
-    return sendCacheable(request, reply, product);
+    if (!isId(id, 'prd')) throw notFound(id);
+    // Unknown ids are cached too, so a flood of them costs one database read each per TTL.
+    const representation = await productReads.get(id, async () => {
+      const product = await service.get(id);
+      return product === null ? null : representationOf(product);
+    });
+    if (representation === null) throw notFound(id);
+    return sendRepresentation(request, reply, representation);
   });
 
   app.patch('/products/:id', {

@@ -117,7 +117,7 @@ function changeEvent(before: Product, after: Product): NewEvent {
   return { type: 'product.updated', key: after.id, data: { product: after } };
 }
 
-export function createCatalogService(database: Database, stock: StockPort): CatalogService {
+export function createCatalogService(database: Database, stock: StockPort, hooks: { onProductChanged: (id: string) => void }): CatalogService {
   const db = database.db;
   const store = catalogStore(db);
 
@@ -175,7 +175,7 @@ export function createCatalogService(database: Database, stock: StockPort): Cata
     },
 
     async update(id, patch, ifMatch) {
-      return db.transaction().execute(async (tx) => {
+      const updated = await db.transaction().execute(async (tx) => {
         const s = catalogStore(tx);
         const current = await load(tx, id);
         if (current === null) throw platformErrors.error('not_found', `No product ${id}`);
@@ -203,6 +203,8 @@ export function createCatalogService(database: Database, stock: StockPort): Cata
         await appendToOutbox(tx, [changeEvent(current, updated)]);
         return updated;
       });
+      hooks.onProductChanged(id);
+      return updated;
     },
 
     async variantsForSale(ids) {

@@ -4,7 +4,7 @@ import { principalOf } from '../../platform/http/auth.js';
 import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { NoContent, problems } from '../../platform/http/schemas.js';
-import type { HttpApp } from '../../platform/http/server.js';
+import type { HttpApp } from '../../platform/http/types.js';
 import type { IdentityService } from './service.js';
 
 export const UserSchema = Type.Object(

@@ -4,7 +4,7 @@ import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
-import type { HttpApp } from '../../platform/http/server.js';
+import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
 import type { InventoryService } from './service.js';
 

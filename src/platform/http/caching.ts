@@ -14,15 +14,25 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
-/**
- * Sends a public, cacheable JSON body with its ETag, or 304 when the client already holds it.
- * The body is serialized here so the ETag covers exactly what goes on the wire.
- */
-export function sendCacheable(request: FastifyRequest, reply: FastifyReply, payload: unknown, cacheControl = PUBLIC_CACHE): FastifyReply {
+/** A JSON body serialized once, with the ETag of exactly those bytes; cheap to send again. */
+export interface Representation {
+  body: string;
+  etag: string;
+}
+
+export function representationOf(payload: unknown): Representation {
   const body = JSON.stringify(payload);
-  const etag = strongEtag(body);
-  reply.header('etag', etag).header('cache-control', cacheControl).header('vary', 'accept-encoding');
+  return { body, etag: strongEtag(body) };
+}
+
+/** Sends a public, cacheable representation with its ETag, or 304 when the client already holds it. */
+export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, representation: Representation, cacheControl = PUBLIC_CACHE): FastifyReply {
+  reply.header('etag', representation.etag).header('cache-control', cacheControl).header('vary', 'accept-encoding');
   const ifNoneMatch = request.headers['if-none-match'];
-  if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, etag)) return reply.status(304).send();
-  return reply.type('application/json; charset=utf-8').send(body);
+  if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, representation.etag)) return reply.status(304).send();
+  return reply.type('application/json; charset=utf-8').send(representation.body);
+}
+
+export function sendCacheable(request: FastifyRequest, reply: FastifyReply, payload: unknown, cacheControl = PUBLIC_CACHE): FastifyReply {
+  return sendRepresentation(request, reply, representationOf(payload), cacheControl);
 }

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { HttpApp } from './server.js';
+import type { HttpApp } from './types.js';
 import type { ErrorCatalog } from './errors.js';
 
 function errorTable(catalog: ErrorCatalog): string {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { HttpApp } from './server.js';
+import type { HttpApp } from './types.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** A dependency /readyz asks before saying the process can take traffic. */
@@ -28,8 +28,7 @@ async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: bool
 const CheckResult = Type.Object({ name: Type.String(), ok: Type.Boolean(), error: Type.Optional(Type.String()) });
 const Readiness = Type.Object({ status: Type.String(), checks: Type.Array(CheckResult) });
 
-export function registerOperations(app: HttpApp, options: { metrics: Metrics; readiness: ReadinessCheck[] }) {
-  let draining = false;
+export function registerOperations(app: HttpApp, options: { metrics: Metrics; readiness: ReadinessCheck[]; isDraining: () => boolean }): void {
 
   app.get('/healthz', {
     schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: { 200: Type.Object({ status: Type.String() }) } },
@@ -42,7 +41,7 @@ export function registerOperations(app: HttpApp, options: { metrics: Metrics; re
     schema: { tags: ['operations'], summary: 'Readiness: 200 when every dependency answers, else 503 with the failing checks', response: { 200: Readiness, 503: Readiness } },
   }, async (_request, reply) => {
     const checks = await Promise.all(options.readiness.map(runCheck));
-    if (draining) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
+    if (options.isDraining()) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
     const ok = checks.every((c) => c.ok);
     reply.header('cache-control', 'no-store').status(ok ? 200 : 503);
     return { status: ok ? 'ready' : 'unavailable', checks };
@@ -54,6 +53,4 @@ export function registerOperations(app: HttpApp, options: { metrics: Metrics; re
     const text = await options.metrics.registry.metrics();
     return reply.header('cache-control', 'no-store').type(options.metrics.registry.contentType).send(text);
   });
-
-  return { startDraining: () => { draining = true; } };
 }

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HttpApp } from './types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ErrorCatalog } from './errors.js';
@@ -12,7 +12,7 @@ import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 
-export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type { HttpApp } from './types.js';
 
 export interface HttpServerOptions {
   bodyLimit: number;
@@ -78,8 +78,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     return jsonParser(request, text, done);
   });
 
+  let draining = false;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    // While draining, each response closes its connection, so keep-alive clients cannot hold shutdown open.
+    if (draining) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -93,6 +98,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   );
 
   await registerOpenApi(app, { errorCatalog: options.errorCatalog, version: options.version });
-  const operations = registerOperations(app, { metrics: options.metrics, readiness: options.readiness });
-  return { app, startDraining: operations.startDraining };
+  registerOperations(app, { metrics: options.metrics, readiness: options.readiness, isDraining: () => draining });
+  return { app, startDraining: () => { draining = true; } };
 }
