@@ -6,7 +6,7 @@ import { freePort, load, root, row, startChild, startServer, tempDir, type Load 
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const admin = { email: 'bench@orderly.test', password: 'bench-password-1' };
 
 async function json(url: string, init: RequestInit = {}): Promise<any> {
@@ -55,13 +55,19 @@ await load(uncachedUrl, { connections: CONNECTIONS, seconds: 3 });
 
 const results: { bare: Load; orderly: Load; uncached: Load }[] = [];
 for (let round = 1; round <= ROUNDS; round += 1) {
-  const b = await load(bareUrl, { connections: CONNECTIONS, seconds: SECONDS });
-  const o = await load(productUrl, { connections: CONNECTIONS, seconds: SECONDS });
-  const u = await load(uncachedUrl, { connections: CONNECTIONS, seconds: SECONDS });
+  // Alternate the order each round: this machine's speed drifts, and whoever runs first should not always win.
+  const measure = (url: string) => load(url, { connections: CONNECTIONS, seconds: SECONDS });
+  let b: Load, o: Load, u: Load;
+  if (round % 2 === 1) {
+    b = await measure(bareUrl); o = await measure(productUrl); u = await measure(uncachedUrl);
+  } else {
+    u = await measure(uncachedUrl); o = await measure(productUrl); b = await measure(bareUrl);
+  }
   results.push({ bare: b, orderly: o, uncached: u });
   console.log(row(`round ${round} bare Fastify`, b));
   console.log(row(`round ${round} Orderly`, o));
   console.log(row(`round ${round} Orderly, cache off`, u));
+  console.log(`round ${round} ratio Orderly / bare: ${(o.rps / b.rps).toFixed(2)}`);
 }
 
 const total = (pick: (r: (typeof results)[number]) => number) => results.reduce((s, r) => s + pick(r), 0) / results.length;
