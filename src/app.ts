@@ -1,17 +1,27 @@
+import path from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { migrateToLatest, type AppliedMigration, type MigrationSet } from './platform/db/migrations.js';
-import { createAuthGuards } from './platform/http/auth.js';
+import { createAuthentication } from './platform/http/auth.js';
 import { mergeErrorCatalogs, platformErrors } from './platform/http/errors.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
-import { outboxMigrations } from './platform/messaging/outbox.js';
+import { createIdempotencyHooks, idempotencyErrors } from './platform/idempotency/hooks.js';
+import { idempotencyMigrations } from './platform/idempotency/schema.js';
+import { createMessageBus, type MessageBus } from './platform/messaging/bus.js';
+import { deadLetterRoutes } from './platform/messaging/routes.js';
+import { messagingMigrations } from './platform/messaging/schema.js';
+import { createLocalTransport } from './platform/messaging/transports/local.js';
 import type { AppModule } from './platform/module.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
 import { createMetrics } from './platform/observability/metrics.js';
+import { createPeriodicTask, type PeriodicTask } from './platform/periodic-task.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.js';
 import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js';
 import { createCartModule, type CartModule } from './modules/cart/index.js';
+import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
+import { createPaymentsModule, createSandboxProvider, type PaymentsModule } from './modules/payments/index.js';
+import { createShippingModule, type ShippingModule } from './modules/shipping/index.js';
 import { VERSION } from './version.js';
 
 export interface Modules {
@@ -19,68 +29,109 @@ export interface Modules {
   catalog: CatalogModule;
   inventory: InventoryModule;
   cart: CartModule;
+  orders: OrdersModule;
+  payments: PaymentsModule;
+  shipping: ShippingModule;
 }
 
-/** A composed Orderly process: platform and modules wired for one role. */
-export interface Orderly {
+/** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
+export interface Core {
   config: Config;
   logger: Logger;
   database: Database;
-  http: HttpServer;
+  bus: MessageBus;
   modules: Modules;
-  /** Starts listening; resolves to the bound address. */
-  listen(): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  /** What start-up migrated (empty when the schema was current). */
+  migrations: AppliedMigration[];
   close(): Promise<void>;
 }
 
-function buildModules(config: Config, database: Database): Modules {
-  const identity = createIdentityModule({ database, sessionTtlMs: config.sessionTtlMs });
-  const inventory = createInventoryModule({ database, reservationTtlMs: config.reservationTtlMs });
-  const catalog = createCatalogModule({ database, stock: inventory.service, readCacheTtlMs: config.readCacheTtlMs });
-  const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
-  return { identity, catalog, inventory, cart };
+/** A composed Orderly process: the core plus HTTP, consumers and sweepers for its role. */
+export interface Orderly extends Core {
+  http: HttpServer;
+  /** Starts listening; resolves to the bound address. */
+  listen(): Promise<string>;
 }
 
-export function migrationSets(modules: Modules): MigrationSet[] {
-  return [outboxMigrations, ...Object.values(modules).map((m: AppModule) => m.migrations)];
+function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger): Modules {
+  const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs });
+  const inventory = createInventoryModule({ database, bus, logger, reservationTtlMs: config.reservationTtlMs, sweepIntervalMs: config.sweepIntervalMs });
+  const catalog = createCatalogModule({ database, bus, stock: inventory.service, readCacheTtlMs: config.readCacheTtlMs });
+  const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
+  const payments = createPaymentsModule({ database, bus, provider: createSandboxProvider(path.join(config.dataDir, 'sandbox-provider.db')) });
+  const shipping = createShippingModule({ database, bus });
+  const orders = createOrdersModule({
+    database, bus, logger,
+    ports: {
+      variantsForSale: (ids) => catalog.service.variantsForSale(ids),
+      cart: async (userId) => {
+        const current = await cart.service.get(userId);
+        return { version: current.version, items: current.items.map((i) => ({ variantId: i.variantId, quantity: i.quantity })) };
+      },
+      clearCart: (tx, userId, version) => cart.service.clearWithin(tx, userId, version),
+    },
+    // A saga outlives its stock hold by as long again: time for a late payment to commit or be refunded.
+    sagaDeadlineMs: config.reservationTtlMs * 2,
+    sweepIntervalMs: config.sweepIntervalMs,
+  });
+  return { identity, catalog, inventory, cart, orders, payments, shipping };
+}
+
+function migrationSets(modules: Modules): MigrationSet[] {
+  return [messagingMigrations, idempotencyMigrations, ...Object.values(modules).map((m: AppModule) => m.migrations)];
+}
+
+export async function buildCore(config: Config, logger: Logger): Promise<Core> {
+  const database = openDatabase(config.database);
+  try {
+    const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 10_000, batchSize: 256, concurrency: 16 });
+    const bus = createMessageBus(database, transport, logger, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
+    const modules = buildModules(config, database, bus, logger);
+    const migrations = await migrateToLatest(database, migrationSets(modules));
+    return {
+      config, logger, database, bus, modules, migrations,
+      async close() {
+        await modules.payments.provider.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 }
 
 /** Applies every pending migration; what `orderly migrate` runs. */
 export async function migrate(config: Config, logger: Logger): Promise<AppliedMigration[]> {
-  const database = openDatabase(config.database);
-  try {
-    const applied = await migrateToLatest(database, migrationSets(buildModules(config, database)));
-    for (const m of applied) logger.info({ owner: m.owner, migration: m.name, status: m.status }, 'migration');
-    return applied;
-  } finally {
-    await database.close();
-  }
+  const core = await buildCore(config, logger);
+  await core.close();
+  for (const m of core.migrations) logger.info({ owner: m.owner, migration: m.name, status: m.status }, 'migration');
+  return core.migrations;
 }
 
 export async function createOrderly(config: Config, options: { logger?: Logger } = {}): Promise<Orderly> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics();
-  const database = openDatabase(config.database);
+  const core = await buildCore(config, logger);
+  const { database, bus, modules } = core;
   try {
-    const modules = buildModules(config, database);
     const all: AppModule[] = Object.values(modules);
-    await migrateToLatest(database, migrationSets(modules));
-
+    const idempotency = createIdempotencyHooks(database, { retentionMs: 24 * 3_600_000, lockMs: 60_000 });
     const http = await createHttpServer({
       bodyLimit: config.http.bodyLimit,
       logger,
-      metrics,
-      errorCatalog: mergeErrorCatalogs([platformErrors.catalog, ...all.map((m) => m.errors)]),
+      metrics: createMetrics(),
+      authentication: createAuthentication((token) => modules.identity.service.authenticate(token)),
+      idempotency,
+      errorCatalog: mergeErrorCatalogs([platformErrors.catalog, idempotencyErrors.catalog, ...all.map((m) => m.errors)]),
       readiness: [{ name: 'database', check: () => database.ping() }],
       version: VERSION,
     });
-    const guards = createAuthGuards((token) => modules.identity.service.authenticate(token));
     if (config.role !== 'worker') {
       for (const module of all) {
         const routes = module.routes;
-        if (routes) await http.app.register(async (scope) => routes(scope, guards), { prefix: '/v1' });
+        if (routes) await http.app.register(async (scope) => routes(scope), { prefix: '/v1' });
       }
+      await http.app.register(async (scope) => deadLetterRoutes(scope, bus.deadLetters), { prefix: '/v1' });
     }
     await http.app.ready();
 
@@ -89,17 +140,32 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       logger.info({ userId: admin.id }, 'admin account ready');
     }
 
+    const tasks: PeriodicTask[] = [
+      ...all.flatMap((m) => m.tasks ?? []),
+      createPeriodicTask('idempotency.delete-expired', 60_000, () => idempotency.sweep(), logger),
+    ];
+    const runsWorkers = config.role !== 'api';
+    if (runsWorkers) {
+      bus.start();
+      for (const task of tasks) task.start();
+    }
+
     return {
-      config, logger, database, http, modules,
+      ...core, http,
       listen: () => http.app.listen({ port: config.http.port, host: config.http.host }),
       async close() {
         http.startDraining();
+        modules.orders.closeStreams();
         await http.app.close();
-        await database.close();
+        if (runsWorkers) {
+          await Promise.all(tasks.map((t) => t.stop()));
+          await bus.stop();
+        }
+        await core.close();
       },
     };
   } catch (error) {
-    await database.close();
+    await core.close();
     throw error;
   }
 }

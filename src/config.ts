@@ -24,6 +24,12 @@ const EnvSchema = Type.Object({
   ORDERLY_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long SIGTERM waits for in-flight work' }),
   ORDERLY_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'currency of an empty cart' }),
   ORDERLY_READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 1000, description: 'in-process cache of public catalog reads; other processes see a change within this (0 turns it off)' }),
+  ORDERLY_MESSAGE_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 8, description: 'deliveries of one message to one consumer before it is dead-lettered' }),
+  ORDERLY_MESSAGE_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 200, description: 'first retry delay; doubles per attempt, with jitter' }),
+  ORDERLY_MESSAGE_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'longest retry delay' }),
+  ORDERLY_RELAY_POLL_MS: Type.Integer({ minimum: 1, default: 100, description: 'how often consumers look for messages committed by other processes' }),
+  ORDERLY_DUPLICATE_DELIVERY: Type.Boolean({ default: false, description: 'test mode: deliver every message twice, concurrently' }),
+  ORDERLY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 5000, description: 'how often expired reservations, overdue sagas and old idempotency keys are swept' }),
   ORDERLY_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20, description: 'PostgreSQL connections per process' }),
 });
 
@@ -44,6 +50,12 @@ export interface Config {
   reservationTtlMs: number;
   currency: string;
   readCacheTtlMs: number;
+  messaging: {
+    retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+    pollIntervalMs: number;
+    duplicateDelivery: boolean;
+  };
+  sweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +83,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
     currency: e.ORDERLY_CURRENCY,
     readCacheTtlMs: e.ORDERLY_READ_CACHE_TTL_MS,
+    messaging: {
+      retry: { maxAttempts: e.ORDERLY_MESSAGE_MAX_ATTEMPTS, baseDelayMs: e.ORDERLY_MESSAGE_RETRY_BASE_MS, maxDelayMs: e.ORDERLY_MESSAGE_RETRY_MAX_MS },
+      pollIntervalMs: e.ORDERLY_RELAY_POLL_MS,
+      duplicateDelivery: e.ORDERLY_DUPLICATE_DELIVERY,
+    },
+    sweepIntervalMs: e.ORDERLY_SWEEP_INTERVAL_MS,
   };
 }
 

@@ -1,7 +1,7 @@
-import type { AuthGuards } from './http/auth.js';
 import type { ErrorCatalog } from './http/errors.js';
 import type { HttpApp } from './http/types.js';
 import type { MigrationSet } from './db/migrations.js';
+import type { PeriodicTask } from './periodic-task.js';
 
 /** What every module hands the composition root: its tables, its error codes, and its routes. */
 export interface AppModule {
@@ -9,5 +9,7 @@ export interface AppModule {
   migrations: MigrationSet;
   errors: ErrorCatalog;
   /** Registers the module's routes in its own encapsulated plugin under /v1. */
-  routes?: (app: HttpApp, guards: AuthGuards) => Promise<void>;
+  routes?: (app: HttpApp) => Promise<void>;
+  /** Background loops (sweepers) run by worker roles. */
+  tasks?: PeriodicTask[];
 }

@@ -18,6 +18,6 @@ export function createCartModule(deps: { database: Database; catalog: PriceSourc
     migrations: cartMigrations,
     errors: cartErrors.catalog,
     service,
-    routes: (app, guards) => cartRoutes(app, service, guards),
+    routes: (app) => cartRoutes(app, service),
   };
 }

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
-import type { AuthGuards } from '../../platform/http/auth.js';
-import { principalOf } from '../../platform/http/auth.js';
+import { principalOf, requireAccess } from '../../platform/http/auth.js';
 import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { MoneySchema, NoContent, problems } from '../../platform/http/schemas.js';
@@ -38,8 +37,8 @@ function sendCart(reply: FastifyReply, cart: Cart) {
   return reply.header('etag', `"${cart.version}"`).send(cart);
 }
 
-export async function cartRoutes(app: HttpApp, service: CartService, guards: AuthGuards): Promise<void> {
-  app.addHook('preHandler', guards.user);
+export async function cartRoutes(app: HttpApp, service: CartService): Promise<void> {
+  requireAccess(app, 'user');
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', PRIVATE_NO_STORE);
   });

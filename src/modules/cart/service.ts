@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { Money } from '../../platform/http/schemas.js';
@@ -38,6 +38,8 @@ export interface CartService {
   setQuantity(userId: string, variantId: string, quantity: number, ifVersion?: number): Promise<Cart>;
   removeItem(userId: string, variantId: string, ifVersion?: number): Promise<Cart>;
   clear(userId: string, ifVersion?: number): Promise<void>;
+  /** Empties the cart inside someone else's transaction (an order being placed), only if still at `version`. */
+  clearWithin(tx: Executor, userId: string, version: number): Promise<void>;
 }
 
 export function createCartService(database: Database, catalog: PriceSource, options: { currency: string }): CartService {
@@ -70,16 +72,19 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     return variant;
   }
 
+  /** Applies one change with its version bump inside `tx`; a version mismatch throws (and so rolls it back). */
+  async function writeIn(tx: Executor, userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>) {
+    const s = cartStore(tx);
+    const now = nowIso();
+    if ((await s.bumpVersion(userId, now, ifVersion)) === null) {
+      throw cartErrors.error('cart_version_mismatch', `The cart is no longer at version ${ifVersion}; read it again`);
+    }
+    await change(s, now);
+  }
+
   /** Runs one change with its version bump in a transaction; a version mismatch rolls it back. */
   async function write(userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>) {
-    await db.transaction().execute(async (tx) => {
-      const s = cartStore(tx);
-      const now = nowIso();
-      if ((await s.bumpVersion(userId, now, ifVersion)) === null) {
-        throw cartErrors.error('cart_version_mismatch', `The cart is no longer at version ${ifVersion}; read it again`);
-      }
-      await change(s, now);
-    });
+    await db.transaction().execute((tx) => writeIn(tx, userId, ifVersion, change));
   }
 
   return {
@@ -117,5 +122,7 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     async clear(userId, ifVersion) {
       await write(userId, ifVersion, (s) => s.clear(userId));
     },
+
+    clearWithin: (tx, userId, version) => writeIn(tx, userId, version, (s) => s.clear(userId)),
   };
 }

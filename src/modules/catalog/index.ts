@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { catalogErrors } from './errors.js';
 import { catalogMigrations } from './migrations/index.js';
@@ -12,14 +13,14 @@ export interface CatalogModule extends AppModule {
   service: CatalogService;
 }
 
-export function createCatalogModule(deps: { database: Database; stock: StockPort; readCacheTtlMs: number }): CatalogModule {
+export function createCatalogModule(deps: { database: Database; bus: MessageBus; stock: StockPort; readCacheTtlMs: number }): CatalogModule {
   const productReads = createReadCache<ProductRepresentation | null>({ max: 10_000, ttlMs: deps.readCacheTtlMs });
-  const service = createCatalogService(deps.database, deps.stock, { onProductChanged: (id) => productReads.delete(id) });
+  const service = createCatalogService(deps.database, deps.bus, deps.stock, { onProductChanged: (id) => productReads.delete(id) });
   return {
     name: 'catalog',
     migrations: catalogMigrations,
     errors: catalogErrors.catalog,
     service,
-    routes: (app, guards) => catalogRoutes(app, service, guards, productReads),
+    routes: (app) => catalogRoutes(app, service, productReads),
   };
 }

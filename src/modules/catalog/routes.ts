@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { AuthGuards } from '../../platform/http/auth.js';
 import { PRIVATE_NO_STORE, representationOf, sendCacheable, sendRepresentation, type Representation } from '../../platform/http/caching.js';
 import type { ReadCache } from '../../platform/cache/read-cache.js';
 import { platformErrors } from '../../platform/http/errors.js';
@@ -15,8 +14,8 @@ const notFound = (id: string) => platformErrors.error('not_found', `No product $
 /** A product as served to the public, serialized once with its ETag. */
 export type ProductRepresentation = Representation;
 
-export async function catalogRoutes(app: HttpApp, service: CatalogService, guards: AuthGuards, productReads: ReadCache<ProductRepresentation | null>): Promise<void> {
-  const admin = { preHandler: guards.admin };
+export async function catalogRoutes(app: HttpApp, service: CatalogService, productReads: ReadCache<ProductRepresentation | null>): Promise<void> {
+  const admin = { config: { auth: 'admin' as const } };
   const security = [{ bearer: [] }];
 
   app.post('/products', {

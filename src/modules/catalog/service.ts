@@ -4,7 +4,7 @@ import { newId, nowIso } from '../../platform/db/ids.js';
 import { strongEtag } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { Money } from '../../platform/http/schemas.js';
-import { appendToOutbox } from '../../platform/messaging/outbox.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
 import { catalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
@@ -117,7 +117,7 @@ function changeEvent(before: Product, after: Product): NewEvent {
   return { type: 'product.updated', key: after.id, data: { product: after } };
 }
 
-export function createCatalogService(database: Database, stock: StockPort, hooks: { onProductChanged: (id: string) => void }): CatalogService {
+export function createCatalogService(database: Database, bus: MessageBus, stock: StockPort, hooks: { onProductChanged: (id: string) => void }): CatalogService {
   const db = database.db;
   const store = catalogStore(db);
 
@@ -143,14 +143,14 @@ export function createCatalogService(database: Database, stock: StockPort, hooks
       }));
       const product = toProduct(productRow, variantRows);
       try {
-        await db.transaction().execute(async (tx) => {
+        await bus.transaction(async (tx, publish) => {
           const s = catalogStore(tx);
           const taken = await s.takenSkus(skus);
           if (taken.length > 0) throw skuTaken(taken);
           await s.insertProduct(productRow);
           await s.insertVariants(variantRows);
           await stock.receive(tx, input.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })), `initial stock of ${productRow.id}`);
-          await appendToOutbox(tx, [{ type: 'product.created', key: product.id, data: { product } }]);
+          await publish([{ type: 'product.created', key: product.id, data: { product } }]);
         });
       } catch (error) {
         // Two creates racing for one SKU: the unique index decides, and the loser hears why.
@@ -175,7 +175,7 @@ export function createCatalogService(database: Database, stock: StockPort, hooks
     },
 
     async update(id, patch, ifMatch) {
-      const updated = await db.transaction().execute(async (tx) => {
+      const updated = await bus.transaction(async (tx, publish) => {
         const s = catalogStore(tx);
         const current = await load(tx, id);
         if (current === null) throw platformErrors.error('not_found', `No product ${id}`);
@@ -200,7 +200,7 @@ export function createCatalogService(database: Database, stock: StockPort, hooks
           });
         }
         const updated = (await load(tx, id))!;
-        await appendToOutbox(tx, [changeEvent(current, updated)]);
+        await publish([changeEvent(current, updated)]);
         return updated;
       });
       hooks.onProductChanged(id);

@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { identityErrors } from './errors.js';
 import { identityMigrations } from './migrations/index.js';
@@ -11,13 +12,13 @@ export interface IdentityModule extends AppModule {
   service: IdentityService;
 }
 
-export function createIdentityModule(deps: { database: Database; sessionTtlMs: number }): IdentityModule {
-  const service = createIdentityService(deps.database, { sessionTtlMs: deps.sessionTtlMs });
+export function createIdentityModule(deps: { database: Database; bus: MessageBus; sessionTtlMs: number }): IdentityModule {
+  const service = createIdentityService(deps.database, deps.bus, { sessionTtlMs: deps.sessionTtlMs });
   return {
     name: 'identity',
     migrations: identityMigrations,
     errors: identityErrors.catalog,
     service,
-    routes: (app, guards) => identityRoutes(app, service, guards),
+    routes: (app) => identityRoutes(app, service),
   };
 }

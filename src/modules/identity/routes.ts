@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { AuthGuards } from '../../platform/http/auth.js';
 import { principalOf } from '../../platform/http/auth.js';
 import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
@@ -21,7 +20,7 @@ export const UserSchema = Type.Object(
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' });
 const SignedIn = Type.Object({ user: UserSchema, token: Type.String({ description: 'bearer token; send as Authorization: Bearer <token>' }) });
 
-export async function identityRoutes(app: HttpApp, service: IdentityService, guards: AuthGuards): Promise<void> {
+export async function identityRoutes(app: HttpApp, service: IdentityService): Promise<void> {
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', PRIVATE_NO_STORE);
   });
@@ -43,7 +42,7 @@ export async function identityRoutes(app: HttpApp, service: IdentityService, gua
   }, async (request) => service.login(request.body));
 
   app.post('/auth/logout', {
-    preHandler: guards.user,
+    config: { auth: 'user' },
     schema: { tags: ['accounts'], summary: 'Revoke the calling token', security: [{ bearer: [] }], response: { 204: NoContent, ...problems(401) } },
   }, async (request, reply) => {
     await service.logout(principalOf(request).sessionId);
@@ -51,7 +50,7 @@ export async function identityRoutes(app: HttpApp, service: IdentityService, gua
   });
 
   app.get('/me', {
-    preHandler: guards.user,
+    config: { auth: 'user' },
     schema: { tags: ['accounts'], summary: 'The signed-in user', security: [{ bearer: [] }], response: { 200: UserSchema, ...problems(401) } },
   }, async (request) => {
     const user = await service.getUser(principalOf(request).userId);

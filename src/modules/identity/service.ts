@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import type { Authenticate, Role } from '../../platform/http/auth.js';
-import { appendToOutbox } from '../../platform/messaging/outbox.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
 import { identityErrors } from './errors.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
 import { emailKey, identityStore, type UserRow } from './store.js';
@@ -39,7 +39,7 @@ export function toUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at };
 }
 
-export function createIdentityService(database: Database, options: { sessionTtlMs: number }): IdentityService {
+export function createIdentityService(database: Database, bus: MessageBus, options: { sessionTtlMs: number }): IdentityService {
   const store = identityStore(database.db);
 
   async function startSession(user: UserRow): Promise<SignedIn> {
@@ -68,9 +68,9 @@ export function createIdentityService(database: Database, options: { sessionTtlM
       created_at: now,
       updated_at: now,
     };
-    const created = await database.db.transaction().execute(async (tx) => {
+    const created = await bus.transaction(async (tx, publish) => {
       if (!(await identityStore(tx).insertUser(row))) return false;
-      await appendToOutbox(tx, [{ type: 'user.created', key: row.id, data: { user: toUser(row) } }]);
+      await publish([{ type: 'user.created', key: row.id, data: { user: toUser(row) } }]);
       return true;
     });
     return created ? row : null;

@@ -1,23 +1,34 @@
 import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import { createPeriodicTask } from '../../platform/periodic-task.js';
+import { subscribeInventory } from './handlers.js';
 import type { AppModule } from '../../platform/module.js';
 import { inventoryErrors } from './errors.js';
 import { inventoryMigrations } from './migrations/index.js';
 import { inventoryRoutes } from './routes.js';
 import { createInventoryService, type InventoryService } from './service.js';
 
-export type { InventoryService, StockLevel, StockLine, Movement, ReserveOutcome, ReleaseOutcome, CommitOutcome } from './service.js';
+export type { InventoryService, StockLevel, StockLine, Movement, ReserveOutcome, ReleaseOutcome, CommitOutcome, RestockOutcome } from './service.js';
+export type { ReserveCommand, OrderCommand } from './handlers.js';
 
 export interface InventoryModule extends AppModule {
   service: InventoryService;
 }
 
-export function createInventoryModule(deps: { database: Database; reservationTtlMs: number }): InventoryModule {
+export function createInventoryModule(deps: { database: Database; bus: MessageBus; logger: Logger; reservationTtlMs: number; sweepIntervalMs: number }): InventoryModule {
   const service = createInventoryService(deps.database, { reservationTtlMs: deps.reservationTtlMs });
+  subscribeInventory(deps.bus, service);
+  const sweeper = createPeriodicTask('inventory.release-expired', deps.sweepIntervalMs, async () => {
+    const released = await service.releaseExpired();
+    if (released > 0) deps.logger.info({ released }, 'released expired stock reservations');
+  }, deps.logger);
   return {
+    tasks: [sweeper],
     name: 'inventory',
     migrations: inventoryMigrations,
     errors: inventoryErrors.catalog,
     service,
-    routes: (app, guards) => inventoryRoutes(app, service, guards),
+    routes: (app) => inventoryRoutes(app, service),
   };
 }

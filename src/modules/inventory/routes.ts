@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { AuthGuards } from '../../platform/http/auth.js';
+import { requireAccess } from '../../platform/http/auth.js';
 import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
@@ -15,7 +15,7 @@ const Delta = Type.Object({ available: Type.Integer(), reserved: Type.Integer(),
 const MovementSchema = Type.Object({
   id: Type.String(),
   sku: Type.String(),
-  kind: Type.Union([Type.Literal('received'), Type.Literal('adjusted'), Type.Literal('reserved'), Type.Literal('released'), Type.Literal('committed')]),
+  kind: Type.Union([Type.Literal('received'), Type.Literal('adjusted'), Type.Literal('reserved'), Type.Literal('released'), Type.Literal('committed'), Type.Literal('restocked')]),
   delta: Delta,
   orderId: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
@@ -23,8 +23,8 @@ const MovementSchema = Type.Object({
 });
 const SkuParams = Type.Object({ sku: Type.String({ pattern: SKU_PATTERN }) });
 
-export async function inventoryRoutes(app: HttpApp, service: InventoryService, guards: AuthGuards): Promise<void> {
-  app.addHook('preHandler', guards.admin);
+export async function inventoryRoutes(app: HttpApp, service: InventoryService): Promise<void> {
+  requireAccess(app, 'admin');
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', PRIVATE_NO_STORE);
   });

@@ -30,6 +30,8 @@ export type ReserveOutcome =
 export type ReleaseOutcome = { status: 'released' | 'committed' | 'failed' | 'not_found'; orderId: string };
 
 
+export type RestockOutcome = { status: 'restocked' | 'not_committed'; orderId: string };
+
 export type CommitOutcome =
   | { status: 'committed'; orderId: string }
   | { status: 'commit_failed'; orderId: string; reason: 'insufficient_stock' | 'not_reserved' };
@@ -52,6 +54,8 @@ export interface InventoryService {
   release(orderId: string): Promise<ReleaseOutcome>;
   /** Turns held stock into sold; after expiry it tries to take the stock again and fails cleanly if it is gone. */
   commit(orderId: string): Promise<CommitOutcome>;
+  /** Puts the stock of a committed (sold) order back on the shelf: a cancellation after confirmation. */
+  restock(orderId: string): Promise<RestockOutcome>;
   /** Releases up to `limit` reservations whose hold has expired; returns how many it released. */
   releaseExpired(now?: Date, limit?: number): Promise<number>;
   /** Ledger sums per SKU, for invariant checks: received = available + reserved + sold. */
@@ -214,6 +218,18 @@ export function createInventoryService(database: Database, options: { reservatio
         if (error instanceof Shortfall) return { status: 'commit_failed', orderId, reason: 'insufficient_stock' };
         throw error;
       }
+    },
+
+    async restock(orderId) {
+      const done = await db.transaction().execute(async (tx) => {
+        const s = inventoryStore(tx);
+        const now = nowIso();
+        if (!(await s.transition(orderId, 'committed', 'returned', now))) return false;
+        await moveLines(s, await s.getReservationLines(orderId), 'restocked', (q) => ({ available: q, reserved: 0, sold: -q }), orderId, 'order cancelled after confirmation', now);
+        return true;
+      });
+      if (done || (await store.getReservation(orderId))?.status === 'returned') return { status: 'restocked', orderId };
+      return { status: 'not_committed', orderId };
     },
 
     async releaseExpired(now = new Date(), limit = 100) {

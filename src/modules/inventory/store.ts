@@ -2,8 +2,8 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
 
-export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'expired' | 'failed';
-export type MovementKind = 'received' | 'adjusted' | 'reserved' | 'released' | 'committed';
+export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'expired' | 'failed' | 'returned';
+export type MovementKind = 'received' | 'adjusted' | 'reserved' | 'released' | 'committed' | 'restocked';
 
 interface InventoryTables {
   inventory_stock: { sku: string; available: number; reserved: number; sold: number; updated_at: string };

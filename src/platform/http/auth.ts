@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { platformErrors } from './errors.js';
 
 export type Role = 'customer' | 'admin';
@@ -13,47 +13,66 @@ export interface Principal {
 /** Resolves a bearer token to its principal, or null when the token is unknown, expired or revoked. */
 export type Authenticate = (token: string) => Promise<Principal | null>;
 
-export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+/** Who may call a route: any signed-in user, or admins only (customers get 403). Routes without it are public. */
+export type Access = 'user' | 'admin';
 
-/** preHandler hooks a route puts in front of its handler. */
-export interface AuthGuards {
-  /** Any signed-in user. */
-  user: Guard;
-  /** Signed-in admins only; customers get 403. */
-  admin: Guard;
+export interface Authentication {
+  /** Root onRequest hook: resolves the bearer token, if one was sent, before anything else looks at the caller. */
+  identify: onRequestHookHandler;
+  /** Root preHandler hook: enforces the route's `config.auth` before any other preHandler runs. */
+  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    auth?: Access;
+  }
 }
 
-function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (header === undefined) return null;
+/** Makes every route registered in this plugin need `access` (and documents the bearer scheme). */
+export function requireAccess(app: FastifyInstance, access: Access): void {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, auth: access };
+    if (route.schema) route.schema = { ...route.schema, security: [{ bearer: [] }] };
+  });
+}
+
+function bearerToken(header: string): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? null;
 }
 
-export function createAuthGuards(authenticate: Authenticate): AuthGuards {
-  const user: Guard = async (request) => {
-    const token = bearerToken(request);
-    if (token === null) throw platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } });
-    const principal = await authenticate(token);
-    if (principal === null) throw platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
-    request.principal = principal;
-    request.log = request.log.child({ userId: principal.userId });
+export function createAuthentication(authenticate: Authenticate): Authentication {
+  const identify: onRequestHookHandler = (request, _reply, done) => {
+    const header = request.headers.authorization;
+    const token = header === undefined ? null : bearerToken(header);
+    if (token === null) return done();
+    authenticate(token).then((principal) => {
+      request.principal = principal;
+      if (principal) request.log = request.log.child({ userId: principal.userId });
+      done();
+    }, done);
   };
-  const admin: Guard = async (request, reply) => {
-    await user(request, reply);
-    if (request.principal?.role !== 'admin') throw platformErrors.error('forbidden', 'This operation needs the admin role');
+
+  const authorize = async (request: FastifyRequest): Promise<void> => {
+    const access = request.routeOptions.config.auth;
+    if (access === undefined) return;
+    if (request.principal === null) {
+      if (request.headers.authorization === undefined) {
+        throw platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } });
+      }
+      throw platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+    }
+    if (access === 'admin' && request.principal.role !== 'admin') throw platformErrors.error('forbidden', 'This operation needs the admin role');
   };
-  return { user, admin };
+  return { identify, authorize };
 }
 
-/** The principal of a guarded route; a route without a guard that calls this is a wiring bug. */
+/** The principal of a route with `config.auth`; a public route that calls this is a wiring bug. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (request.principal === null) throw new Error(`route ${request.routeOptions.url} reads the principal without a guard`);
+  if (request.principal === null) throw new Error(`route ${request.routeOptions.url} reads the principal without config.auth`);
   return request.principal;
 }

@@ -10,12 +10,16 @@ import { handleError, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
+import type { Authentication } from './auth.js';
+import type { IdempotencyHooks } from '../idempotency/hooks.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 
 export type { HttpApp } from './types.js';
 
 export interface HttpServerOptions {
   bodyLimit: number;
+  authentication: Authentication;
+  idempotency: IdempotencyHooks;
   logger: Logger;
   metrics: Metrics;
   errorCatalog: ErrorCatalog;
@@ -68,6 +72,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.setValidatorCompiler(createValidatorCompiler());
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('idempotency', null);
   app.addSchema(ProblemSchema);
 
   // Empty JSON bodies are allowed (POST /logout from clients that always send the header); malformed ones are not.
@@ -77,6 +82,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     if (text.trim() === '') return done(null, undefined);
     return jsonParser(request, text, done);
   });
+
+  app.addHook('onRequest', options.authentication.identify);
+  // Order matters: who may call is settled before an Idempotency-Key is claimed for the call.
+  app.addHook('preHandler', options.authentication.authorize);
+  app.addHook('preHandler', options.idempotency.preHandler);
+  app.addHook('onSend', options.idempotency.onSend);
+  app.addHook('onResponse', options.idempotency.onResponse);
 
   // Hooks on every request use callbacks, not async functions: a promise per hook per request shows in the profile.
   let draining = false;

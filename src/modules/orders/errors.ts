@@ -1,0 +1,8 @@
+import { defineErrors } from '../../platform/http/errors.js';
+
+export const ordersErrors = defineErrors({
+  order_not_cancellable: { status: 409, title: 'The order can no longer be cancelled' },
+  cart_empty: { status: 409, title: 'The cart is empty' },
+  product_unavailable: { status: 409, title: 'This product is not for sale' },
+  currency_mismatch: { status: 409, title: 'The cart holds items in another currency' },
+});

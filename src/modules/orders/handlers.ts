@@ -1,0 +1,57 @@
+import type { Logger } from '../../platform/observability/logger.js';
+import type { MessageBus, Subscription } from '../../platform/messaging/bus.js';
+import type { Database } from '../../platform/db/database.js';
+import { decide, requestCancellation } from './saga.js';
+import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
+import { ordersStore } from './store.js';
+
+const SAGA_EVENTS = [
+  'inventory.reserved', 'inventory.reservation_failed', 'inventory.committed', 'inventory.commit_failed', 'inventory.released', 'inventory.restocked',
+  'payment.succeeded', 'payment.declined', 'payment.failed', 'payment.refunded',
+  'shipment.created', 'shipment.in_transit', 'shipment.delivered', 'shipment.cancelled', 'shipment.cancel_refused',
+] as const;
+
+/** The orchestrator: each event the saga waits for moves it one step, in one transaction with what it sends next. */
+export function ordersSubscription(logger: Logger): Subscription {
+  return {
+    group: 'orders',
+    types: SAGA_EVENTS,
+    async handle(message, context) {
+      const { orderId } = message.data as { orderId: string };
+      // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
+      await context.apply(async (tx, publish) => {
+        const store = ordersStore(tx);
+        const state = await loadState(store, orderId);
+        if (!state) throw new Error(`event ${message.type} for unknown order ${orderId}`);
+        const decision = decide(state, message);
+        if (decision === null) {
+          logger.debug({ orderId, type: message.type, step: state.saga.step }, 'saga ignored an event that does not apply to its step');
+          return;
+        }
+        await applyDecision(store, state, decision, publish, message.type);
+      });
+    },
+  };
+}
+
+/** Sagas past their deadline get a cancellation request ('expired'); the saga compensates at its next event. */
+export async function expireOverdueSagas(database: Database, bus: MessageBus, now = new Date()): Promise<number> {
+  const overdue = await ordersStore(database.db).overdueSagas(now.toISOString(), 100);
+  let expired = 0;
+  for (const row of overdue) {
+    try {
+      await bus.transaction(async (tx, publish) => {
+        const store = ordersStore(tx);
+        const state = await loadState(store, row.order_id);
+        const decision = state && requestCancellation(state, 'expired');
+        if (state && decision) {
+          await applyDecision(store, state, decision, publish, 'deadline passed');
+          expired += 1;
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof SagaConflict)) throw error;
+    }
+  }
+  return expired;
+}

@@ -1,0 +1,44 @@
+import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { AppModule } from '../../platform/module.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import { createPeriodicTask } from '../../platform/periodic-task.js';
+import { ordersErrors } from './errors.js';
+import { expireOverdueSagas, ordersSubscription } from './handlers.js';
+import { ordersMigrations } from './migrations/index.js';
+import type { OrderingPorts } from './place-order.js';
+import { ordersRoutes } from './routes.js';
+import { createOrdersService, type OrdersService } from './service.js';
+
+export type { OrdersService, OrderOutcome } from './service.js';
+export type { Order } from './view.js';
+export type { OrderingPorts } from './place-order.js';
+
+export interface OrdersModule extends AppModule {
+  service: OrdersService;
+  /** Ends every open event stream (at shutdown, so draining is not held open by long-lived responses). */
+  closeStreams(): void;
+}
+
+export function createOrdersModule(deps: {
+  database: Database; bus: MessageBus; logger: Logger; ports: OrderingPorts; sagaDeadlineMs: number; sweepIntervalMs: number;
+}): OrdersModule {
+  const service = createOrdersService(deps.database, deps.bus, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
+  deps.bus.subscribe(ordersSubscription(deps.logger));
+  const streams = new Set<() => void>();
+  const sweeper = createPeriodicTask('orders.expire-overdue-sagas', deps.sweepIntervalMs, async () => {
+    const expired = await expireOverdueSagas(deps.database, deps.bus);
+    if (expired > 0) deps.logger.warn({ expired }, 'orders past their saga deadline are being cancelled');
+  }, deps.logger);
+  return {
+    name: 'orders',
+    migrations: ordersMigrations,
+    errors: ordersErrors.catalog,
+    service,
+    tasks: [sweeper],
+    routes: (app) => ordersRoutes(app, service, streams, { pollIntervalMs: 200, heartbeatMs: 15_000 }),
+    closeStreams: () => {
+      for (const close of [...streams]) close();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import type { MigrationSet } from '../../../platform/db/migrations.js';
+import * as orders from './0001_orders.js';
+
+export const ordersMigrations: MigrationSet = {
+  owner: 'orders',
+  migrations: { '0001_orders': orders },
+};

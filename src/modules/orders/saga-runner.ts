@@ -1,0 +1,35 @@
+import { nowIso } from '../../platform/db/ids.js';
+import type { Publish } from '../../platform/messaging/bus.js';
+import type { Decision, SagaState } from './saga.js';
+import type { OrdersStore } from './store.js';
+import { toOrder } from './view.js';
+
+/** Someone moved the saga between our read and our write; the caller reads again and retries. */
+export class SagaConflict extends Error {
+  override name = 'SagaConflict';
+}
+
+export async function loadState(store: OrdersStore, orderId: string): Promise<SagaState | null> {
+  const [order, saga] = await Promise.all([store.order(orderId), store.saga(orderId)]);
+  if (!order || !saga) return null;
+  return { order, saga, lines: await store.linesOf([orderId]) };
+}
+
+/**
+ * Writes one decision inside the caller's transaction: the saga row (guarded by its version), the
+ * order, its timeline, and the messages to send next. Order events carry the order as it now stands.
+ */
+export async function applyDecision(store: OrdersStore, state: SagaState, decision: Decision, publish: Publish, cause: string): Promise<void> {
+  const now = nowIso();
+  const orderId = state.order.id;
+  if (!(await store.updateSaga(orderId, state.saga.version, { ...decision.saga, last_event: cause, updated_at: now }))) throw new SagaConflict(orderId);
+  if (Object.keys(decision.order).length > 0) await store.updateOrder(orderId, { ...decision.order, updated_at: now });
+  for (const entry of decision.timeline) await store.addTimeline({ order_id: orderId, user_id: state.order.user_id, status: entry.status, note: entry.note, at: now });
+  const messages = decision.publish;
+  if (messages.some((m) => m.type.startsWith('order.'))) {
+    const [order, timeline] = await Promise.all([store.order(orderId), store.timelineOf([orderId])]);
+    const view = toOrder(order!, state.lines, timeline);
+    for (const m of messages) if (m.type.startsWith('order.')) m.data = { ...(m.data as object), order: view };
+  }
+  await publish(messages);
+}

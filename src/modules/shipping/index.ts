@@ -1,0 +1,25 @@
+import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { AppModule } from '../../platform/module.js';
+import { shippingErrors } from './errors.js';
+import { shippingMigrations } from './migrations/index.js';
+import { shippingRoutes } from './routes.js';
+import { createShippingService, shippingSubscription, type ShippingService } from './service.js';
+
+export type { ShippingService, Shipment } from './service.js';
+
+export interface ShippingModule extends AppModule {
+  service: ShippingService;
+}
+
+export function createShippingModule(deps: { database: Database; bus: MessageBus }): ShippingModule {
+  const service = createShippingService(deps.database, deps.bus);
+  deps.bus.subscribe(shippingSubscription());
+  return {
+    name: 'shipping',
+    migrations: shippingMigrations,
+    errors: shippingErrors.catalog,
+    service,
+    routes: (app) => shippingRoutes(app, service),
+  };
+}

@@ -1,0 +1,172 @@
+import { asSchema, type Database, type Executor } from '../db/database.js';
+import { newId, nowIso } from '../db/ids.js';
+import type { Logger } from '../observability/logger.js';
+import type { EventEnvelope, NewEvent } from './envelope.js';
+import type { RetryPolicy } from './retry.js';
+import type { MessagingTables } from './schema.js';
+import type { DeadLetterStore, Delivery, DeliveryBacklog, Transport } from './transport.js';
+
+/** Appends events to the outbox of the transaction it was handed. */
+export type Publish = (events: NewEvent[]) => Promise<void>;
+
+export interface HandlerContext {
+  /** 1 on the first delivery of this message to this group. */
+  attempt: number;
+  maxAttempts: number;
+  /** True when this group applied the message before (a redelivery): skip outside side effects. */
+  alreadyApplied(): Promise<boolean>;
+  /**
+   * Applies the handler's effect exactly once: `fn` runs in a transaction together with the inbox record
+   * and the delivery's settlement, and is skipped (returning false) when the group applied the message before.
+   */
+  apply(fn: (tx: Executor, publish: Publish) => Promise<void>): Promise<boolean>;
+}
+
+/** A consumer group: the message types it handles and how. Throwing schedules a retry. */
+export interface Subscription {
+  group: string;
+  types: readonly string[];
+  retry?: Partial<RetryPolicy>;
+  handle(message: EventEnvelope, context: HandlerContext): Promise<void>;
+}
+
+export interface MessageBus {
+  subscribe(subscription: Subscription): void;
+  /** Runs `fn` in a transaction; what it publishes commits with it, and consumers are woken after the commit. */
+  transaction<T>(fn: (tx: Executor, publish: Publish) => Promise<T>): Promise<T>;
+  /** Starts consuming (roles that run workers). */
+  start(): void;
+  stop(): Promise<void>;
+  deadLetters: DeadLetterStore;
+  backlog(overdueAfterMs: number): Promise<DeliveryBacklog>;
+}
+
+export interface MessageBusOptions {
+  retry: RetryPolicy;
+  /** Test mode: hand every delivery to its handler twice, concurrently, to prove handlers are idempotent. */
+  duplicateDelivery: boolean;
+}
+
+export function createMessageBus(database: Database, transport: Transport, logger: Logger, options: MessageBusOptions): MessageBus {
+  const subscriptions = new Map<string, Subscription>();
+  const groupsByType = new Map<string, string[]>();
+
+  function groupsFor(type: string): string[] {
+    let groups = groupsByType.get(type);
+    if (!groups) {
+      groups = [...subscriptions.values()].filter((s) => s.types.includes(type) || s.types.includes('*')).map((s) => s.group);
+      groupsByType.set(type, groups);
+    }
+    return groups;
+  }
+
+  function policyFor(group: string): RetryPolicy {
+    return { ...options.retry, ...subscriptions.get(group)?.retry };
+  }
+
+  async function publishIn(tx: Executor, events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const occurredAt = nowIso();
+    const envelopes: EventEnvelope[] = events.map((event) => ({
+      id: newId('msg'), type: event.type, version: event.version ?? 1, occurredAt, key: event.key,
+      ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }), data: event.data,
+    }));
+    await asSchema<MessagingTables>(tx)
+      .insertInto('outbox')
+      .values(envelopes.map((e) => ({
+        id: e.id, type: e.type, version: e.version, key: e.key, occurred_at: e.occurredAt,
+        traceparent: e.traceparent ?? null, data: JSON.stringify(e.data), dispatched_at: occurredAt,
+      })))
+      .execute();
+    await transport.enqueue(tx, envelopes, groupsFor);
+  }
+
+  async function recordInbox(tx: Executor, group: string, messageId: string): Promise<boolean> {
+    const result = await asSchema<MessagingTables>(tx)
+      .insertInto('messaging_inbox')
+      .values({ group_name: group, message_id: messageId, applied_at: nowIso() })
+      .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async function handleOnce(delivery: Delivery): Promise<void> {
+    const subscription = subscriptions.get(delivery.group);
+    if (!subscription) throw new Error(`no subscription for group ${delivery.group}`);
+    const { group, envelope } = delivery;
+    let settled = false;
+    const context: HandlerContext = {
+      attempt: delivery.attempt,
+      maxAttempts: policyFor(group).maxAttempts,
+      alreadyApplied: async () => {
+        const row = await asSchema<MessagingTables>(database.db)
+          .selectFrom('messaging_inbox').select('message_id')
+          .where('group_name', '=', group).where('message_id', '=', envelope.id)
+          .executeTakeFirst();
+        return row !== undefined;
+      },
+      apply: async (fn) => {
+        const applied = await bus.transaction(async (tx, publish) => {
+          settled = true;
+          await delivery.settle(tx);
+          if (!(await recordInbox(tx, group, envelope.id))) return false;
+          await fn(tx, publish);
+          return true;
+        });
+        return applied;
+      },
+    };
+    await subscription.handle(envelope, context);
+    // A handler with nothing to write still marks the message applied, so a redelivery is skipped.
+    if (!settled) {
+      await database.db.transaction().execute(async (tx) => {
+        await delivery.settle(tx);
+        await recordInbox(tx, group, envelope.id);
+      });
+    }
+  }
+
+  async function handle(delivery: Delivery): Promise<void> {
+    if (!options.duplicateDelivery) return handleOnce(delivery);
+    await Promise.all([handleOnce(delivery), handleOnce(delivery)]);
+  }
+
+  const bus: MessageBus = {
+    subscribe(subscription) {
+      if (subscriptions.has(subscription.group)) throw new Error(`consumer group ${subscription.group} subscribed twice`);
+      subscriptions.set(subscription.group, subscription);
+      groupsByType.clear();
+    },
+
+    async transaction(fn) {
+      let published = false;
+      const result = await database.db.transaction().execute((tx) =>
+        fn(tx, async (events) => {
+          published ||= events.length > 0;
+          await publishIn(tx, events);
+        }),
+      );
+      if (published) transport.wake();
+      return result;
+    },
+
+    start() {
+      transport.start(handle, policyFor);
+      logger.info({ groups: [...subscriptions.keys()] }, 'message consumers started');
+    },
+
+    stop: () => transport.stop(),
+    deadLetters: transport.deadLetters,
+    backlog: (overdueAfterMs) => transport.backlog(groupsFor, overdueAfterMs),
+  };
+  return bus;
+}
+
+/** Deletes inbox records older than the retention: a redelivery that late is not expected. */
+export async function pruneInbox(executor: Executor, olderThan: Date): Promise<number> {
+  const result = await asSchema<MessagingTables>(executor)
+    .deleteFrom('messaging_inbox')
+    .where('applied_at', '<', olderThan.toISOString())
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

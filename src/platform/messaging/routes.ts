@@ -1,0 +1,52 @@
+import { Type } from 'typebox';
+import { requireAccess } from '../http/auth.js';
+import { PRIVATE_NO_STORE } from '../http/caching.js';
+import { platformErrors } from '../http/errors.js';
+import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import type { HttpApp } from '../http/types.js';
+import type { DeadLetterStore } from './transport.js';
+
+const DeadLetterSchema = Type.Object({
+  id: Type.String(),
+  messageId: Type.String(),
+  type: Type.String(),
+  key: Type.String(),
+  group: Type.String({ description: 'the consumer group that could not handle it' }),
+  attempts: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  occurredAt: Type.String({ format: 'date-time' }),
+  deadAt: Type.String({ format: 'date-time' }),
+  data: Type.Unknown(),
+});
+
+/** Operators' view of messages that exhausted their retries, and the way to send them again. */
+export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Promise<void> {
+  requireAccess(app, 'admin');
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('cache-control', PRIVATE_NO_STORE);
+    done(null, payload);
+  });
+  const common = { tags: ['operations'], security: [{ bearer: [] }] };
+
+  app.get('/admin/dlq', {
+    schema: { ...common, summary: 'Dead letters, newest first', querystring: Type.Object(PageQuery), response: { 200: pageOf(DeadLetterSchema), ...problems(400, 401, 403) } },
+  }, async (request) => {
+    const { limit, cursor } = request.query;
+    const before = decodeCursor(cursor, (key) => /^\d{1,15}$/.test(key));
+    const rows = await store.list(limit + 1, before);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
+  });
+
+  app.post('/admin/dlq/:id/redrive', {
+    schema: {
+      ...common, summary: 'Send a dead letter to its consumer group again, with a fresh retry budget',
+      params: Type.Object({ id: Type.String({ maxLength: 32 }) }),
+      response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('redriven') }), ...problems(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    if (!(await store.redrive(request.params.id))) throw platformErrors.error('not_found', `No dead letter ${request.params.id}`);
+    return reply.status(202).send({ id: request.params.id, status: 'redriven' as const });
+  });
+}

@@ -1,0 +1,62 @@
+import type { Executor } from '../db/database.js';
+import type { EventEnvelope } from './envelope.js';
+import type { RetryPolicy } from './retry.js';
+
+/** One message handed to one consumer group. */
+export interface Delivery {
+  group: string;
+  envelope: EventEnvelope;
+  /** 1 on the first delivery, counting every earlier failed one. */
+  attempt: number;
+  /** Marks the delivery handled, inside the transaction that applied its effect. */
+  settle(tx: Executor): Promise<void>;
+}
+
+export interface DeadLetter {
+  id: string;
+  messageId: string;
+  type: string;
+  key: string;
+  group: string;
+  attempts: number;
+  error: string | null;
+  occurredAt: string;
+  deadAt: string;
+  data: unknown;
+}
+
+/** Messages that exhausted their retries, kept with their error until an operator redrives them. */
+export interface DeadLetterStore {
+  list(limit: number, before?: string): Promise<DeadLetter[]>;
+  /** Puts the message back in front of its group with a fresh retry budget; false when there is no such dead letter. */
+  redrive(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+/** What the transport can tell `orderly verify` about messages not yet handled. */
+export interface DeliveryBacklog {
+  pending: number;
+  dead: number;
+  /** Pending deliveries due for longer than the threshold and not being worked on: stuck. */
+  overdue: { messageId: string; type: string; group: string; attempts: number; dueSince: string }[];
+  /** Messages a current subscriber neither applied nor holds pending or dead: lost. */
+  lost: { messageId: string; type: string; group: string }[];
+}
+
+/**
+ * Moves committed messages to consumer groups, at least once, in order per key, retrying failures
+ * with backoff and dead-lettering what exhausts its retries. The embedded transport keeps its queue in
+ * the database; a broker-backed one (NATS JetStream) implements the same contract.
+ */
+export interface Transport {
+  /** Inside the producer's transaction: makes each message durable for every group that subscribes to it. */
+  enqueue(tx: Executor, envelopes: EventEnvelope[], groupsFor: (type: string) => string[]): Promise<void>;
+  /** Starts handing deliveries to `handle`; a rejection schedules a retry under the group's policy. */
+  start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): void;
+  /** Something was committed: look for work now rather than at the next poll. */
+  wake(): void;
+  /** Stops taking work and waits for what is in flight. */
+  stop(): Promise<void>;
+  deadLetters: DeadLetterStore;
+  backlog(groupsFor: (type: string) => string[], overdueAfterMs: number): Promise<DeliveryBacklog>;
+}

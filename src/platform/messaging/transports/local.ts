@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { asSchema, type Database, type Executor } from '../../db/database.js';
+import type { Logger } from '../../observability/logger.js';
+import type { EventEnvelope } from '../envelope.js';
+import { retryDelayMs, type RetryPolicy } from '../retry.js';
+import type { MessagingTables } from '../schema.js';
+import type { DeadLetter, Delivery, DeliveryBacklog, Transport } from '../transport.js';
+
+export interface LocalTransportOptions {
+  /** How often to look for work when nothing woke the dispatcher (other processes commit too). */
+  pollIntervalMs: number;
+  /** How long a claimed delivery is ours; a crashed process's claims lapse after this. */
+  leaseMs: number;
+  batchSize: number;
+  concurrency: number;
+}
+
+type Row = {
+  id: number; group_name: string; attempts: number;
+  message_id: string; type: string; version: number; key: string; occurred_at: string; traceparent: string | null; data: string;
+};
+
+function envelopeOf(row: Row): EventEnvelope {
+  return {
+    id: row.message_id, type: row.type, version: row.version, occurredAt: row.occurred_at, key: row.key,
+    ...(row.traceparent === null ? {} : { traceparent: row.traceparent }), data: JSON.parse(row.data) as unknown,
+  };
+}
+
+/**
+ * The embedded transport: the queue is a table in the same database as the outbox, filled in the
+ * producer's transaction, so a committed message is never lost and an uncommitted one never seen.
+ * Per key and group only the oldest pending delivery is ever handed out, which keeps per-key order
+ * across retries and across competing processes.
+ */
+export function createLocalTransport(database: Database, logger: Logger, options: LocalTransportOptions): Transport {
+  const db: Kysely<MessagingTables> = asSchema<MessagingTables>(database.db);
+  const owner = randomUUID();
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let woken = false;
+
+  function sleep(ms: number): Promise<void> {
+    if (woken) {
+      woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        woken = false;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
+  async function claim(now: Date): Promise<Row[]> {
+    const nowIso = now.toISOString();
+    const candidates = await db
+      .selectFrom('messaging_deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', nowIso)]))
+      .where(({ not, exists, selectFrom }) => not(exists(
+        selectFrom('messaging_deliveries as e')
+          .select('e.id')
+          .whereRef('e.group_name', '=', 'd.group_name')
+          .whereRef('e.key', '=', 'd.key')
+          .where('e.status', '=', 'pending')
+          .whereRef('e.message_seq', '<', 'd.message_seq'),
+      )))
+      .orderBy('d.message_seq')
+      .limit(options.batchSize)
+      .execute();
+    if (candidates.length === 0) return [];
+    const leased = await db
+      .updateTable('messaging_deliveries')
+      .set({ lease_owner: owner, lease_until: new Date(now.getTime() + options.leaseMs).toISOString() })
+      .where('id', 'in', candidates.map((c) => c.id))
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowIso)]))
+      .returning('id')
+      .execute();
+    if (leased.length === 0) return [];
+    return db
+      .selectFrom('messaging_deliveries as d')
+      .innerJoin('outbox as o', 'o.id', 'd.message_id')
+      .select(['d.id', 'd.group_name', 'd.attempts', 'd.message_id', 'o.type', 'o.version', 'o.key', 'o.occurred_at', 'o.traceparent', 'o.data'])
+      .where('d.id', 'in', leased.map((l) => l.id))
+      .where('d.lease_owner', '=', owner)
+      .orderBy('d.message_seq')
+      .execute();
+  }
+
+  async function fail(row: Row, error: unknown, policy: RetryPolicy): Promise<void> {
+    const attempts = row.attempts + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    const dead = attempts >= policy.maxAttempts;
+    const now = new Date();
+    await db
+      .updateTable('messaging_deliveries')
+      .set({
+        attempts,
+        status: dead ? 'dead' : 'pending',
+        dead_at: dead ? now.toISOString() : null,
+        next_attempt_at: new Date(now.getTime() + (dead ? 0 : retryDelayMs(policy, attempts))).toISOString(),
+        last_error: message.slice(0, 2000),
+        lease_owner: null,
+        lease_until: null,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    const log = { group: row.group_name, messageId: row.message_id, type: row.type, key: row.key, attempts, err: error };
+    if (dead) logger.error(log, 'message dead-lettered');
+    else logger.warn(log, 'message handling failed; will retry');
+  }
+
+  async function run(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): Promise<void> {
+    while (running) {
+      let rows: Row[] = [];
+      try {
+        rows = await claim(new Date());
+      } catch (error) {
+        logger.error({ err: error }, 'could not claim deliveries; retrying');
+      }
+      if (rows.length === 0) {
+        await sleep(options.pollIntervalMs);
+        continue;
+      }
+      const queue = [...rows];
+      const worker = async () => {
+        for (let row = queue.shift(); row !== undefined; row = queue.shift()) {
+          const current = row;
+          const delivery: Delivery = {
+            group: current.group_name,
+            envelope: envelopeOf(current),
+            attempt: current.attempts + 1,
+            settle: async (tx: Executor) => {
+              await asSchema<MessagingTables>(tx).deleteFrom('messaging_deliveries').where('id', '=', current.id).execute();
+            },
+          };
+          try {
+            await handle(delivery);
+          } catch (error) {
+            await fail(current, error, policyFor(current.group_name)).catch((e: unknown) => logger.error({ err: e }, 'could not record a failed delivery'));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency, rows.length) }, worker));
+    }
+  }
+
+  return {
+    async enqueue(tx, envelopes, groupsFor) {
+      const rows = envelopes.flatMap((e) => groupsFor(e.type).map((group) => ({ e, group })));
+      if (rows.length === 0) return;
+      const seqs = await asSchema<MessagingTables>(tx)
+        .selectFrom('outbox')
+        .select(['id', 'seq'])
+        .where('id', 'in', [...new Set(rows.map((r) => r.e.id))])
+        .execute();
+      const seqOf = new Map(seqs.map((s) => [s.id, s.seq]));
+      await asSchema<MessagingTables>(tx)
+        .insertInto('messaging_deliveries')
+        .values(rows.map(({ e, group }) => ({
+          message_id: e.id, message_seq: seqOf.get(e.id)!, group_name: group, key: e.key, status: 'pending' as const,
+          attempts: 0, next_attempt_at: e.occurredAt, lease_owner: null, lease_until: null, last_error: null, created_at: e.occurredAt, dead_at: null,
+        })))
+        .execute();
+    },
+
+    start(handle, policyFor) {
+      if (running) return;
+      running = true;
+      loop = run(handle, policyFor);
+    },
+
+    wake() {
+      if (wakeUp) wakeUp();
+      else woken = true;
+    },
+
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+      loop = null;
+    },
+
+    deadLetters: {
+      async list(limit, before) {
+        let query = db
+          .selectFrom('messaging_deliveries as d')
+          .innerJoin('outbox as o', 'o.id', 'd.message_id')
+          .select(['d.id', 'd.message_id', 'o.type', 'o.key', 'd.group_name', 'd.attempts', 'd.last_error', 'o.occurred_at', 'd.dead_at', 'o.data'])
+          .where('d.status', '=', 'dead');
+        if (before !== undefined) query = query.where('d.id', '<', Number(before));
+        const rows = await query.orderBy('d.id', 'desc').limit(limit).execute();
+        return rows.map((r): DeadLetter => ({
+          id: String(r.id), messageId: r.message_id, type: r.type, key: r.key, group: r.group_name, attempts: r.attempts,
+          error: r.last_error, occurredAt: r.occurred_at, deadAt: r.dead_at ?? r.occurred_at, data: JSON.parse(r.data) as unknown,
+        }));
+      },
+      async redrive(id) {
+        if (!/^\d{1,15}$/.test(id)) return false;
+        const result = await db
+          .updateTable('messaging_deliveries')
+          .set({ status: 'pending', attempts: 0, next_attempt_at: new Date().toISOString(), dead_at: null, lease_owner: null, lease_until: null })
+          .where('id', '=', Number(id))
+          .where('status', '=', 'dead')
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      },
+      async count() {
+        const row = await db.selectFrom('messaging_deliveries').select(sql<number>`count(*)`.as('n')).where('status', '=', 'dead').executeTakeFirstOrThrow();
+        return Number(row.n);
+      },
+    },
+
+    async backlog(groupsFor, overdueAfterMs) {
+      const now = Date.now();
+      const counts = await db.selectFrom('messaging_deliveries').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+      const overdueBefore = new Date(now - overdueAfterMs).toISOString();
+      const overdue = await db
+        .selectFrom('messaging_deliveries as d')
+        .innerJoin('outbox as o', 'o.id', 'd.message_id')
+        .select(['d.message_id', 'o.type', 'd.group_name', 'd.attempts', 'd.next_attempt_at'])
+        .where('d.status', '=', 'pending')
+        .where('d.next_attempt_at', '<', overdueBefore)
+        .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', new Date(now).toISOString())]))
+        .limit(100)
+        .execute();
+      const types = await db.selectFrom('outbox').select('type').distinct().execute();
+      const lost: DeliveryBacklog['lost'] = [];
+      for (const { type } of types) {
+        for (const group of groupsFor(type)) {
+          const missing = await db
+            .selectFrom('outbox as o')
+            .select(['o.id', 'o.type'])
+            .where('o.type', '=', type)
+            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messaging_inbox as i').select('i.message_id').whereRef('i.message_id', '=', 'o.id').where('i.group_name', '=', group))))
+            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messaging_deliveries as d').select('d.id').whereRef('d.message_id', '=', 'o.id').where('d.group_name', '=', group))))
+            .limit(100)
+            .execute();
+          lost.push(...missing.map((m) => ({ messageId: m.id, type: m.type, group })));
+        }
+      }
+      return {
+        pending: Number(counts.find((c) => c.status === 'pending')?.n ?? 0),
+        dead: Number(counts.find((c) => c.status === 'dead')?.n ?? 0),
+        overdue: overdue.map((o) => ({ messageId: o.message_id, type: o.type, group: o.group_name, attempts: o.attempts, dueSince: o.next_attempt_at })),
+        lost,
+      };
+    },
+  };
+}
