@@ -1,6 +1,7 @@
 import { ConfigError, describeSettings, loadConfig, type Config } from './config.js';
-import { createOrderly, migrate } from './app.js';
-import { createLogger } from './platform/observability/logger.js';
+import { buildCore, createOrderly, migrate, type Core } from './app.js';
+import { formatReport, verifyInvariants } from './verify.js';
+import { createLogger, type Logger } from './platform/observability/logger.js';
 import { VERSION } from './version.js';
 
 const USAGE = `orderly ${VERSION} — a failure-first commerce backend
@@ -8,9 +9,12 @@ const USAGE = `orderly ${VERSION} — a failure-first commerce backend
 Usage: orderly <command>
 
 Commands:
-  start     start the server (role from ORDERLY_ROLE; default all-in-one)
-  migrate   apply pending database migrations and exit
-  help      show this text
+  start                  start the server (role from ORDERLY_ROLE; default all-in-one)
+  migrate                apply pending database migrations and exit
+  verify                 check the invariants (stock, charges, outcomes, messages); exit 1 on any violation
+  dlq list               list dead-lettered messages
+  dlq redrive <id|--all> send dead letters to their consumers again
+  help                   show this text
 
 Settings (environment):
 ${describeSettings().map((line) => `  ${line}`).join('\n')}
@@ -48,6 +52,35 @@ async function start(config: Config): Promise<number> {
   return 0;
 }
 
+async function withCore(config: Config, logger: Logger, run: (core: Core) => Promise<number>): Promise<number> {
+  const core = await buildCore(config, logger);
+  try {
+    return await run(core);
+  } finally {
+    await core.close();
+  }
+}
+
+async function deadLetters(core: Core, args: string[]): Promise<number> {
+  const store = core.bus.deadLetters;
+  const [action, target] = args;
+  if (action === 'list') {
+    const letters = await store.list(1000);
+    for (const l of letters) process.stdout.write(`${l.id}\t${l.deadAt}\t${l.group}\t${l.type}\t${l.key}\tattempts=${l.attempts}\t${l.error ?? ''}\n`);
+    process.stdout.write(`${letters.length} dead letter(s)\n`);
+    return 0;
+  }
+  if (action === 'redrive' && target !== undefined) {
+    const ids = target === '--all' ? (await store.list(100_000)).map((l) => l.id) : [target];
+    let redriven = 0;
+    for (const id of ids) if (await store.redrive(id)) redriven += 1;
+    process.stdout.write(`${redriven} dead letter(s) redriven\n`);
+    return redriven === ids.length ? 0 : 1;
+  }
+  process.stderr.write('usage: orderly dlq list | orderly dlq redrive <id|--all>\n');
+  return 2;
+}
+
 /** Runs one CLI command; resolves to the exit code (a started server keeps the process alive). */
 export async function runCli(argv: string[]): Promise<number> {
   const [command = 'help'] = argv;
@@ -77,6 +110,14 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(`${applied.length} migration(s) applied\n`);
         return 0;
       }
+      case 'verify':
+        return await withCore(config, logger, async (core) => {
+          const report = await verifyInvariants(core);
+          process.stdout.write(formatReport(report));
+          return report.violations.length === 0 ? 0 : 1;
+        });
+      case 'dlq':
+        return await withCore(config, logger, (core) => deadLetters(core, argv.slice(1)));
       default:
         process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
         return 2;

@@ -60,6 +60,10 @@ export interface InventoryService {
   releaseExpired(now?: Date, limit?: number): Promise<number>;
   /** Ledger sums per SKU, for invariant checks: received = available + reserved + sold. */
   ledger(sku: string): Promise<StockLevel & { received: number }>;
+  /** Every SKU's stock beside its ledger sums. */
+  auditStock(): Promise<{ stock: StockLevel; ledger: StockLevel & { received: number } }[]>;
+  /** The reservation status of every order that ever asked for stock. */
+  reservationStatuses(): Promise<Map<string, string>>;
 }
 
 /** Thrown inside a transaction to roll it back when a line cannot be taken. */
@@ -242,6 +246,17 @@ export function createInventoryService(database: Database, options: { reservatio
 
     async ledger(sku) {
       return { sku, ...(await store.ledgerTotals(sku)) };
+    },
+
+    async auditStock() {
+      return (await store.stockAgainstLedger()).map((r) => ({
+        stock: { sku: r.sku, available: r.available, reserved: r.reserved, sold: r.sold },
+        ledger: { sku: r.sku, available: Number(r.ledger_available ?? 0), reserved: Number(r.ledger_reserved ?? 0), sold: Number(r.ledger_sold ?? 0), received: Number(r.ledger_received ?? 0) },
+      }));
+    },
+
+    async reservationStatuses() {
+      return new Map((await store.reservationStatuses()).map((r) => [r.order_id, r.status]));
     },
   };
 }

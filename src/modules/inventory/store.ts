@@ -114,6 +114,28 @@ export function inventoryStore(executor: Executor) {
         .limit(limit)
         .execute(),
 
+    /** Every stock row beside its ledger sums, for invariant checks. */
+    stockAgainstLedger: () =>
+      db
+        .selectFrom('inventory_stock as s')
+        .leftJoin(
+          (eb) => eb.selectFrom('inventory_movements')
+            .select([
+              'sku',
+              sql<number>`sum(delta_available)`.as('available'),
+              sql<number>`sum(delta_reserved)`.as('reserved'),
+              sql<number>`sum(delta_sold)`.as('sold'),
+              sql<number>`sum(case when kind in ('received', 'adjusted') then delta_available else 0 end)`.as('received'),
+            ])
+            .groupBy('sku')
+            .as('m'),
+          (join) => join.onRef('m.sku', '=', 's.sku'),
+        )
+        .select(['s.sku', 's.available', 's.reserved', 's.sold', 'm.available as ledger_available', 'm.reserved as ledger_reserved', 'm.sold as ledger_sold', 'm.received as ledger_received'])
+        .execute(),
+
+    reservationStatuses: () => db.selectFrom('inventory_reservations').select(['order_id', 'status']).execute(),
+
     /** Ledger totals per SKU; equal to the stock row when nothing was lost. */
     ledgerTotals: (sku: string) =>
       db

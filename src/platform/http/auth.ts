@@ -19,7 +19,7 @@ export type Access = 'user' | 'admin';
 export interface Authentication {
   /** Root onRequest hook: resolves the bearer token, if one was sent, before anything else looks at the caller. */
   identify: onRequestHookHandler;
-  /** Root preHandler hook: enforces the route's `config.auth` before any other preHandler runs. */
+  /** Root preValidation hook: enforces the route's `config.auth` before the body is validated. */
   authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 

@@ -84,8 +84,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   app.addHook('onRequest', options.authentication.identify);
-  // Order matters: who may call is settled before an Idempotency-Key is claimed for the call.
-  app.addHook('preHandler', options.authentication.authorize);
+  // Order matters: who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.
+  app.addHook('preValidation', options.authentication.authorize);
   app.addHook('preHandler', options.idempotency.preHandler);
   app.addHook('onSend', options.idempotency.onSend);
   app.addHook('onResponse', options.idempotency.onResponse);
