@@ -5,14 +5,18 @@ import { newId, nowIso } from '../../../platform/db/ids.js';
 import { ProviderUnavailable, type ChargeResult, type DeclineCode, type PaymentProvider, type ProviderLedgerEntry } from '../provider.js';
 
 /** Sandbox tokens: what each one does when charged. */
-const TOKEN_OUTCOMES: Record<string, DeclineCode | 'succeed' | 'unavailable'> = {
+const TOKEN_OUTCOMES: Record<string, DeclineCode | 'succeed' | 'unavailable' | 'slow'> = {
   tok_visa: 'succeed',
+  // Succeeds after SLOW_CHARGE_MS: long enough for a short stock hold to expire meanwhile.
+  tok_visa_slow: 'slow',
   tok_mastercard: 'succeed',
   tok_declined: 'card_declined',
   tok_insufficient_funds: 'insufficient_funds',
   // The provider answers nothing useful for this token, every time: the saga's payment_failed path.
   tok_provider_error: 'unavailable',
 };
+
+const SLOW_CHARGE_MS = 1500;
 
 interface ChargeRow {
   id: string; idempotency_key: string; reference: string; amount: number; currency: string; token: string;
@@ -67,9 +71,11 @@ export function createSandboxProvider(file: string): PaymentProvider {
     async charge(request) {
       const outcome = TOKEN_OUTCOMES[request.token] ?? 'invalid_token';
       if (outcome === 'unavailable') throw new ProviderUnavailable('sandbox provider error for tok_provider_error');
+      if (outcome === 'slow') await new Promise((resolve) => setTimeout(resolve, SLOW_CHARGE_MS));
+      const succeeded = outcome === 'succeed' || outcome === 'slow';
       insertCharge.run({
         id: newId('ch'), idempotency_key: request.idempotencyKey, reference: request.reference, amount: request.amount, currency: request.currency,
-        token: request.token, status: outcome === 'succeed' ? 'succeeded' : 'declined', decline_code: outcome === 'succeed' ? null : outcome, created_at: nowIso(),
+        token: request.token, status: succeeded ? 'succeeded' : 'declined', decline_code: succeeded ? null : outcome, created_at: nowIso(),
       });
       return resultOf(byKey.get(request.idempotencyKey)!);
     },

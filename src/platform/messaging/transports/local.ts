@@ -16,6 +16,10 @@ export interface LocalTransportOptions {
   concurrency: number;
 }
 
+// With SQLite every query resolves at once, so a busy dispatcher would run on microtasks alone and
+// starve the HTTP server; yielding a macrotask between deliveries lets requests in.
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 type Row = {
   id: number; group_name: string; attempts: number;
   message_id: string; type: string; version: number; key: string; occurred_at: string; traceparent: string | null; data: string;
@@ -59,8 +63,13 @@ export function createLocalTransport(database: Database, logger: Logger, options
     });
   }
 
+  function wake(): void {
+    if (wakeUp) wakeUp();
+    else woken = true;
+  }
+
   /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
-  async function claim(now: Date): Promise<Row[]> {
+  async function claim(now: Date, limit: number): Promise<Row[]> {
     const nowIso = now.toISOString();
     const candidates = await db
       .selectFrom('messaging_deliveries as d')
@@ -77,7 +86,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .whereRef('e.message_seq', '<', 'd.message_seq'),
       )))
       .orderBy('d.message_seq')
-      .limit(options.batchSize)
+      .limit(limit)
       .execute();
     if (candidates.length === 0) return [];
     const leased = await db
@@ -121,39 +130,51 @@ export function createLocalTransport(database: Database, logger: Logger, options
     else logger.warn(log, 'message handling failed; will retry');
   }
 
+  /**
+   * Keeps up to `concurrency` deliveries in flight and claims more as soon as a slot frees: a slow
+   * handler (a payment provider taking its time) holds one slot, never the whole dispatcher.
+   */
   async function run(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): Promise<void> {
-    while (running) {
-      let rows: Row[] = [];
-      try {
-        rows = await claim(new Date());
-      } catch (error) {
-        logger.error({ err: error }, 'could not claim deliveries; retrying');
-      }
-      if (rows.length === 0) {
-        await sleep(options.pollIntervalMs);
-        continue;
-      }
-      const queue = [...rows];
-      const worker = async () => {
-        for (let row = queue.shift(); row !== undefined; row = queue.shift()) {
-          const current = row;
-          const delivery: Delivery = {
-            group: current.group_name,
-            envelope: envelopeOf(current),
-            attempt: current.attempts + 1,
-            settle: async (tx: Executor) => {
-              await asSchema<MessagingTables>(tx).deleteFrom('messaging_deliveries').where('id', '=', current.id).execute();
-            },
-          };
-          try {
-            await handle(delivery);
-          } catch (error) {
-            await fail(current, error, policyFor(current.group_name)).catch((e: unknown) => logger.error({ err: e }, 'could not record a failed delivery'));
-          }
-        }
+    const inFlight = new Set<Promise<void>>();
+
+    const process = async (row: Row) => {
+      const delivery: Delivery = {
+        group: row.group_name,
+        envelope: envelopeOf(row),
+        attempt: row.attempts + 1,
+        settle: async (tx: Executor) => {
+          await asSchema<MessagingTables>(tx).deleteFrom('messaging_deliveries').where('id', '=', row.id).execute();
+        },
       };
-      await Promise.all(Array.from({ length: Math.min(options.concurrency, rows.length) }, worker));
+      try {
+        await handle(delivery);
+      } catch (error) {
+        await fail(row, error, policyFor(row.group_name)).catch((e: unknown) => logger.error({ err: e }, 'could not record a failed delivery'));
+      }
+    };
+
+    while (running) {
+      const free = options.concurrency - inFlight.size;
+      let rows: Row[] = [];
+      if (free > 0) {
+        try {
+          rows = await claim(new Date(), Math.min(free, options.batchSize));
+        } catch (error) {
+          logger.error({ err: error }, 'could not claim deliveries; retrying');
+        }
+      }
+      for (const row of rows) {
+        const task: Promise<void> = process(row).finally(() => {
+          inFlight.delete(task);
+          // A finished delivery frees a slot, and often unblocks the next message of its key.
+          wake();
+        });
+        inFlight.add(task);
+      }
+      if (rows.length === 0) await sleep(options.pollIntervalMs);
+      else await yieldToEventLoop();
     }
+    await Promise.all(inFlight);
   }
 
   return {
@@ -181,10 +202,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
       loop = run(handle, policyFor);
     },
 
-    wake() {
-      if (wakeUp) wakeUp();
-      else woken = true;
-    },
+    wake,
 
     async stop() {
       running = false;
