@@ -84,7 +84,7 @@ function migrationSets(modules: Modules): MigrationSet[] {
 export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   const database = openDatabase(config.database);
   try {
-    const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 30_000, batchSize: 64, concurrency: 32 });
+    const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32 });
     const bus = createMessageBus(database, transport, logger, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
     const modules = buildModules(config, database, bus, logger);
     const migrations = await migrateToLatest(database, migrationSets(modules));

@@ -136,8 +136,19 @@ export function createLocalTransport(database: Database, logger: Logger, options
    */
   async function run(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    const heldIds = new Set<number>();
+    // Leases are short so a crashed process's claims lapse quickly; a live process renews its own.
+    const renewal = setInterval(() => {
+      if (heldIds.size === 0) return;
+      db.updateTable('messaging_deliveries')
+        .set({ lease_until: new Date(Date.now() + options.leaseMs).toISOString() })
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', [...heldIds])
+        .execute()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not renew delivery leases'));
+    }, Math.max(100, Math.floor(options.leaseMs / 3)));
 
-    const process = async (row: Row) => {
+    const deliver = async (row: Row) => {
       const delivery: Delivery = {
         group: row.group_name,
         envelope: envelopeOf(row),
@@ -164,8 +175,10 @@ export function createLocalTransport(database: Database, logger: Logger, options
         }
       }
       for (const row of rows) {
-        const task: Promise<void> = process(row).finally(() => {
+        heldIds.add(row.id);
+        const task: Promise<void> = deliver(row).finally(() => {
           inFlight.delete(task);
+          heldIds.delete(row.id);
           // A finished delivery frees a slot, and often unblocks the next message of its key.
           wake();
         });
@@ -175,6 +188,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
       else await yieldToEventLoop();
     }
     await Promise.all(inFlight);
+    clearInterval(renewal);
   }
 
   return {
