@@ -54,3 +54,20 @@ export function runOrderly(args: string[], env: Record<string, string>): Orderly
     },
   };
 }
+
+/** A free loopback port, so a restarted server can come back on the same address. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `orderly start` and resolves once it listens. */
+export async function startServer(env: Record<string, string>): Promise<OrderlyProcess> {
+  const server = runOrderly(['start'], env);
+  await server.waitForLog('orderly listening');
+  return server;
+}
