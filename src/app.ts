@@ -13,7 +13,7 @@ import { messagingMigrations } from './platform/messaging/schema.js';
 import { createLocalTransport } from './platform/messaging/transports/local.js';
 import type { AppModule } from './platform/module.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
-import { createMetrics } from './platform/observability/metrics.js';
+import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { createPeriodicTask, type PeriodicTask } from './platform/periodic-task.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.js';
@@ -38,6 +38,7 @@ export interface Modules {
 export interface Core {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   database: Database;
   bus: MessageBus;
   modules: Modules;
@@ -53,7 +54,7 @@ export interface Orderly extends Core {
   listen(): Promise<string>;
 }
 
-function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger): Modules {
+function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics): Modules {
   const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs });
   const inventory = createInventoryModule({ database, bus, logger, reservationTtlMs: config.reservationTtlMs, sweepIntervalMs: config.sweepIntervalMs });
   const catalog = createCatalogModule({ database, bus, stock: inventory.service, readCacheTtlMs: config.readCacheTtlMs });
@@ -61,7 +62,7 @@ function buildModules(config: Config, database: Database, bus: MessageBus, logge
   const payments = createPaymentsModule({ database, bus, provider: createSandboxProvider(path.join(config.dataDir, 'sandbox-provider.db')) });
   const shipping = createShippingModule({ database, bus });
   const orders = createOrdersModule({
-    database, bus, logger,
+    database, bus, logger, metrics: metrics.registry,
     ports: {
       variantsForSale: (ids) => catalog.service.variantsForSale(ids),
       cart: async (userId) => {
@@ -83,13 +84,14 @@ function migrationSets(modules: Modules): MigrationSet[] {
 
 export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   const database = openDatabase(config.database);
+  const metrics = createMetrics();
   try {
     const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32 });
-    const bus = createMessageBus(database, transport, logger, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
-    const modules = buildModules(config, database, bus, logger);
+    const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
+    const modules = buildModules(config, database, bus, logger, metrics);
     const migrations = await migrateToLatest(database, migrationSets(modules));
     return {
-      config, logger, database, bus, modules, migrations,
+      config, logger, metrics, database, bus, modules, migrations,
       async close() {
         await modules.payments.provider.close();
         await database.close();
@@ -119,7 +121,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
     const http = await createHttpServer({
       bodyLimit: config.http.bodyLimit,
       logger,
-      metrics: createMetrics(),
+      metrics: core.metrics,
       authentication: createAuthentication((token) => modules.identity.service.authenticate(token)),
       idempotency,
       errorCatalog: mergeErrorCatalogs([platformErrors.catalog, idempotencyErrors.catalog, ...all.map((m) => m.errors)]),

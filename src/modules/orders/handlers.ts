@@ -4,6 +4,7 @@ import type { Database } from '../../platform/db/database.js';
 import { decide, requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
 import { ordersStore } from './store.js';
+import type { OrderMetrics } from './metrics.js';
 
 const SAGA_EVENTS = [
   'inventory.reserved', 'inventory.reservation_failed', 'inventory.committed', 'inventory.commit_failed', 'inventory.released', 'inventory.restocked',
@@ -12,12 +13,13 @@ const SAGA_EVENTS = [
 ] as const;
 
 /** The orchestrator: each event the saga waits for moves it one step, in one transaction with what it sends next. */
-export function ordersSubscription(logger: Logger): Subscription {
+export function ordersSubscription(logger: Logger, metrics: OrderMetrics): Subscription {
   return {
     group: 'orders',
     types: SAGA_EVENTS,
     async handle(message, context) {
       const { orderId } = message.data as { orderId: string };
+      let finished = null as { outcome: 'confirmed' | 'cancelled'; reason: string | null; placedAt: string } | null;
       // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
       await context.apply(async (tx, publish) => {
         const store = ordersStore(tx);
@@ -29,7 +31,12 @@ export function ordersSubscription(logger: Logger): Subscription {
           return;
         }
         await applyDecision(store, state, decision, publish, message.type);
+        const status = decision.order.status;
+        if (status === 'confirmed' || status === 'cancelled') {
+          finished = { outcome: status, reason: decision.order.cancellation_reason ?? null, placedAt: state.order.created_at };
+        }
       });
+      if (finished) metrics.completed(finished.outcome, finished.reason, finished.placedAt);
     },
   };
 }

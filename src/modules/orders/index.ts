@@ -3,7 +3,9 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { createPeriodicTask } from '../../platform/periodic-task.js';
+import type { Registry } from 'prom-client';
 import { ordersErrors } from './errors.js';
+import { createOrderMetrics } from './metrics.js';
 import { expireOverdueSagas, ordersSubscription } from './handlers.js';
 import { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
@@ -21,10 +23,10 @@ export interface OrdersModule extends AppModule {
 }
 
 export function createOrdersModule(deps: {
-  database: Database; bus: MessageBus; logger: Logger; ports: OrderingPorts; sagaDeadlineMs: number; sweepIntervalMs: number;
+  database: Database; bus: MessageBus; logger: Logger; metrics: Registry; ports: OrderingPorts; sagaDeadlineMs: number; sweepIntervalMs: number;
 }): OrdersModule {
   const service = createOrdersService(deps.database, deps.bus, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
-  deps.bus.subscribe(ordersSubscription(deps.logger));
+  deps.bus.subscribe(ordersSubscription(deps.logger, createOrderMetrics(deps.metrics)));
   const streams = new Set<() => void>();
   const sweeper = createPeriodicTask('orders.expire-overdue-sagas', deps.sweepIntervalMs, async () => {
     const expired = await expireOverdueSagas(deps.database, deps.bus);

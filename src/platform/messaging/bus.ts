@@ -1,5 +1,6 @@
 import { asSchema, type Database, type Executor } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { EventEnvelope, NewEvent } from './envelope.js';
 import type { RetryPolicy } from './retry.js';
@@ -47,8 +48,25 @@ export interface MessageBusOptions {
   duplicateDelivery: boolean;
 }
 
-export function createMessageBus(database: Database, transport: Transport, logger: Logger, options: MessageBusOptions): MessageBus {
+export function createMessageBus(database: Database, transport: Transport, logger: Logger, registry: Registry, options: MessageBusOptions): MessageBus {
   const subscriptions = new Map<string, Subscription>();
+  const handled = new Counter({ name: 'orderly_messages_handled_total', help: 'Deliveries handled, by consumer group and outcome', labelNames: ['group', 'outcome'] as const, registers: [registry] });
+  const handling = new Histogram({
+    name: 'orderly_message_handling_seconds', help: 'Time to handle one delivery, by consumer group', labelNames: ['group'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  });
+  const lag = new Histogram({
+    name: 'orderly_message_lag_seconds', help: 'From a message being committed to a consumer group applying it', labelNames: ['group'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+  });
+  new Gauge({
+    name: 'orderly_messages_backlog', help: 'Deliveries waiting (pending) or dead-lettered (dead); alert on dead growing', labelNames: ['state'] as const, registers: [registry],
+    async collect() {
+      const counts = await transport.counts();
+      this.set({ state: 'pending' }, counts.pending);
+      this.set({ state: 'dead' }, counts.dead);
+    },
+  });
   const groupsByType = new Map<string, string[]>();
 
   function groupsFor(type: string): string[] {
@@ -127,8 +145,18 @@ export function createMessageBus(database: Database, transport: Transport, logge
   }
 
   async function handle(delivery: Delivery): Promise<void> {
-    if (!options.duplicateDelivery) return handleOnce(delivery);
-    await Promise.all([handleOnce(delivery), handleOnce(delivery)]);
+    const end = handling.startTimer({ group: delivery.group });
+    try {
+      if (options.duplicateDelivery) await Promise.all([handleOnce(delivery), handleOnce(delivery)]);
+      else await handleOnce(delivery);
+      handled.inc({ group: delivery.group, outcome: 'applied' });
+      lag.observe({ group: delivery.group }, (Date.now() - Date.parse(delivery.envelope.occurredAt)) / 1000);
+    } catch (error) {
+      handled.inc({ group: delivery.group, outcome: 'failed' });
+      throw error;
+    } finally {
+      end();
+    }
   }
 
   const bus: MessageBus = {

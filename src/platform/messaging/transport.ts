@@ -58,5 +58,7 @@ export interface Transport {
   /** Stops taking work and waits for what is in flight. */
   stop(): Promise<void>;
   deadLetters: DeadLetterStore;
+  /** How many deliveries wait, and how many are dead-lettered: cheap enough for every metrics scrape. */
+  counts(): Promise<{ pending: number; dead: number }>;
   backlog(groupsFor: (type: string) => string[], overdueAfterMs: number): Promise<DeliveryBacklog>;
 }

@@ -63,6 +63,11 @@ export function createLocalTransport(database: Database, logger: Logger, options
     });
   }
 
+  async function counts(): Promise<{ pending: number; dead: number }> {
+    const rows = await db.selectFrom('messaging_deliveries').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    return { pending: Number(rows.find((c) => c.status === 'pending')?.n ?? 0), dead: Number(rows.find((c) => c.status === 'dead')?.n ?? 0) };
+  }
+
   function wake(): void {
     if (wakeUp) wakeUp();
     else woken = true;
@@ -255,9 +260,10 @@ export function createLocalTransport(database: Database, logger: Logger, options
       },
     },
 
+    counts,
+
     async backlog(groupsFor, overdueAfterMs) {
       const now = Date.now();
-      const counts = await db.selectFrom('messaging_deliveries').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
       const overdueBefore = new Date(now - overdueAfterMs).toISOString();
       const overdue = await db
         .selectFrom('messaging_deliveries as d')
@@ -284,8 +290,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
         }
       }
       return {
-        pending: Number(counts.find((c) => c.status === 'pending')?.n ?? 0),
-        dead: Number(counts.find((c) => c.status === 'dead')?.n ?? 0),
+        ...(await counts()),
         overdue: overdue.map((o) => ({ messageId: o.message_id, type: o.type, group: o.group_name, attempts: o.attempts, dueSince: o.next_attempt_at })),
         lost,
       };

@@ -1,0 +1,115 @@
+// npm run bench:checkout — orders end to end (POST /v1/orders → confirmed) on the embedded default
+// (one process, SQLite, in-process bus, sandbox provider). Prints:
+//  1. sustained throughput: POSTs as fast as 32 connections go, confirmed orders/s while the load runs,
+//     and how long the backlog takes to drain after it stops;
+//  2. POST latency p50/p99 at a fixed 500 orders/s, against a bare Fastify POST route at the same rate
+//     in the same run, and POST → confirmed latency from Orderly's own histogram.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { histogramQuantile, sample, scrape } from './metrics.js';
+import { freePort, root, startChild, startServer, tempDir } from './support.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const CUSTOMERS = 40;
+const PRODUCTS = 20;
+const admin = { email: 'bench@orderly.test', password: 'bench-password-1' };
+
+async function json(url: string, init: RequestInit = {}): Promise<any> {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const dataDir = tempDir('orderly-bench-checkout-');
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const orderly = await startServer([path.join(root, 'bin/orderly.js'), 'start'], {
+  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password,
+}, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
+
+const { token: adminToken } = await json(`${base}/v1/auth/login`, { method: 'POST', body: JSON.stringify(admin) });
+const variants: string[] = [];
+for (let i = 0; i < PRODUCTS; i += 1) {
+  const product = await json(`${base}/v1/products`, {
+    method: 'POST', headers: { authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ title: `Bench item ${i}`, category: 'bench', variants: [{ sku: `BENCH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }] }),
+  });
+  variants.push(product.variants[0].id);
+}
+const tokens: string[] = await Promise.all(Array.from({ length: CUSTOMERS }, async (_, i) =>
+  (await json(`${base}/v1/auth/signup`, { method: 'POST', body: JSON.stringify({ email: `buyer-${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }) })).token));
+
+let n = 0;
+function orderRequest(request: any) {
+  n += 1;
+  request.method = 'POST';
+  request.headers = {
+    'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}`, 'idempotency-key': randomUUID(),
+  };
+  request.body = JSON.stringify({
+    items: [{ variantId: variants[n % variants.length], quantity: 1 }],
+    shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },
+    paymentToken: 'tok_visa',
+  });
+  return request;
+}
+
+async function run(url: string, options: { connections: number; seconds: number; rate?: number }) {
+  return autocannon({
+    url, connections: options.connections, duration: options.seconds, ...(options.rate ? { overallRate: options.rate } : {}),
+    requests: [{ setupRequest: orderRequest }],
+  });
+}
+
+async function drain(): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < 300_000) {
+    const text = await scrape(base);
+    if (sample(text, 'orderly_messages_backlog', { state: 'pending' }) === 0) return (Date.now() - start) / 1000;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('backlog did not drain within 5 minutes');
+}
+
+const confirmed = (text: string) => sample(text, 'orderly_orders_completed_total', { outcome: 'confirmed' });
+
+// Warm-up.
+await run(`${base}/v1/orders`, { connections: 8, seconds: 3 });
+await drain();
+
+console.log(`\n1. sustained throughput: 32 connections, ${SECONDS} s`);
+const t0 = await scrape(base);
+const started = Date.now();
+const samples: { at: number; confirmed: number }[] = [];
+const sampler = setInterval(() => void scrape(base).then((t) => samples.push({ at: Date.now(), confirmed: confirmed(t) })), 1000);
+const burst = await run(`${base}/v1/orders`, { connections: 32, seconds: SECONDS });
+clearInterval(sampler);
+const loadSeconds = (Date.now() - started) / 1000;
+const drainSeconds = await drain();
+const t1 = await scrape(base);
+const accepted = burst['2xx'];
+const done = confirmed(t1) - confirmed(t0);
+// Steady state: the confirmation rate between the 3rd second and the end of the load.
+const steady = samples.filter((s) => s.at - started >= 3000);
+const steadyRate = steady.length >= 2 ? (steady[steady.length - 1]!.confirmed - steady[0]!.confirmed) / ((steady[steady.length - 1]!.at - steady[0]!.at) / 1000) : NaN;
+console.log(`   POST accepted ${accepted} (${(accepted / loadSeconds).toFixed(0)}/s), errors ${burst.errors + burst.non2xx - 0}, POST p50 ${burst.latency.p50} ms, p99 ${burst.latency.p99} ms`);
+console.log(`   confirmed while loaded: ${steadyRate.toFixed(0)} orders/s (steady window); backlog drained ${drainSeconds.toFixed(1)} s after the load stopped`);
+console.log(`   end to end: ${done} confirmed in ${(loadSeconds + drainSeconds).toFixed(1)} s = ${(done / (loadSeconds + drainSeconds)).toFixed(0)} confirmed orders/s (goal >= 1000)`);
+console.log(`   POST → confirmed: p50 ${(histogramQuantile(t0, t1, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t0, t1, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
+
+console.log(`\n2. latency at a fixed ${RATE} orders/s, ${SECONDS} s, against a bare Fastify POST route at the same rate`);
+const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null));
+const bareRun = await run(`${bare.value}/v1/orders`, { connections: 50, seconds: SECONDS, rate: RATE });
+const t2 = await scrape(base);
+const paced = await run(`${base}/v1/orders`, { connections: 50, seconds: SECONDS, rate: RATE });
+await drain();
+const t3 = await scrape(base);
+console.log(`   bare Fastify POST: ${bareRun.requests.average.toFixed(0)} req/s, p50 ${bareRun.latency.p50} ms, p99 ${bareRun.latency.p99} ms`);
+console.log(`   Orderly POST:      ${paced.requests.average.toFixed(0)} req/s, p50 ${paced.latency.p50} ms, p99 ${paced.latency.p99} ms (goal p99 < 50 ms), non-2xx ${paced.non2xx}`);
+console.log(`   ratio of p99 Orderly / bare: ${(paced.latency.p99 / Math.max(1, bareRun.latency.p99)).toFixed(1)}`);
+console.log(`   POST → confirmed at ${RATE}/s: p50 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
+
+bare.child.kill('SIGTERM');
+orderly.kill('SIGTERM');
