@@ -17,7 +17,6 @@ export function inventorySubscription(service: InventoryService): Subscription {
     group: 'inventory',
     types: inventoryCommands,
     async handle(message, context) {
-      if (await context.alreadyApplied()) return;
       const { orderId } = message.data as OrderCommand;
       let event: { type: string; data: Record<string, unknown> };
       switch (message.type) {

@@ -182,13 +182,16 @@ export function createInventoryService(database: Database, options: { reservatio
         expires_at: new Date(Date.parse(now) + options.reservationTtlMs).toISOString(), created_at: now, updated_at: now,
       });
       try {
-        await db.transaction().execute(async (tx) => {
+        const granted = await db.transaction().execute(async (tx) => {
           const s = inventoryStore(tx);
           const now = nowIso();
-          if (!(await s.insertReservation(header('reserved', now)))) return;
+          const row = header('reserved', now);
+          if (!(await s.insertReservation(row))) return null;
           await moveLines(s, merged, 'reserved', HOLD, orderId, null, now);
           await s.insertReservationLines(orderId, merged);
+          return { status: 'reserved' as const, orderId, expiresAt: row.expires_at, lines: merged };
         });
+        if (granted) return granted;
       } catch (error) {
         if (!(error instanceof Shortfall)) throw error;
         // The hold rolled back whole; record the refusal so a repeat of this order gets the same answer.

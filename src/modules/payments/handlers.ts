@@ -32,7 +32,6 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
     group: 'payments',
     types: ['payment.charge', 'payment.refund'],
     async handle(message, context) {
-      if (await context.alreadyApplied()) return;
       if (message.type === 'payment.charge') {
         const command = message.data as ChargeCommand;
         const outcome = await charge(command, context.attempt, context.maxAttempts);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import { platformErrors } from './errors.js';
 
 export type Role = 'customer' | 'admin';
@@ -20,7 +20,7 @@ export interface Authentication {
   /** Root onRequest hook: resolves the bearer token, if one was sent, before anything else looks at the caller. */
   identify: onRequestHookHandler;
   /** Root preValidation hook: enforces the route's `config.auth` before the body is validated. */
-  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  authorize: preValidationHookHandler;
 }
 
 declare module 'fastify' {
@@ -57,16 +57,18 @@ export function createAuthentication(authenticate: Authenticate): Authentication
     }, done);
   };
 
-  const authorize = async (request: FastifyRequest): Promise<void> => {
+  // A callback hook, not an async one: public routes pay no promise for it.
+  const authorize: preValidationHookHandler = (request, _reply, done) => {
     const access = request.routeOptions.config.auth;
-    if (access === undefined) return;
+    if (access === undefined) return done();
     if (request.principal === null) {
       if (request.headers.authorization === undefined) {
-        throw platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } });
+        return done(platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } }));
       }
-      throw platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+      return done(platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
     }
-    if (access === 'admin' && request.principal.role !== 'admin') throw platformErrors.error('forbidden', 'This operation needs the admin role');
+    if (access === 'admin' && request.principal.role !== 'admin') return done(platformErrors.error('forbidden', 'This operation needs the admin role'));
+    done();
   };
   return { identify, authorize };
 }

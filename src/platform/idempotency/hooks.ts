@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onResponseHookHandler, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import type { Database } from '../db/database.js';
 import { defineErrors, platformErrors } from '../http/errors.js';
 import { idempotencyStore, type StoredResponse } from './store.js';
@@ -38,15 +38,17 @@ export interface IdempotencyOptions {
  * the retention; a repeat while the first still runs gets 409, a different request under the key 422.
  */
 export function createIdempotencyHooks(database: Database, options: IdempotencyOptions) {
-  const store = idempotencyStore(database.db);
+  const keys = idempotencyStore(database.db);
 
   function fingerprint(request: FastifyRequest): string {
     return createHash('sha256').update(`${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
   }
 
-  async function preHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const mode = request.routeOptions.config.idempotency ?? (request.method === 'POST' ? 'optional' : 'off');
-    if (mode === 'off') return;
+  function modeOf(request: FastifyRequest): IdempotencyMode | 'off' {
+    return request.routeOptions.config.idempotency ?? (request.method === 'POST' ? 'optional' : 'off');
+  }
+
+  async function claim(request: FastifyRequest, reply: FastifyReply, mode: IdempotencyMode): Promise<void> {
     const key = request.headers['idempotency-key'];
     if (key === undefined) {
       if (mode === 'required') throw idempotencyErrors.error('idempotency_key_required', 'Send a unique Idempotency-Key (1–255 characters) with this request');
@@ -66,14 +68,14 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     };
 
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      if (await store.claim(record)) {
+      if (await keys.claim(record)) {
         request.idempotency = { scope, key };
         return;
       }
-      const existing = await store.get(scope, key);
+      const existing = await keys.get(scope, key);
       if (!existing) continue;
       if (existing.expires_at < now.toISOString()) {
-        await store.release(scope, key);
+        await keys.release(scope, key);
         continue;
       }
       if (existing.fingerprint !== print) {
@@ -81,11 +83,10 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
       }
       if (existing.state === 'completed') {
         const headers = JSON.parse(existing.headers ?? '{}') as Record<string, string>;
-        reply.status(existing.status_code ?? 200).headers(headers).header('idempotent-replayed', 'true');
-        await reply.send(existing.body ?? '');
+        reply.status(existing.status_code ?? 200).headers(headers).header('idempotent-replayed', 'true').send(existing.body ?? '');
         return;
       }
-      if (existing.locked_until < now.toISOString() && (await store.takeOver(scope, key, existing.locked_until, lockedUntil))) {
+      if (existing.locked_until < now.toISOString() && (await keys.takeOver(scope, key, existing.locked_until, lockedUntil))) {
         request.idempotency = { scope, key };
         return;
       }
@@ -94,15 +95,27 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     throw idempotencyErrors.error('idempotency_key_in_use');
   }
 
+  /** Only POSTs pay for idempotency: every other request passes through without a promise. */
+  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+    const mode = modeOf(request);
+    if (mode === 'off') return done();
+    // A replay has already answered: the handler must not run, so the chain is not continued.
+    claim(request, reply, mode).then(() => (reply.sent ? undefined : done()), done);
+  };
+
   /** Stores the response before it leaves, so a retry that races the answer already sees it. */
-  async function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-    const claim = request.idempotency;
-    if (claim === null) return payload;
+  const onSend: onSendHookHandler = (request, reply, payload, done) => {
+    if (request.idempotency === null) return done(null, payload);
+    store(request, reply, payload).then(() => done(null, payload), (error: Error) => done(error));
+  };
+
+  async function store(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+    const claim = request.idempotency!;
     request.idempotency = null;
     const status = reply.statusCode;
     if (status >= 500 || NOT_REPLAYED.has(status) || (typeof payload !== 'string' && payload !== null && payload !== undefined)) {
-      await store.release(claim.scope, claim.key);
-      return payload;
+      await keys.release(claim.scope, claim.key);
+      return;
     }
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
@@ -110,21 +123,21 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
       if (value !== undefined) headers[name] = String(value);
     }
     const stored: StoredResponse = { statusCode: status, headers, body: typeof payload === 'string' ? payload : '' };
-    await store.complete(claim.scope, claim.key, stored);
-    return payload;
+    await keys.complete(claim.scope, claim.key, stored);
   }
 
   /** A request that errored out before onSend (an aborted connection) frees its key. */
-  async function onResponse(request: FastifyRequest): Promise<void> {
+  const onResponse: onResponseHookHandler = (request, _reply, done) => {
     const claim = request.idempotency;
-    if (claim !== null) await store.release(claim.scope, claim.key);
-  }
+    if (claim === null) return done();
+    keys.release(claim.scope, claim.key).then(() => done(), done);
+  };
 
   return {
     preHandler,
     onSend,
     onResponse,
-    sweep: () => store.deleteExpired(new Date().toISOString()),
+    sweep: () => keys.deleteExpired(new Date().toISOString()),
   };
 }
 

@@ -89,14 +89,16 @@ export function createMessageBus(database: Database, transport: Transport, logge
       id: newId('msg'), type: event.type, version: event.version ?? 1, occurredAt, key: event.key,
       ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }), data: event.data,
     }));
-    await asSchema<MessagingTables>(tx)
+    const stored = await asSchema<MessagingTables>(tx)
       .insertInto('outbox')
       .values(envelopes.map((e) => ({
         id: e.id, type: e.type, version: e.version, key: e.key, occurred_at: e.occurredAt,
         traceparent: e.traceparent ?? null, data: JSON.stringify(e.data), dispatched_at: occurredAt,
       })))
+      .returning(['id', 'seq'])
       .execute();
-    await transport.enqueue(tx, envelopes, groupsFor);
+    const seqOf = new Map(stored.map((s) => [s.id, s.seq]));
+    await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)! })), groupsFor);
   }
 
   async function recordInbox(tx: Executor, group: string, messageId: string): Promise<boolean> {

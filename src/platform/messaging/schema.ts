@@ -77,7 +77,8 @@ export const messagingMigrations: MigrationSet = {
           .addColumn('dead_at', 'text')
           .addUniqueConstraint('messaging_deliveries_message_group', ['message_id', 'group_name'])
           .execute();
-        await db.schema.createIndex('messaging_deliveries_due').on('messaging_deliveries').columns(['status', 'next_attempt_at', 'message_seq']).execute();
+        // Claims walk pending deliveries in outbox order and stop at the batch size; most are due at once.
+        await db.schema.createIndex('messaging_deliveries_due').on('messaging_deliveries').columns(['status', 'message_seq']).execute();
         await db.schema.createIndex('messaging_deliveries_key_order').on('messaging_deliveries').columns(['group_name', 'key', 'message_seq']).execute();
         await db.schema
           .createTable('messaging_inbox')

@@ -49,8 +49,8 @@ export interface DeliveryBacklog {
  * the database; a broker-backed one (NATS JetStream) implements the same contract.
  */
 export interface Transport {
-  /** Inside the producer's transaction: makes each message durable for every group that subscribes to it. */
-  enqueue(tx: Executor, envelopes: EventEnvelope[], groupsFor: (type: string) => string[]): Promise<void>;
+  /** Inside the producer's transaction: makes each stored message (with its outbox position) durable for every group that subscribes to it. */
+  enqueue(tx: Executor, messages: { envelope: EventEnvelope; seq: number }[], groupsFor: (type: string) => string[]): Promise<void>;
   /** Starts handing deliveries to `handle`; a rejection schedules a retry under the group's policy. */
   start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): void;
   /** Something was committed: look for work now rather than at the next poll. */

@@ -76,7 +76,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
   /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
   async function claim(now: Date, limit: number): Promise<Row[]> {
     const nowIso = now.toISOString();
-    const candidates = await db
+    const candidates = db
       .selectFrom('messaging_deliveries as d')
       .select('d.id')
       .where('d.status', '=', 'pending')
@@ -91,13 +91,12 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .whereRef('e.message_seq', '<', 'd.message_seq'),
       )))
       .orderBy('d.message_seq')
-      .limit(limit)
-      .execute();
-    if (candidates.length === 0) return [];
+      .limit(limit);
+    // One statement picks and leases: between a separate read and write another process could lease the same rows.
     const leased = await db
       .updateTable('messaging_deliveries')
       .set({ lease_owner: owner, lease_until: new Date(now.getTime() + options.leaseMs).toISOString() })
-      .where('id', 'in', candidates.map((c) => c.id))
+      .where('id', 'in', candidates)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowIso)]))
       .returning('id')
       .execute();
@@ -172,7 +171,8 @@ export function createLocalTransport(database: Database, logger: Logger, options
     while (running) {
       const free = options.concurrency - inFlight.size;
       let rows: Row[] = [];
-      if (free > 0) {
+      // Claim in batches: a claim per freed slot would cost more than the deliveries it hands out.
+      if (free > 0 && (inFlight.size === 0 || free >= Math.ceil(options.concurrency / 4))) {
         try {
           rows = await claim(new Date(), Math.min(free, options.batchSize));
         } catch (error) {
@@ -197,19 +197,13 @@ export function createLocalTransport(database: Database, logger: Logger, options
   }
 
   return {
-    async enqueue(tx, envelopes, groupsFor) {
-      const rows = envelopes.flatMap((e) => groupsFor(e.type).map((group) => ({ e, group })));
+    async enqueue(tx, messages, groupsFor) {
+      const rows = messages.flatMap(({ envelope, seq }) => groupsFor(envelope.type).map((group) => ({ e: envelope, seq, group })));
       if (rows.length === 0) return;
-      const seqs = await asSchema<MessagingTables>(tx)
-        .selectFrom('outbox')
-        .select(['id', 'seq'])
-        .where('id', 'in', [...new Set(rows.map((r) => r.e.id))])
-        .execute();
-      const seqOf = new Map(seqs.map((s) => [s.id, s.seq]));
       await asSchema<MessagingTables>(tx)
         .insertInto('messaging_deliveries')
-        .values(rows.map(({ e, group }) => ({
-          message_id: e.id, message_seq: seqOf.get(e.id)!, group_name: group, key: e.key, status: 'pending' as const,
+        .values(rows.map(({ e, seq, group }) => ({
+          message_id: e.id, message_seq: seq, group_name: group, key: e.key, status: 'pending' as const,
           attempts: 0, next_attempt_at: e.occurredAt, lease_owner: null, lease_until: null, last_error: null, created_at: e.occurredAt, dead_at: null,
         })))
         .execute();
