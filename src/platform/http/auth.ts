@@ -17,11 +17,26 @@ export type Authenticate = (token: string) => Promise<Principal | null>;
 export type Access = 'user' | 'admin';
 
 export interface Authentication {
-  /** Root onRequest hook: resolves the bearer token, if one was sent, before anything else looks at the caller. */
+  /** Root onRequest hook: echoes the request id, and resolves the bearer token, if one was sent, before anything else looks at the caller. */
   identify: onRequestHookHandler;
-  /** Root preValidation hook: enforces the route's `config.auth` before the body is validated. */
-  authorize: preValidationHookHandler;
 }
+
+/**
+ * preValidation hook of every route with `config.auth`: who may call is settled before the body is judged.
+ * A callback, not an async function, and attached only where needed: public reads pay nothing for it.
+ */
+export const authorize: preValidationHookHandler = (request, _reply, done) => {
+  const access = request.routeOptions.config.auth;
+  if (access === undefined) return done();
+  if (request.principal === null) {
+    if (request.headers.authorization === undefined) {
+      return done(platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } }));
+    }
+    return done(platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
+  }
+  if (access === 'admin' && request.principal.role !== 'admin') return done(platformErrors.error('forbidden', 'This operation needs the admin role'));
+  done();
+};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,6 +49,7 @@ declare module 'fastify' {
 
 /** Makes every route registered in this plugin need `access` (and documents the bearer scheme). */
 export function requireAccess(app: FastifyInstance, access: Access): void {
+  app.addHook('preValidation', authorize);
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, auth: access };
     if (route.schema) route.schema = { ...route.schema, security: [{ bearer: [] }] };
@@ -46,7 +62,8 @@ function bearerToken(header: string): string | null {
 }
 
 export function createAuthentication(authenticate: Authenticate): Authentication {
-  const identify: onRequestHookHandler = (request, _reply, done) => {
+  const identify: onRequestHookHandler = (request, reply, done) => {
+    reply.header('x-request-id', request.id);
     const header = request.headers.authorization;
     const token = header === undefined ? null : bearerToken(header);
     if (token === null) return done();
@@ -57,20 +74,7 @@ export function createAuthentication(authenticate: Authenticate): Authentication
     }, done);
   };
 
-  // A callback hook, not an async one: public routes pay no promise for it.
-  const authorize: preValidationHookHandler = (request, _reply, done) => {
-    const access = request.routeOptions.config.auth;
-    if (access === undefined) return done();
-    if (request.principal === null) {
-      if (request.headers.authorization === undefined) {
-        return done(platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } }));
-      }
-      return done(platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
-    }
-    if (access === 'admin' && request.principal.role !== 'admin') return done(platformErrors.error('forbidden', 'This operation needs the admin role'));
-    done();
-  };
-  return { identify, authorize };
+  return { identify };
 }
 
 /** The principal of a route with `config.auth`; a public route that calls this is a wiring bug. */

@@ -8,9 +8,10 @@ import type { ErrorCatalog } from './errors.js';
 import { platformErrors } from './errors.js';
 import { handleError, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
+import type { Histogram } from 'prom-client';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
-import type { Authentication } from './auth.js';
+import { authorize, type Authentication } from './auth.js';
 import type { IdempotencyHooks } from '../idempotency/hooks.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 
@@ -34,6 +35,11 @@ export interface HttpServer {
 }
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
 
 /** One line per request, when it completes, with what an operator greps for; no line for its start. */
 class RequestLog extends LogController {
@@ -84,26 +90,31 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   app.addHook('onRequest', options.authentication.identify);
-  // Order matters: who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.
-  app.addHook('preValidation', options.authentication.authorize);
-  app.addHook('preHandler', options.idempotency.preHandler);
-  app.addHook('onSend', options.idempotency.onSend);
-  app.addHook('onResponse', options.idempotency.onResponse);
+  // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
+  // who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.auth) route.preValidation = [authorize, ...asArray(route.preValidation)];
+    const methods = asArray(route.method);
+    if (methods.includes('POST') && route.config?.idempotency !== 'off') {
+      route.preHandler = [options.idempotency.preHandler, ...asArray(route.preHandler)];
+      route.onSend = [...asArray(route.onSend), options.idempotency.onSend];
+      route.onResponse = [...asArray(route.onResponse), options.idempotency.onResponse];
+    }
+  });
 
   // Hooks on every request use callbacks, not async functions: a promise per hook per request shows in the profile.
   let draining = false;
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    // While draining, each response closes its connection, so keep-alive clients cannot hold shutdown open.
-    if (draining) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  // One histogram child per (method, route, status): resolving labels on every observation shows in the profile.
+  const timers = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    options.metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let timer = timers.get(key);
+    if (!timer) {
+      timer = options.metrics.httpRequestDuration.labels(request.method, route, String(reply.statusCode));
+      timers.set(key, timer);
+    }
+    timer.observe(reply.elapsedTime / 1000);
     done();
   });
 
@@ -114,5 +125,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   await registerOpenApi(app, { errorCatalog: options.errorCatalog, version: options.version });
   registerOperations(app, { metrics: options.metrics, readiness: options.readiness, isDraining: () => draining });
-  return { app, startDraining: () => { draining = true; } };
+  return {
+    app,
+    startDraining: () => {
+      if (draining) return;
+      draining = true;
+      // Keep-alive sockets would hold shutdown open: close each as soon as its in-flight request is answered.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50).unref();
+      app.server.once('close', () => clearInterval(sweep));
+    },
+  };
 }
