@@ -145,6 +145,8 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
     const tasks: PeriodicTask[] = [
       ...all.flatMap((m) => m.tasks ?? []),
       createPeriodicTask('idempotency.delete-expired', 60_000, () => idempotency.sweep(), logger),
+      // A week of handled messages is kept for audits and `orderly verify`; a redelivery later than that is not expected.
+      createPeriodicTask('messaging.prune', 3_600_000, () => bus.prune(new Date(Date.now() - 7 * 86_400_000)), logger),
     ];
     const runsWorkers = config.role !== 'api';
     if (runsWorkers) {

@@ -232,4 +232,14 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     const order = (await app.http.get(`/v1/orders/${placed.body.id}`, { token })).body;
     expect(events.map(({ status, at, note }) => ({ status, at, ...(note ? { note } : {}) }))).toEqual(order.timeline);
   });
+  it('prunes handled messages past retention and still verifies clean', async () => {
+    const { token } = await app.customer();
+    const { variantId } = await productWithStock(2);
+    const placed = await placeOrder(app, token, { items: [{ variantId, quantity: 1 }] });
+    await waitForShipment(app, token, placed.body.id);
+    const pruned = await app.orderly.bus.prune(new Date(Date.now() + 60_000));
+    expect(pruned).toBeGreaterThan(0);
+    const report = await verifyInvariants(app.orderly);
+    expect(report.violations).toEqual([]);
+  });
 });

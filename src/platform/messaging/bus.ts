@@ -40,6 +40,8 @@ export interface MessageBus {
   stop(): Promise<void>;
   deadLetters: DeadLetterStore;
   backlog(overdueAfterMs: number): Promise<DeliveryBacklog>;
+  /** Forgets handled messages and inbox records older than `before`; what is pending or dead stays. */
+  prune(before: Date): Promise<number>;
 }
 
 export interface MessageBusOptions {
@@ -188,15 +190,18 @@ export function createMessageBus(database: Database, transport: Transport, logge
     stop: () => transport.stop(),
     deadLetters: transport.deadLetters,
     backlog: (overdueAfterMs) => transport.backlog(groupsFor, overdueAfterMs),
+
+    async prune(before) {
+      const cutoff = before.toISOString();
+      const db = asSchema<MessagingTables>(database.db);
+      const inbox = await db.deleteFrom('messaging_inbox').where('applied_at', '<', cutoff).executeTakeFirst();
+      const outbox = await db
+        .deleteFrom('outbox')
+        .where('occurred_at', '<', cutoff)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messaging_deliveries as d').select('d.id').whereRef('d.message_id', '=', 'outbox.id'))))
+        .executeTakeFirst();
+      return Number(inbox.numDeletedRows) + Number(outbox.numDeletedRows);
+    },
   };
   return bus;
-}
-
-/** Deletes inbox records older than the retention: a redelivery that late is not expected. */
-export async function pruneInbox(executor: Executor, olderThan: Date): Promise<number> {
-  const result = await asSchema<MessagingTables>(executor)
-    .deleteFrom('messaging_inbox')
-    .where('applied_at', '<', olderThan.toISOString())
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
 }
