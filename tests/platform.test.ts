@@ -70,11 +70,13 @@ describe.each(databaseKinds)('platform edge on %s', (kind) => {
     expect(res.body.openapi).toBe('3.1.0');
     const paths = Object.keys(res.body.paths);
     for (const path of ['/v1/auth/signup', '/v1/auth/login', '/v1/auth/logout', '/v1/me', '/v1/products', '/v1/products/{id}',
-      '/v1/inventory/{sku}', '/v1/inventory/{sku}/adjustments', '/v1/cart', '/v1/cart/items', '/v1/cart/items/{variantId}', '/healthz', '/readyz']) {
+      '/v1/inventory/{sku}', '/v1/inventory/{sku}/adjustments', '/v1/cart', '/v1/cart/items', '/v1/cart/items/{variantId}', '/healthz', '/readyz',
+      '/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/cancel', '/v1/orders/{id}/events', '/v1/shipments/{id}/status', '/v1/admin/dlq', '/v1/admin/dlq/{id}/redrive']) {
       expect(paths).toContain(path);
     }
     const codes = Object.keys(res.body['x-error-codes']);
-    for (const code of ['validation_failed', 'unauthorized', 'invalid_credentials', 'forbidden', 'not_found', 'email_taken', 'sku_taken', 'insufficient_stock', 'malformed_json']) {
+    for (const code of ['validation_failed', 'unauthorized', 'invalid_credentials', 'forbidden', 'not_found', 'email_taken', 'sku_taken', 'insufficient_stock', 'malformed_json',
+      'idempotency_key_required', 'idempotency_key_in_use', 'idempotency_key_reused', 'order_not_cancellable']) {
       expect(codes).toContain(code);
       expect(res.body.info.description).toContain(`\`${code}\``);
     }

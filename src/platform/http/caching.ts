@@ -27,7 +27,7 @@ export function representationOf(payload: unknown): Representation {
 
 /** Sends a public, cacheable representation with its ETag, or 304 when the client already holds it. */
 export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, representation: Representation, cacheControl = PUBLIC_CACHE): FastifyReply {
-  reply.header('etag', representation.etag).header('cache-control', cacheControl).header('vary', 'accept-encoding');
+  reply.header('etag', representation.etag).header('cache-control', cacheControl);
   const ifNoneMatch = request.headers['if-none-match'];
   if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, representation.etag)) return reply.status(304).send();
   return reply.type('application/json; charset=utf-8').send(representation.body);
