@@ -14,7 +14,7 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
   afterAll(() => app.stop());
 
   const body = () => ({ items: [{ variantId, quantity: 1 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' });
-  const ordersOf = async (token: string) => (await app.http.get('/v1/orders?limit=100', { token })).body.items as any[];
+  const ordersOf = async (token: string): Promise<{ id: string }[]> => (await app.http.get('/v1/orders?limit=100', { token })).body.items;
 
   it('is required on POST /v1/orders: 400 idempotency_key_required without it, and nothing is created', async () => {
     const { token } = await app.customer();
