@@ -1,7 +1,7 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
-import { strongEtag } from '../../platform/http/caching.js';
+import { representationOf } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { Money } from '../../platform/http/schemas.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
@@ -96,8 +96,9 @@ function toProduct(row: ProductRow, variants: VariantRow[]): Product {
   };
 }
 
+/** The ETag a GET of this product carries: the same bytes, the same hash. */
 export function productEtag(product: Product): string {
-  return strongEtag(JSON.stringify(product));
+  return representationOf(product).etag;
 }
 
 function skuTaken(skus: string[]) {

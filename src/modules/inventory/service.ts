@@ -58,9 +58,7 @@ export interface InventoryService {
   restock(orderId: string): Promise<RestockOutcome>;
   /** Releases up to `limit` reservations whose hold has expired; returns how many it released. */
   releaseExpired(now?: Date, limit?: number): Promise<number>;
-  /** Ledger sums per SKU, for invariant checks: received = available + reserved + sold. */
-  ledger(sku: string): Promise<StockLevel & { received: number }>;
-  /** Every SKU's stock beside its ledger sums. */
+  /** Every SKU's stock beside its ledger sums, for invariant checks: received = available + reserved + sold. */
   auditStock(): Promise<{ stock: StockLevel; ledger: StockLevel & { received: number } }[]>;
   /** The reservation status of every order that ever asked for stock. */
   reservationStatuses(): Promise<Map<string, string>>;
@@ -245,10 +243,6 @@ export function createInventoryService(database: Database, options: { reservatio
         if (await unhold(order_id, 'expired')) released += 1;
       }
       return released;
-    },
-
-    async ledger(sku) {
-      return { sku, ...(await store.ledgerTotals(sku)) };
     },
 
     async auditStock() {

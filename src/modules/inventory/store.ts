@@ -135,19 +135,6 @@ export function inventoryStore(executor: Executor) {
         .execute(),
 
     reservationStatuses: () => db.selectFrom('inventory_reservations').select(['order_id', 'status']).execute(),
-
-    /** Ledger totals per SKU; equal to the stock row when nothing was lost. */
-    ledgerTotals: (sku: string) =>
-      db
-        .selectFrom('inventory_movements')
-        .select([
-          sql<number>`coalesce(sum(delta_available), 0)`.as('available'),
-          sql<number>`coalesce(sum(delta_reserved), 0)`.as('reserved'),
-          sql<number>`coalesce(sum(delta_sold), 0)`.as('sold'),
-          sql<number>`coalesce(sum(case when kind in ('received', 'adjusted') then delta_available else 0 end), 0)`.as('received'),
-        ])
-        .where('sku', '=', sku)
-        .executeTakeFirstOrThrow(),
   };
 }
 

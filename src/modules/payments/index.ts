@@ -6,7 +6,7 @@ import { paymentsMigrations } from './migrations/index.js';
 import type { PaymentProvider } from './provider.js';
 import { createPaymentsService, type PaymentsService } from './service.js';
 
-export type { PaymentsService, PaymentRecord } from './service.js';
+export type { PaymentsService } from './service.js';
 export type { PaymentProvider, ProviderLedgerEntry } from './provider.js';
 export type { ChargeCommand, RefundCommand } from './handlers.js';
 export { createSandboxProvider } from './providers/sandbox.js';
@@ -22,7 +22,7 @@ export function createPaymentsModule(deps: { database: Database; bus: MessageBus
     name: 'payments',
     migrations: paymentsMigrations,
     errors: {},
-    service: createPaymentsService(deps.database, deps.provider),
+    service: createPaymentsService(deps.provider),
     provider: deps.provider,
   };
 }

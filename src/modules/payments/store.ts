@@ -18,7 +18,6 @@ export function paymentsStore(executor: Executor) {
   const db: Kysely<PaymentsTables> = asSchema<PaymentsTables>(executor);
   return {
     byOrder: (orderId: string) => db.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
-    all: () => db.selectFrom('payments').selectAll().execute(),
 
     /** Records the charge outcome; a payment already recorded for the order is left as it is. */
     insert: (row: PaymentRow) => db.insertInto('payments').values(row).onConflict((oc) => oc.column('order_id').doNothing()).execute(),

@@ -14,8 +14,6 @@ export interface HandlerContext {
   /** 1 on the first delivery of this message to this group. */
   attempt: number;
   maxAttempts: number;
-  /** True when this group applied the message before (a redelivery): skip outside side effects. */
-  alreadyApplied(): Promise<boolean>;
   /**
    * Applies the handler's effect exactly once: `fn` runs in a transaction together with the inbox record
    * and the delivery's settlement, and is skipped (returning false) when the group applied the message before.
@@ -120,13 +118,6 @@ export function createMessageBus(database: Database, transport: Transport, logge
     const context: HandlerContext = {
       attempt: delivery.attempt,
       maxAttempts: policyFor(group).maxAttempts,
-      alreadyApplied: async () => {
-        const row = await asSchema<MessagingTables>(database.db)
-          .selectFrom('messaging_inbox').select('message_id')
-          .where('group_name', '=', group).where('message_id', '=', envelope.id)
-          .executeTakeFirst();
-        return row !== undefined;
-      },
       apply: async (fn) => {
         const applied = await bus.transaction(async (tx, publish) => {
           settled = true;
