@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { principalOf, requireAccess } from '../../platform/http/auth.js';
-import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { MoneySchema, NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
@@ -39,9 +39,7 @@ function sendCart(reply: FastifyReply, cart: Cart) {
 
 export async function cartRoutes(app: HttpApp, service: CartService): Promise<void> {
   requireAccess(app, 'user');
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', PRIVATE_NO_STORE);
-  });
+  privateResponses(app);
   const common = { tags: ['cart'], security: [{ bearer: [] }] };
 
   app.get('/cart', {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/auth.js';
-import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
@@ -21,9 +21,7 @@ const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^\\s*[^\\s@]
 const SignedIn = Type.Object({ user: UserSchema, token: Type.String({ description: 'bearer token; send as Authorization: Bearer <token>' }) });
 
 export async function identityRoutes(app: HttpApp, service: IdentityService): Promise<void> {
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', PRIVATE_NO_STORE);
-  });
+  privateResponses(app);
 
   app.post('/auth/signup', {
     schema: {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { requireAccess } from '../../platform/http/auth.js';
-import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
@@ -25,9 +25,7 @@ const SkuParams = Type.Object({ sku: Type.String({ pattern: SKU_PATTERN }) });
 
 export async function inventoryRoutes(app: HttpApp, service: InventoryService): Promise<void> {
   requireAccess(app, 'admin');
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', PRIVATE_NO_STORE);
-  });
+  privateResponses(app);
   const security = [{ bearer: [] }];
 
   app.get('/inventory/:sku', {

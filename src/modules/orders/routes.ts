@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/auth.js';
-import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
 import { IdParams, MoneySchema, problems } from '../../platform/http/schemas.js';
@@ -36,10 +36,7 @@ const notFound = (id: string) => platformErrors.error('not_found', `No order ${i
 export async function ordersRoutes(app: HttpApp, service: OrdersService, streams: Set<() => void>, streamOptions: StreamOptions): Promise<void> {
   const common = { tags: ['orders'], security: [{ bearer: [] }] };
   const stream = streamTimeline(service, streams, streamOptions);
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('cache-control', PRIVATE_NO_STORE);
-    done(null, payload);
-  });
+  privateResponses(app);
 
   app.post('/orders', {
     config: { auth: 'user', idempotency: 'required' },

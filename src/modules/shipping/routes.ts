@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { requireAccess } from '../../platform/http/auth.js';
-import { PRIVATE_NO_STORE } from '../../platform/http/caching.js';
+import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
@@ -19,10 +19,7 @@ const ShipmentSchema = Type.Object({
 
 export async function shippingRoutes(app: HttpApp, service: ShippingService): Promise<void> {
   requireAccess(app, 'admin');
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('cache-control', PRIVATE_NO_STORE);
-    done(null, payload);
-  });
+  privateResponses(app);
   const common = { tags: ['shipments'], security: [{ bearer: [] }], params: IdParams };
 
   app.get('/shipments/:id', {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const PUBLIC_CACHE = 'public, max-age=60, s-maxage=300, stale-while-revalidate=30';
 export const PRIVATE_NO_STORE = 'private, no-store';
@@ -35,4 +35,12 @@ export function sendRepresentation(request: FastifyRequest, reply: FastifyReply,
 
 export function sendCacheable(request: FastifyRequest, reply: FastifyReply, payload: unknown, cacheControl = PUBLIC_CACHE): FastifyReply {
   return sendRepresentation(request, reply, representationOf(payload), cacheControl);
+}
+
+/** Marks every response of this plugin's routes as personal: never stored by a browser or a CDN. */
+export function privateResponses(app: FastifyInstance): void {
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('cache-control', PRIVATE_NO_STORE);
+    done(null, payload);
+  });
 }

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { requireAccess } from '../http/auth.js';
-import { PRIVATE_NO_STORE } from '../http/caching.js';
+import { privateResponses } from '../http/caching.js';
 import { platformErrors } from '../http/errors.js';
 import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../http/pagination.js';
 import { problems } from '../http/schemas.js';
@@ -23,10 +23,7 @@ const DeadLetterSchema = Type.Object({
 /** Operators' view of messages that exhausted their retries, and the way to send them again. */
 export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Promise<void> {
   requireAccess(app, 'admin');
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('cache-control', PRIVATE_NO_STORE);
-    done(null, payload);
-  });
+  privateResponses(app);
   const common = { tags: ['operations'], security: [{ bearer: [] }] };
 
   app.get('/admin/dlq', {
