@@ -1,4 +1,4 @@
-import { Migrator, PostgresAdapter, type Kysely, type Migration, type MigrationResult } from 'kysely';
+import { Migrator, PostgresAdapter, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationResult } from 'kysely';
 import type { Database } from './database.js';
 
 export type { Migration } from 'kysely';
@@ -41,4 +41,10 @@ export async function migrateToLatest(database: Database, sets: MigrationSet[]):
 /** Which SQL dialect a migration runs against, for the few column types that differ. */
 export function dialectOf(db: Kysely<unknown>): 'sqlite' | 'postgres' {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** An integer primary key the database numbers itself: IDENTITY on PostgreSQL, AUTOINCREMENT on SQLite. */
+export function autoIncrementKey(db: Kysely<unknown>) {
+  return (column: ColumnDefinitionBuilder) =>
+    dialectOf(db) === 'postgres' ? column.primaryKey().generatedAlwaysAsIdentity() : column.primaryKey().autoIncrement();
 }

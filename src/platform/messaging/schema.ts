@@ -1,6 +1,6 @@
 import type { Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { dialectOf, type MigrationSet } from '../db/migrations.js';
+import { autoIncrementKey, type MigrationSet } from '../db/migrations.js';
 
 export interface MessagingTables {
   outbox: {
@@ -45,7 +45,7 @@ export const messagingMigrations: MigrationSet = {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('outbox')
-          .addColumn('seq', 'integer', (c) => (dialectOf(db) === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement()))
+          .addColumn('seq', 'integer', autoIncrementKey(db))
           .addColumn('id', 'text', (c) => c.notNull().unique())
           .addColumn('type', 'text', (c) => c.notNull())
           .addColumn('version', 'integer', (c) => c.notNull())
@@ -62,7 +62,7 @@ export const messagingMigrations: MigrationSet = {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('messaging_deliveries')
-          .addColumn('id', 'integer', (c) => (dialectOf(db) === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement()))
+          .addColumn('id', 'integer', autoIncrementKey(db))
           .addColumn('message_id', 'text', (c) => c.notNull())
           .addColumn('message_seq', 'integer', (c) => c.notNull())
           .addColumn('group_name', 'text', (c) => c.notNull())
