@@ -14,29 +14,28 @@ export function placeOrder(app: TestApp, token: string, body: Record<string, unk
   return app.http.post('/v1/orders', { shippingAddress: ADDRESS, paymentToken: 'tok_visa', ...body }, { token, headers: { 'idempotency-key': key } });
 }
 
-/** Polls the order until its status is one of `statuses` (the saga is asynchronous). */
-export async function waitForOrder(app: TestApp, token: string, orderId: string, statuses: string[], timeoutMs = 20_000): Promise<any> {
+/** Polls the order until `done` accepts it (the saga is asynchronous); fails with the last state seen. */
+async function pollOrder(app: TestApp, token: string, orderId: string, done: (order: any) => boolean, waitingFor: string, timeoutMs: number): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   let last: any;
   while (Date.now() < deadline) {
     const res = await app.http.get(`/v1/orders/${orderId}`, { token });
     expect(res.status).toBe(200);
     last = res.body;
-    if (statuses.includes(last.status)) return last;
+    if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`order ${orderId} still ${last?.status} after ${timeoutMs} ms, not ${statuses.join('|')}: ${JSON.stringify(last?.timeline)}`);
+  throw new Error(`order ${orderId} still ${last?.status} after ${timeoutMs} ms, waiting for ${waitingFor}: ${JSON.stringify(last?.timeline)}`);
+}
+
+/** Polls the order until its status is one of `statuses`. */
+export function waitForOrder(app: TestApp, token: string, orderId: string, statuses: string[], timeoutMs = 20_000): Promise<any> {
+  return pollOrder(app, token, orderId, (o) => statuses.includes(o.status), statuses.join('|'), timeoutMs);
 }
 
 /** Polls until the order's shipment exists. */
-export async function waitForShipment(app: TestApp, token: string, orderId: string): Promise<any> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const res = await app.http.get(`/v1/orders/${orderId}`, { token });
-    if (res.body.shipment) return res.body;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`order ${orderId} got no shipment`);
+export function waitForShipment(app: TestApp, token: string, orderId: string): Promise<any> {
+  return pollOrder(app, token, orderId, (o) => o.shipment !== null, 'a shipment', 20_000);
 }
 
 export async function stockOf(app: TestApp, sku: string) {
