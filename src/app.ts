@@ -15,12 +15,21 @@ import type { AppModule } from './platform/module.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { createPeriodicTask, type PeriodicTask } from './platform/periodic-task.js';
+import { createLoadShedder } from './platform/http/load-shedding.js';
+import { memoryBuckets, redisBuckets } from './platform/http/rate-limits/buckets.js';
+import { createRateLimiter, rateClassesFrom } from './platform/http/rate-limits/limiter.js';
+import { createRedisClient } from './platform/redis/client.js';
+import { createOutboundPolicy } from './platform/resilience/outbound.js';
+import { createBreakerRegistry, type BreakerRegistry } from './platform/resilience/registry.js';
+import { breakerRoutes } from './platform/resilience/routes.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.js';
 import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js';
 import { createCartModule, type CartModule } from './modules/cart/index.js';
 import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
-import { createPaymentsModule, createSandboxProvider, type PaymentsModule } from './modules/payments/index.js';
+import {
+  createHttpProvider, createPaymentsModule, createSandboxProvider, isTransientProviderFailure, type PaymentProvider, type PaymentsModule,
+} from './modules/payments/index.js';
 import { createShippingModule, type ShippingModule } from './modules/shipping/index.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +51,7 @@ export interface Core {
   database: Database;
   bus: MessageBus;
   modules: Modules;
+  breakers: BreakerRegistry;
   /** What start-up migrated (empty when the schema was current). */
   migrations: AppliedMigration[];
   close(): Promise<void>;
@@ -54,12 +64,34 @@ export interface Orderly extends Core {
   listen(): Promise<string>;
 }
 
-function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics): Modules {
+/** The embedded sandbox, or a provider over HTTP behind timeout, retries, breaker and bulkhead (DESIGN §7). */
+function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProvider {
+  const settings = config.payments;
+  if (settings.providerUrl === null) return createSandboxProvider(path.join(config.dataDir, 'sandbox-provider.db'));
+  const policy = createOutboundPolicy({
+    name: 'payments',
+    timeoutMs: settings.timeoutMs,
+    retryDelaysMs: [100, 300, 900],
+    breaker: {
+      failureRatio: 0.5, windowMs: 60_000, minimumCalls: 10, consecutiveFailures: settings.consecutiveFailures,
+      closeAfterSuccesses: 2, halfOpenAfterMs: settings.halfOpenAfterMs,
+    },
+    bulkhead: settings.bulkhead,
+    isTransient: isTransientProviderFailure,
+  });
+  breakers.register(policy);
+  return createHttpProvider({ baseUrl: settings.providerUrl, policy });
+}
+
+function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics, breakers: BreakerRegistry): Modules {
   const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs });
   const inventory = createInventoryModule({ database, bus, logger, reservationTtlMs: config.reservationTtlMs, sweepIntervalMs: config.sweepIntervalMs });
   const catalog = createCatalogModule({ database, bus, stock: inventory.service, readCacheTtlMs: config.readCacheTtlMs });
   const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
-  const payments = createPaymentsModule({ database, bus, provider: createSandboxProvider(path.join(config.dataDir, 'sandbox-provider.db')) });
+  const payments = createPaymentsModule({
+    database, bus, provider: paymentProvider(config, breakers),
+    parking: { minDelayMs: 250, maxDelayMs: config.payments.parkMaxMs },
+  });
   const shipping = createShippingModule({ database, bus });
   const orders = createOrdersModule({
     database, bus, logger, metrics: metrics.registry,
@@ -88,10 +120,11 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   try {
     const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32 });
     const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
-    const modules = buildModules(config, database, bus, logger, metrics);
+    const breakers = createBreakerRegistry(metrics.registry);
+    const modules = buildModules(config, database, bus, logger, metrics, breakers);
     const migrations = await migrateToLatest(database, migrationSets(modules));
     return {
-      config, logger, metrics, database, bus, modules, migrations,
+      config, logger, metrics, database, bus, modules, migrations, breakers,
       async close() {
         await modules.payments.provider.close();
         await database.close();
@@ -115,9 +148,17 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
   const logger = options.logger ?? createLogger(config.logLevel);
   const core = await buildCore(config, logger);
   const { database, bus, modules } = core;
+  const closers: (() => Promise<void>)[] = [];
   try {
     const all: AppModule[] = Object.values(modules);
     const idempotency = createIdempotencyHooks(database, { retentionMs: 24 * 3_600_000, lockMs: 60_000 });
+    const rateLimiter = createRateLimiter({
+      classes: rateClassesFrom(config.rateLimits),
+      store: config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'rate-limits')) : memoryBuckets(),
+      logger,
+    });
+    const loadShedder = createLoadShedder({ ...config.shedding, registry: core.metrics.registry });
+    closers.push(() => rateLimiter.close(), async () => loadShedder.stop());
     const http = await createHttpServer({
       bodyLimit: config.http.bodyLimit,
       logger,
@@ -127,6 +168,8 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       errorCatalog: mergeErrorCatalogs([platformErrors.catalog, idempotencyErrors.catalog, ...all.map((m) => m.errors)]),
       readiness: [{ name: 'database', check: () => database.ping() }],
       version: VERSION,
+      rateLimiter,
+      loadShedder,
     });
     if (config.role !== 'worker') {
       for (const module of all) {
@@ -134,6 +177,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         if (routes) await http.app.register(async (scope) => routes(scope), { prefix: '/v1' });
       }
       await http.app.register(async (scope) => deadLetterRoutes(scope, bus.deadLetters), { prefix: '/v1' });
+      await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
     }
     await http.app.ready();
 
@@ -165,10 +209,12 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
           await Promise.all(tasks.map((t) => t.stop()));
           await bus.stop();
         }
+        for (const close of closers) await close();
         await core.close();
       },
     };
   } catch (error) {
+    for (const close of closers) await close();
     await core.close();
     throw error;
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { DEFAULT_RATE_CLASSES } from './platform/http/rate-limits/limiter.js';
 
 /**
  * Every setting Orderly reads from its environment, with its default.
@@ -31,6 +32,18 @@ const EnvSchema = Type.Object({
   ORDERLY_DUPLICATE_DELIVERY: Type.Boolean({ default: false, description: 'test mode: deliver every message twice, concurrently' }),
   ORDERLY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 5000, description: 'how often expired reservations, overdue sagas and old idempotency keys are swept' }),
   ORDERLY_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20, description: 'PostgreSQL connections per process' }),
+  PAYMENT_PROVIDER_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'an HTTP payment provider (e.g. `orderly payment-sim`) instead of the embedded sandbox' })),
+  ORDERLY_PAYMENT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2000, description: 'each call to the payment provider is aborted after this' }),
+  ORDERLY_PAYMENT_BREAKER_HALF_OPEN_MS: Type.Integer({ minimum: 1, default: 30_000, description: 'an open payment breaker lets a probe through after this' }),
+  ORDERLY_PAYMENT_BREAKER_CONSECUTIVE_FAILURES: Type.Integer({ minimum: 1, default: 5, description: 'failed payment calls in a row that open the breaker' }),
+  ORDERLY_PAYMENT_BULKHEAD: Type.Integer({ minimum: 1, default: 16, description: 'payment calls in flight at once' }),
+  ORDERLY_PAYMENT_BULKHEAD_QUEUE: Type.Integer({ minimum: 0, default: 64, description: 'payment calls waiting for a slot; more are parked at once' }),
+  ORDERLY_PAYMENT_PARK_MAX_MS: Type.Integer({ minimum: 1, default: 5000, description: 'longest wait between tries of a charge parked by a provider outage' }),
+  ORDERLY_RATE_LIMITS: Type.String({ default: '', description: 'off, or per-class overrides such as login=5/60,checkout=20/10 (requests per seconds)' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis://… to share rate-limit buckets between processes' })),
+  ORDERLY_LOAD_SHEDDING: Type.Boolean({ default: true, description: 'refuse low-priority requests with 503 under overload' }),
+  ORDERLY_SHED_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 1000, description: 'requests in flight at which only checkout is still admitted' }),
+  ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop delay at which shedding starts with the lowest priorities' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -56,7 +69,21 @@ export interface Config {
     duplicateDelivery: boolean;
   };
   sweepIntervalMs: number;
+  payments: {
+    providerUrl: string | null;
+    timeoutMs: number;
+    halfOpenAfterMs: number;
+    consecutiveFailures: number;
+    bulkhead: { limit: number; queue: number };
+    parkMaxMs: number;
+  };
+  rateLimits: RateLimitSettings;
+  redisUrl: string | null;
+  shedding: { enabled: boolean; maxInFlight: number; lagMs: number };
 }
+
+/** `off`, or the classes whose quota (requests) per window (seconds) differ from the defaults. */
+export type RateLimitSettings = 'off' | Record<string, { quota: number; windowSeconds: number }>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -89,7 +116,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       duplicateDelivery: e.ORDERLY_DUPLICATE_DELIVERY,
     },
     sweepIntervalMs: e.ORDERLY_SWEEP_INTERVAL_MS,
+    payments: {
+      providerUrl: e.PAYMENT_PROVIDER_URL ?? null,
+      timeoutMs: e.ORDERLY_PAYMENT_TIMEOUT_MS,
+      halfOpenAfterMs: e.ORDERLY_PAYMENT_BREAKER_HALF_OPEN_MS,
+      consecutiveFailures: e.ORDERLY_PAYMENT_BREAKER_CONSECUTIVE_FAILURES,
+      bulkhead: { limit: e.ORDERLY_PAYMENT_BULKHEAD, queue: e.ORDERLY_PAYMENT_BULKHEAD_QUEUE },
+      parkMaxMs: e.ORDERLY_PAYMENT_PARK_MAX_MS,
+    },
+    rateLimits: rateLimitSettings(e.ORDERLY_RATE_LIMITS),
+    redisUrl: e.REDIS_URL ?? null,
+    shedding: { enabled: e.ORDERLY_LOAD_SHEDDING, maxInFlight: e.ORDERLY_SHED_MAX_IN_FLIGHT, lagMs: e.ORDERLY_SHED_LAG_MS },
   };
+}
+
+function rateLimitSettings(text: string): RateLimitSettings {
+  if (text.trim() === 'off') return 'off';
+  const settings: Record<string, { quota: number; windowSeconds: number }> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z_]+)=(\d+)\/(\d+)$/.exec(part);
+    if (!match || Number(match[2]) < 1 || Number(match[3]) < 1) {
+      throw new ConfigError(`invalid configuration:\n  ORDERLY_RATE_LIMITS: "${part}" is not class=requests/seconds (e.g. login=5/60), and the whole value is not "off"`);
+    }
+    if (!(match[1]! in DEFAULT_RATE_CLASSES)) {
+      throw new ConfigError(`invalid configuration:\n  ORDERLY_RATE_LIMITS: unknown class "${match[1]}" (known: ${Object.keys(DEFAULT_RATE_CLASSES).join(', ')})`);
+    }
+    settings[match[1]!] = { quota: Number(match[2]), windowSeconds: Number(match[3]) };
+  }
+  return settings;
 }
 
 function databaseConfig(e: Env): DatabaseConfig {

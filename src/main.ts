@@ -3,6 +3,7 @@ import { buildCore, createOrderly, migrate, type Core } from './app.js';
 import { formatReport, verifyInvariants } from './verify.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
 import { VERSION } from './version.js';
+import { runPaymentSim } from './payment-sim/command.js';
 
 const USAGE = `orderly ${VERSION} — a failure-first commerce backend
 
@@ -14,6 +15,8 @@ Commands:
   verify                 check the invariants (stock, charges, outcomes, messages); exit 1 on any violation
   dlq list               list dead-lettered messages
   dlq redrive <id|--all> send dead letters to their consumers again
+  payment-sim            run the payment provider simulator (PORT default 4100, HOST, ORDERLY_DATA_DIR);
+                         faults via POST /admin/faults, e.g. {"down":true}; {} clears them
   help                   show this text
 
 Settings (environment):
@@ -92,6 +95,8 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  // The simulator is the outside world, not Orderly: it reads only its own few settings.
+  if (command === 'payment-sim') return runPaymentSim(process.env);
   let config: Config;
   try {
     config = loadConfig();

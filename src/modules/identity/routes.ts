@@ -24,6 +24,7 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   privateResponses(app);
 
   app.post('/auth/signup', {
+    config: { priority: 'login', rateLimit: ['signup'] },
     schema: {
       tags: ['accounts'], summary: 'Create a customer account and sign in',
       body: Type.Object({ email: Email, password: Type.String({ minLength: 8, maxLength: 1024 }), name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }) }),
@@ -32,6 +33,8 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   }, async (request, reply) => reply.status(201).send(await service.signup(request.body)));
 
   app.post('/auth/login', {
+    // Per IP before the body is read, then per account: a password-guessing bot is slowed whichever it rotates.
+    config: { priority: 'login', rateLimit: ['login_ip', 'login'] },
     schema: {
       tags: ['accounts'], summary: 'Sign in with email and password',
       body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }),

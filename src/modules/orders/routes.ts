@@ -39,7 +39,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   privateResponses(app);
 
   app.post('/orders', {
-    config: { auth: 'user', idempotency: 'required' },
+    config: { auth: 'user', idempotency: 'required', priority: 'checkout', rateLimit: ['checkout'] },
     schema: {
       ...common, summary: 'Place an order from the given items, or from the cart (then emptied). The saga finishes asynchronously.',
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: 1–255 characters, unique per order attempt' })) }),
@@ -56,7 +56,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   });
 
   app.get('/orders', {
-    config: { auth: 'user' },
+    config: { auth: 'user', priority: 'orders' },
     schema: {
       ...common, summary: "The caller's orders, newest first (admins: everyone's, or ?userId=)",
       querystring: Type.Object({ ...PageQuery, status: Type.Optional(Status), userId: Type.Optional(Type.String({ maxLength: 64 })) }),
@@ -70,7 +70,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   });
 
   app.get('/orders/:id', {
-    config: { auth: 'user' },
+    config: { auth: 'user', priority: 'orders' },
     schema: { ...common, summary: 'One order (its owner or an admin; 404 for anyone else)', params: IdParams, response: { 200: OrderSchema, ...problems(401, 404) } },
   }, async (request) => {
     const order = isId(request.params.id, 'ord') ? await service.get(principalOf(request), request.params.id) : null;
@@ -79,7 +79,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   });
 
   app.post('/orders/:id/cancel', {
-    config: { auth: 'user' },
+    config: { auth: 'user', priority: 'orders' },
     schema: {
       ...common, summary: 'Cancel before shipping: 202 while refund and restock run; 409 order_not_cancellable once shipped',
       params: IdParams, response: { 202: OrderSchema, ...problems(401, 404, 409) },
@@ -90,7 +90,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   });
 
   app.get('/orders/:id/events', {
-    config: { auth: 'user' },
+    config: { auth: 'user', priority: 'orders', longLived: true },
     schema: {
       ...common, summary: 'The order timeline as a live text/event-stream: one `timeline` event per entry; ends after the final status',
       params: IdParams, produces: ['text/event-stream'], response: { ...problems(401, 404) },

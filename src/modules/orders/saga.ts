@@ -49,6 +49,8 @@ export const commitStock: Step = {
 
 export const holdShipment = command('shipment.cancel');
 
+const withData = (event: NewEvent, extra: Record<string, unknown>): NewEvent => ({ ...event, data: { ...(event.data as Record<string, unknown>), ...extra } });
+
 function empty(): Decision {
   return { saga: {}, order: {}, timeline: [], publish: [] };
 }
@@ -129,7 +131,7 @@ export function decide(state: SagaState, event: EventEnvelope): Decision | null 
       d.timeline.push({ status: 'pending', note: 'stock reserved' });
       if (cancelling) return compensate(state, d);
       d.saga.step = 'charging';
-      d.publish.push(chargePayment.run(state));
+      d.publish.push(withData(chargePayment.run(state), { payBy: (event.data as { expiresAt?: string }).expiresAt }));
       return d;
     case 'inventory.reservation_failed':
       return fail(state, d, 'out_of_stock');

@@ -1,30 +1,56 @@
 import { newId, nowIso } from '../../platform/db/ids.js';
-import type { Subscription } from '../../platform/messaging/bus.js';
+import type { HandlerContext, Subscription } from '../../platform/messaging/bus.js';
+import type { EventEnvelope } from '../../platform/messaging/envelope.js';
+import { DeferDelivery } from '../../platform/messaging/retry.js';
 import type { Database } from '../../platform/db/database.js';
-import { ProviderUnavailable, type PaymentProvider } from './provider.js';
+import { ProviderUnavailable, type PaymentProvider, type RefundResult } from './provider.js';
 import { paymentsStore } from './store.js';
 
-export interface ChargeCommand { orderId: string; userId: string; amount: number; currency: string; token: string }
+export interface ChargeCommand {
+  orderId: string; userId: string; amount: number; currency: string; token: string;
+  /** The stock hold's expiry: a charge parked by a provider outage gives up after this. */
+  payBy?: string;
+}
 export interface RefundCommand { orderId: string; userId: string }
 
 /** The provider key is derived from the order: however often the charge is retried or redelivered, it is one charge. */
 export const chargeKey = (orderId: string) => `order:${orderId}:charge`;
 export const refundKey = (orderId: string) => `order:${orderId}:refund`;
 
+/** How long work waits while the provider is out: a delay growing with the work's age, up to a ceiling. */
+export interface ParkingPolicy {
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
+function park(message: EventEnvelope, parking: ParkingPolicy, error: ProviderUnavailable): DeferDelivery {
+  const age = Date.now() - Date.parse(message.occurredAt);
+  const delay = Math.min(parking.maxDelayMs, Math.max(parking.minDelayMs, age / 2));
+  return new DeferDelivery(Math.round(delay * (0.8 + Math.random() * 0.4)), `parked: ${error.message}`);
+}
+
 /**
  * Charges and refunds for the order saga. The provider call happens outside any transaction; its
- * outcome is recorded, with the event that reports it, exactly once. A provider that keeps failing
- * turns into payment.failed on the last attempt rather than a dead letter, so the saga can compensate.
+ * outcome is recorded, with the event that reports it, exactly once. A provider that keeps answering
+ * errors turns into payment.failed on the last attempt rather than a dead letter, so the saga can
+ * compensate; a provider that cannot be reached parks the charge (the order stays pending) until it
+ * comes back or the stock hold runs out.
  */
-export function paymentsSubscription(database: Database, provider: PaymentProvider): Subscription {
+export function paymentsSubscription(database: Database, provider: PaymentProvider, parking: ParkingPolicy): Subscription {
   const store = paymentsStore(database.db);
 
-  async function charge(command: ChargeCommand, attempt: number, maxAttempts: number) {
+  async function charge(command: ChargeCommand, message: EventEnvelope, context: HandlerContext) {
     try {
-      return { result: await provider.charge({ idempotencyKey: chargeKey(command.orderId), amount: command.amount, currency: command.currency, token: command.token, reference: command.orderId }) };
+      return { result: await provider.charge({
+        idempotencyKey: chargeKey(command.orderId), amount: command.amount, currency: command.currency, token: command.token, reference: command.orderId,
+        lookupFirst: context.attempt > 1,
+      }) };
     } catch (error) {
-      if (!(error instanceof ProviderUnavailable) || attempt < maxAttempts) throw error;
-      return { failure: error.message };
+      if (!(error instanceof ProviderUnavailable)) throw error;
+      const payBy = command.payBy ? Date.parse(command.payBy) : Number.POSITIVE_INFINITY;
+      if (error.outage && Date.now() < payBy) throw park(message, parking, error);
+      if (error.outage || context.attempt >= context.maxAttempts) return { failure: error.message };
+      throw error;
     }
   }
 
@@ -34,7 +60,7 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
     async handle(message, context) {
       if (message.type === 'payment.charge') {
         const command = message.data as ChargeCommand;
-        const outcome = await charge(command, context.attempt, context.maxAttempts);
+        const outcome = await charge(command, message, context);
         const now = nowIso();
         await context.apply(async (tx, publish) => {
           const s = paymentsStore(tx);
@@ -59,9 +85,16 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
 
       const { orderId, userId } = message.data as RefundCommand;
       const payment = await store.byOrder(orderId);
-      const refund = payment?.status === 'succeeded' && payment.provider_charge_id
-        ? await provider.refund({ idempotencyKey: refundKey(orderId), chargeId: payment.provider_charge_id, amount: payment.amount })
-        : null;
+      let refund: RefundResult | null = null;
+      try {
+        if (payment?.status === 'succeeded' && payment.provider_charge_id) {
+          refund = await provider.refund({ idempotencyKey: refundKey(orderId), chargeId: payment.provider_charge_id, amount: payment.amount });
+        }
+      } catch (error) {
+        // Money owed back is never given up on: an outage parks the refund for as long as it lasts.
+        if (error instanceof ProviderUnavailable && error.outage) throw park(message, parking, error);
+        throw error;
+      }
       await context.apply(async (tx, publish) => {
         const s = paymentsStore(tx);
         if (refund) await s.markRefunded(orderId, refund.refundId);

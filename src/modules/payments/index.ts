@@ -1,23 +1,25 @@
 import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
-import { paymentsSubscription } from './handlers.js';
+import { paymentsSubscription, type ParkingPolicy } from './handlers.js';
 import { paymentsMigrations } from './migrations/index.js';
 import type { PaymentProvider } from './provider.js';
 import { createPaymentsService, type PaymentsService } from './service.js';
 
 export type { PaymentsService } from './service.js';
 export type { PaymentProvider, ProviderLedgerEntry } from './provider.js';
-export type { ChargeCommand, RefundCommand } from './handlers.js';
+export type { ChargeCommand, ParkingPolicy, RefundCommand } from './handlers.js';
 export { createSandboxProvider } from './providers/sandbox.js';
+export { createHttpProvider, isTransientProviderFailure, type HttpProviderOptions } from './providers/http.js';
+export { RefundRefused, SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from './providers/ledger.js';
 
 export interface PaymentsModule extends AppModule {
   service: PaymentsService;
   provider: PaymentProvider;
 }
 
-export function createPaymentsModule(deps: { database: Database; bus: MessageBus; provider: PaymentProvider }): PaymentsModule {
-  deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider));
+export function createPaymentsModule(deps: { database: Database; bus: MessageBus; provider: PaymentProvider; parking: ParkingPolicy }): PaymentsModule {
+  deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider, deps.parking));
   return {
     name: 'payments',
     migrations: paymentsMigrations,

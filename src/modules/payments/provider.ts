@@ -18,6 +18,8 @@ export interface ChargeRequest {
   currency: string;
   token: string;
   reference: string;
+  /** An earlier call for this key may have reached the provider: look the charge up before charging. */
+  lookupFirst?: boolean;
 }
 
 export type DeclineCode = 'card_declined' | 'insufficient_funds' | 'invalid_token';
@@ -48,7 +50,14 @@ export interface ProviderLedgerEntry {
   currency: string;
 }
 
-/** The provider did not give an answer we can trust: retry later (after asking what happened). */
+/**
+ * The provider did not give an answer we can trust: retry later (after asking what happened).
+ * `outage` says the provider could not be reached at all (down, hanging, breaker open, bulkhead full),
+ * rather than answering this one call with an error: an outage parks the work instead of spending retries.
+ */
 export class ProviderUnavailable extends Error {
   override name = 'ProviderUnavailable';
+  constructor(message: string, readonly outage = false, options?: ErrorOptions) {
+    super(message, options);
+  }
 }

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { HttpApp } from './types.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { LoadView } from './load-shedding.js';
 
 /** A dependency /readyz asks before saying the process can take traffic. */
 export interface ReadinessCheck {
@@ -26,9 +27,15 @@ async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: bool
 }
 
 const CheckResult = Type.Object({ name: Type.String(), ok: Type.Boolean(), error: Type.Optional(Type.String()) });
-const Readiness = Type.Object({ status: Type.String(), checks: Type.Array(CheckResult) });
+const Load = Type.Object({
+  pressure: Type.Number({ description: 'max of requests in flight and event-loop delay, each over its limit' }),
+  inFlight: Type.Integer(),
+  eventLoopDelayMs: Type.Number(),
+  shedding: Type.Array(Type.String(), { description: 'priorities currently refused with 503' }),
+});
+const Readiness = Type.Object({ status: Type.String(), checks: Type.Array(CheckResult), load: Load });
 
-export function registerOperations(app: HttpApp, options: { metrics: Metrics; readiness: ReadinessCheck[]; isDraining: () => boolean }): void {
+export function registerOperations(app: HttpApp, options: { metrics: Metrics; readiness: ReadinessCheck[]; isDraining: () => boolean; load: () => LoadView }): void {
 
   app.get('/healthz', {
     schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: { 200: Type.Object({ status: Type.String() }) } },
@@ -42,9 +49,12 @@ export function registerOperations(app: HttpApp, options: { metrics: Metrics; re
   }, async (_request, reply) => {
     const checks = await Promise.all(options.readiness.map(runCheck));
     if (options.isDraining()) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
+    const load = options.load();
+    // Shedding browse is business as usual under a spike; shedding orders means this node is saturated.
+    if (load.shedding.includes('orders')) checks.push({ name: 'load', ok: false, error: `overloaded: shedding ${load.shedding.join(', ')}` });
     const ok = checks.every((c) => c.ok);
     reply.header('cache-control', 'no-store').status(ok ? 200 : 503);
-    return { status: ok ? 'ready' : 'unavailable', checks };
+    return { status: ok ? 'ready' : 'unavailable', checks, load };
   });
 
   app.get('/metrics', {

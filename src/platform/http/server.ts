@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpApp } from './types.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,6 +14,9 @@ import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
 import type { IdempotencyHooks } from '../idempotency/hooks.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
+import type { LoadShedder } from './load-shedding.js';
+import type { RateLimiter } from './rate-limits/limiter.js';
+import { ProblemRef } from './schemas.js';
 
 export type { HttpApp } from './types.js';
 
@@ -26,6 +29,8 @@ export interface HttpServerOptions {
   errorCatalog: ErrorCatalog;
   readiness: ReadinessCheck[];
   version: string;
+  rateLimiter: RateLimiter;
+  loadShedder: LoadShedder;
 }
 
 export interface HttpServer {
@@ -92,15 +97,36 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.addHook('onRequest', options.authentication.identify);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
   // who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.
+  // Under /v1 every route is shed by priority and rate-limited by class, overload first: a refusal for
+  // overload costs less than a bucket lookup.
   app.addHook('onRoute', (route) => {
     if (route.config?.auth) route.preValidation = [authorize, ...asArray(route.preValidation)];
     const methods = asArray(route.method);
+    if (route.url.startsWith('/v1/')) guardEdge(route, methods.every((m) => m === 'GET' || m === 'HEAD'));
     if (methods.includes('POST') && route.config?.idempotency !== 'off') {
       route.preHandler = [options.idempotency.preHandler, ...asArray(route.preHandler)];
       route.onSend = [...asArray(route.onSend), options.idempotency.onSend];
       route.onResponse = [...asArray(route.onResponse), options.idempotency.onResponse];
     }
   });
+
+  function guardEdge(route: RouteOptions, reads: boolean): void {
+    const config = route.config ?? {};
+    const priority = config.priority ?? (route.url.startsWith('/v1/admin/') ? 'never' : reads ? 'browse' : 'orders');
+    const classes = config.rateLimit ?? (reads ? ['browse' as const] : ['writes' as const]);
+    const early = classes ? options.rateLimiter.onRequest(classes) : null;
+    const late = classes ? options.rateLimiter.preHandler(classes) : null;
+    route.onRequest = [
+      ...(priority === 'never' ? [] : [options.loadShedder.hook(priority, config.longLived === true)]),
+      ...(early ? [early] : []),
+      ...asArray(route.onRequest),
+    ];
+    if (late) route.preHandler = [late, ...asArray(route.preHandler)];
+    if (route.schema) {
+      const documented = { ...(priority === 'never' ? {} : { 503: ProblemRef }), ...(classes ? { 429: ProblemRef } : {}) };
+      route.schema = { ...route.schema, response: { ...documented, ...(route.schema.response as object | undefined) } };
+    }
+  }
 
   // Hooks on every request use callbacks, not async functions: a promise per hook per request shows in the profile.
   let draining = false;
@@ -124,7 +150,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   );
 
   await registerOpenApi(app, { errorCatalog: options.errorCatalog, version: options.version });
-  registerOperations(app, { metrics: options.metrics, readiness: options.readiness, isDraining: () => draining });
+  registerOperations(app, { metrics: options.metrics, readiness: options.readiness, isDraining: () => draining, load: () => options.loadShedder.view() });
   return {
     app,
     startDraining: () => {

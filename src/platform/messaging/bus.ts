@@ -3,7 +3,7 @@ import { newId, nowIso } from '../db/ids.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { EventEnvelope, NewEvent } from './envelope.js';
-import type { RetryPolicy } from './retry.js';
+import { DeferDelivery, type RetryPolicy } from './retry.js';
 import type { MessagingTables } from './schema.js';
 import type { DeadLetterStore, Delivery, DeliveryBacklog, Transport } from './transport.js';
 
@@ -147,7 +147,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
       handled.inc({ group: delivery.group, outcome: 'applied' });
       lag.observe({ group: delivery.group }, (Date.now() - Date.parse(delivery.envelope.occurredAt)) / 1000);
     } catch (error) {
-      handled.inc({ group: delivery.group, outcome: 'failed' });
+      handled.inc({ group: delivery.group, outcome: error instanceof DeferDelivery ? 'deferred' : 'failed' });
       throw error;
     } finally {
       end();

@@ -1,103 +1,28 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
-import { newId, nowIso } from '../../../platform/db/ids.js';
-import { ProviderUnavailable, type ChargeResult, type DeclineCode, type PaymentProvider, type ProviderLedgerEntry } from '../provider.js';
+import { ProviderUnavailable, type PaymentProvider } from '../provider.js';
+import { SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from './ledger.js';
 
-/** Sandbox tokens: what each one does when charged. */
-const TOKEN_OUTCOMES: Record<string, DeclineCode | 'succeed' | 'unavailable' | 'slow'> = {
-  tok_visa: 'succeed',
-  // Succeeds after SLOW_CHARGE_MS: long enough for a short stock hold to expire meanwhile.
-  tok_visa_slow: 'slow',
-  tok_mastercard: 'succeed',
-  tok_declined: 'card_declined',
-  tok_insufficient_funds: 'insufficient_funds',
-  // The provider answers nothing useful for this token, every time: the saga's payment_failed path.
-  tok_provider_error: 'unavailable',
-};
-
-const SLOW_CHARGE_MS = 1500;
-
-interface ChargeRow {
-  id: string; idempotency_key: string; reference: string; amount: number; currency: string; token: string;
-  status: 'succeeded' | 'declined'; decline_code: DeclineCode | null; created_at: string;
-}
-
-function resultOf(row: ChargeRow): ChargeResult {
-  return row.status === 'succeeded'
-    ? { status: 'succeeded', chargeId: row.id, amount: row.amount, currency: row.currency }
-    : { status: 'declined', chargeId: row.id, code: row.decline_code ?? 'card_declined' };
-}
-
-/**
- * The embedded stand-in for a card processor. It keeps its own durable ledger in its own SQLite file,
- * outside Orderly's database and transactions, exactly as a real provider's books would be: a charge it
- * records is real even if Orderly crashes before recording it.
- */
+/** The embedded stand-in for a card processor: in-process calls onto a ledger in its own SQLite file. */
 export function createSandboxProvider(file: string): PaymentProvider {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new SqliteDatabase(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(`
-    create table if not exists charges (
-      id text primary key, idempotency_key text not null unique, reference text not null, amount integer not null,
-      currency text not null, token text not null, status text not null, decline_code text, created_at text not null);
-    create table if not exists refunds (
-      id text primary key, idempotency_key text not null unique, charge_id text not null references charges(id),
-      amount integer not null, created_at text not null);
-  `);
-  const byKey = db.prepare<[string], ChargeRow>('select * from charges where idempotency_key = ?');
-  const byId = db.prepare<[string], ChargeRow>('select * from charges where id = ?');
-  const insertCharge = db.prepare('insert into charges values (@id, @idempotency_key, @reference, @amount, @currency, @token, @status, @decline_code, @created_at) on conflict(idempotency_key) do nothing');
-  const refundByKey = db.prepare<[string], { id: string; charge_id: string; amount: number }>('select id, charge_id, amount from refunds where idempotency_key = ?');
-  const refundedSum = db.prepare<[string], { total: number }>('select coalesce(sum(amount), 0) as total from refunds where charge_id = ?');
-  const insertRefund = db.prepare('insert into refunds values (?, ?, ?, ?, ?) on conflict(idempotency_key) do nothing');
-
-  // better-sqlite3 runs each call to completion, and the unique keys settle races between processes.
-  const refundTx = db.transaction((key: string, chargeId: string, amount: number) => {
-    const existing = refundByKey.get(key);
-    if (existing) return existing;
-    const charge = byId.get(chargeId);
-    if (!charge || charge.status !== 'succeeded') throw new Error(`charge ${chargeId} cannot be refunded`);
-    if (refundedSum.get(chargeId)!.total + amount > charge.amount) throw new Error(`refund would exceed charge ${chargeId}`);
-    const id = newId('re');
-    insertRefund.run(id, key, chargeId, amount, nowIso());
-    return refundByKey.get(key)!;
-  });
-
+  const ledger = openProviderLedger(file);
   return {
     name: 'sandbox',
     async charge(request) {
-      const outcome = TOKEN_OUTCOMES[request.token] ?? 'invalid_token';
+      const outcome = tokenOutcome(request.token);
       if (outcome === 'unavailable') throw new ProviderUnavailable('sandbox provider error for tok_provider_error');
       if (outcome === 'slow') await new Promise((resolve) => setTimeout(resolve, SLOW_CHARGE_MS));
-      const succeeded = outcome === 'succeed' || outcome === 'slow';
-      insertCharge.run({
-        id: newId('ch'), idempotency_key: request.idempotencyKey, reference: request.reference, amount: request.amount, currency: request.currency,
-        token: request.token, status: succeeded ? 'succeeded' : 'declined', decline_code: succeeded ? null : outcome, created_at: nowIso(),
-      });
-      return resultOf(byKey.get(request.idempotencyKey)!);
+      return ledger.charge(request, outcome === 'succeed' || outcome === 'slow' ? 'succeeded' : outcome);
     },
     async refund(request) {
-      const row = refundTx(request.idempotencyKey, request.chargeId, request.amount);
-      return { refundId: row.id, chargeId: row.charge_id, amount: row.amount };
+      return ledger.refund(request.idempotencyKey, request.chargeId, request.amount);
     },
     async findCharge(key) {
-      const row = byKey.get(key);
-      return row ? resultOf(row) : null;
+      return ledger.findCharge(key);
     },
     async ledger() {
-      const charges = db.prepare<[], ChargeRow>('select * from charges').all();
-      const refunds = db.prepare<[], { id: string; charge_id: string; amount: number; reference: string; currency: string }>(
-        'select r.id, r.charge_id, r.amount, c.reference, c.currency from refunds r join charges c on c.id = r.charge_id').all();
-      return [
-        ...charges.map((c): ProviderLedgerEntry => ({ kind: 'charge', id: c.id, chargeId: c.id, reference: c.reference, status: c.status, amount: c.amount, currency: c.currency })),
-        ...refunds.map((r): ProviderLedgerEntry => ({ kind: 'refund', id: r.id, chargeId: r.charge_id, reference: r.reference, status: 'succeeded', amount: r.amount, currency: r.currency })),
-      ];
+      return ledger.entries();
     },
     async close() {
-      db.close();
+      ledger.close();
     },
   };
 }

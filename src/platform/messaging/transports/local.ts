@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { asSchema, type Database, type Executor } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import type { EventEnvelope } from '../envelope.js';
-import { retryDelayMs, type RetryPolicy } from '../retry.js';
+import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
 import type { MessagingTables } from '../schema.js';
 import type { DeadLetter, Delivery, DeliveryBacklog, Transport } from '../transport.js';
 
@@ -112,6 +112,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
   }
 
   async function fail(row: Row, error: unknown, policy: RetryPolicy): Promise<void> {
+    if (error instanceof DeferDelivery) return defer(row, error);
     const attempts = row.attempts + 1;
     const message = error instanceof Error ? error.message : String(error);
     const dead = attempts >= policy.maxAttempts;
@@ -132,6 +133,15 @@ export function createLocalTransport(database: Database, logger: Logger, options
     const log = { group: row.group_name, messageId: row.message_id, type: row.type, key: row.key, attempts, err: error };
     if (dead) logger.error(log, 'message dead-lettered');
     else logger.warn(log, 'message handling failed; will retry');
+  }
+
+  async function defer(row: Row, deferral: DeferDelivery): Promise<void> {
+    await db
+      .updateTable('messaging_deliveries')
+      .set({ next_attempt_at: new Date(Date.now() + deferral.delayMs).toISOString(), last_error: deferral.message.slice(0, 2000), lease_owner: null, lease_until: null })
+      .where('id', '=', row.id)
+      .execute();
+    logger.debug({ group: row.group_name, messageId: row.message_id, type: row.type, key: row.key, delayMs: deferral.delayMs, reason: deferral.message }, 'message deferred');
   }
 
   /**
