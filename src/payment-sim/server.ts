@@ -37,12 +37,24 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   const app = Fastify({ logger: false, forceCloseConnections: true });
   let faults: Faults = {};
   let stats = emptyStats();
-  const requestsPerKey = new Map<string, number>();
+  const callsPerKey = new Map<string, { charges: number; lookups: number }>();
 
   // Faults apply to the API only; the admin endpoints keep answering so faults can be cleared.
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/')) return;
     stats.requests += 1;
+    // Counted on arrival, so calls a fault answers for are counted too: that is how retries show.
+    if (request.url.startsWith('/v1/charges')) {
+      const posted = request.method === 'POST';
+      if (posted) stats.charges += 1;
+      else stats.lookups += 1;
+      const key = posted ? idempotencyKeyOf(request) : (request.query as { idempotency_key?: string }).idempotency_key;
+      if (key) {
+        const seen = callsPerKey.get(key) ?? { charges: 0, lookups: 0 };
+        seen[posted ? 'charges' : 'lookups'] += 1;
+        callsPerKey.set(key, seen);
+      }
+    }
     stats.inFlight += 1;
     stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
     const started = Date.now();
@@ -66,9 +78,7 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   }
 
   app.post('/v1/charges', async (request, reply) => {
-    stats.charges += 1;
     const key = idempotencyKeyOf(request);
-    if (key) requestsPerKey.set(key, (requestsPerKey.get(key) ?? 0) + 1);
     if (!key) return apiError(reply, 400, 'invalid_request_error', 'an Idempotency-Key header is required');
     if (!Value.Check(ChargeBody, request.body)) return apiError(reply, 400, 'invalid_request_error', 'amount, currency, source and reference are required');
     const body = request.body;
@@ -85,7 +95,6 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   });
 
   app.get('/v1/charges', async (request, reply) => {
-    stats.lookups += 1;
     const key = (request.query as { idempotency_key?: string }).idempotency_key;
     if (!key) return apiError(reply, 400, 'invalid_request_error', 'idempotency_key is required');
     const found = ledger.findCharge(key);
@@ -120,11 +129,11 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   });
   app.get('/admin/stats', async (request) => {
     const key = (request.query as { key?: string }).key;
-    return { ...stats, ...(key === undefined ? {} : { chargeRequestsForKey: requestsPerKey.get(key) ?? 0 }) };
+    return { ...stats, ...(key === undefined ? {} : { forKey: callsPerKey.get(key) ?? { charges: 0, lookups: 0 } }) };
   });
   app.post('/admin/stats/reset', async () => {
     stats = emptyStats(stats.inFlight);
-    requestsPerKey.clear();
+    callsPerKey.clear();
     return stats;
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
