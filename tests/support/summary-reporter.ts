@@ -10,7 +10,8 @@ export default class SummaryReporter implements Reporter {
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed += 1;
-        else if (state === 'failed') failed += 1;
+        // A test that never ran because its suite's beforeAll threw has failed, not been skipped.
+        else if (state === 'failed' || test.parent.state() === 'failed') failed += 1;
         else skipped += 1;
       }
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
