@@ -27,7 +27,7 @@ const dataDir = tempDir('orderly-bench-checkout-');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const orderly = await startServer([path.join(root, 'bin/orderly.js'), 'start'], {
-  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password,
+  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password, ORDERLY_RATE_LIMITS: 'off',
 }, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
 
 const { token: adminToken } = await json(`${base}/v1/auth/login`, { method: 'POST', body: JSON.stringify(admin) });

@@ -63,11 +63,12 @@ export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPo
     breaker,
     breakerRule,
     bulkheadLoad: () => ({ executing: options.bulkhead.limit - limiter.executionSlots, queued: options.bulkhead.queue - limiter.queueSlots }),
+    // A signal per call: without one cockatiel hangs every call's listener on one shared signal.
     execute: (fn) => policy.execute(async (context) => {
       const { signal } = context;
       const attempt = 'attempt' in context ? (context as { attempt: number }).attempt + 1 : 1;
       return fn({ signal, attempt });
-    }),
+    }, new AbortController().signal),
   };
 }
 
