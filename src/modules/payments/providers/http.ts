@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { isRefusedFast, isTimeout, type OutboundPolicy } from '../../../platform/resilience/outbound.js';
 import { ProviderUnavailable, type ChargeResult, type DeclineCode, type PaymentProvider, type ProviderLedgerEntry } from '../provider.js';
 
@@ -31,8 +32,11 @@ interface SimCharge { id: string; status: 'succeeded' | 'declined'; amount?: num
  */
 export function createHttpProvider(options: HttpProviderOptions): PaymentProvider {
   const base = options.baseUrl.replace(/\/+$/, '');
-  /** Keys whose last call ended without a trustworthy answer; the next call looks before it charges. */
-  const uncertain = new Set<string>();
+  /**
+   * Keys whose last call ended without a trustworthy answer; the next call looks before it charges.
+   * Bounded: a key forgotten here is still safe, as the provider's own idempotency makes a repeat a replay.
+   */
+  const uncertain = new LRUCache<string, true>({ max: 100_000 });
 
   async function call(method: string, path: string, signal: AbortSignal, body?: unknown, idempotencyKey?: string): Promise<{ status: number; json: unknown }> {
     const response = await fetch(`${base}${path}`, {
@@ -79,7 +83,7 @@ export function createHttpProvider(options: HttpProviderOptions): PaymentProvide
           const found = await lookup(key, signal);
           if (found) return found;
         }
-        uncertain.add(key);
+        uncertain.set(key, true);
         const { status, json } = await call('POST', '/v1/charges', signal, { amount: request.amount, currency: request.currency, source: request.token, reference: request.reference }, key);
         if (status === 200) return chargeResult(json as SimCharge);
         const error = (json as { error?: { type?: string; code?: DeclineCode; charge?: string } } | null)?.error;
