@@ -43,7 +43,7 @@ const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis://… to share rate-limit buckets between processes' })),
   ORDERLY_LOAD_SHEDDING: Type.Boolean({ default: true, description: 'refuse low-priority requests with 503 under overload' }),
   ORDERLY_SHED_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 1000, description: 'requests in flight at which only checkout is still admitted' }),
-  ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop delay at which shedding starts with the lowest priorities' }),
+  ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop stall at which shedding starts with the lowest priorities' }),
 });
 
 type Env = Static<typeof EnvSchema>;

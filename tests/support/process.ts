@@ -17,7 +17,7 @@ export interface OrderlyProcess {
 
 export function runOrderly(args: string[], env: Record<string, string>): OrderlyProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ORDERLY_RATE_LIMITS: 'off', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ORDERLY_RATE_LIMITS: 'off', ORDERLY_LOAD_SHEDDING: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

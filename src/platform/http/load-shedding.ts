@@ -43,6 +43,7 @@ export interface LoadShedder {
 }
 
 const SAMPLE_MS = 250;
+const RESOLUTION_MS = 10;
 const LAG_NEEDS_IN_FLIGHT = 8;
 
 /**
@@ -53,17 +54,22 @@ const LAG_NEEDS_IN_FLIGHT = 8;
 export function createLoadShedder(options: { enabled: boolean; maxInFlight: number; lagMs: number; registry: Registry }): LoadShedder {
   let inFlight = 0;
   let lagMs = 0;
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
-  // The p90 of a short window: one long garbage collection should not shed, sustained saturation should.
+  // The longest stall of each short window, taken over two windows in a row: one long garbage collection
+  // should not shed, a loop that keeps stalling should. (Percentiles undercount stalls: a stalled loop
+  // takes fewer samples.)
+  let previousStall = 0;
   const sampler = setInterval(() => {
-    lagMs = delay.count > 0 ? Math.max(0, delay.percentile(90) / 1e6 - 10) : 0;
+    const stall = delay.count > 0 ? Math.max(0, delay.max / 1e6 - RESOLUTION_MS) : 0;
+    lagMs = Math.min(stall, previousStall);
+    previousStall = stall;
     delay.reset();
   }, SAMPLE_MS).unref();
 
   const shed = new Counter({ name: 'orderly_requests_shed_total', help: 'Requests refused with 503 under overload, by priority', labelNames: ['priority'] as const, registers: [options.registry] });
   new Gauge({ name: 'orderly_requests_in_flight', help: 'Requests being handled (event streams excluded)', registers: [options.registry], collect() { this.set(inFlight); } });
-  new Gauge({ name: 'orderly_event_loop_delay_ms', help: 'p90 event-loop delay over the last sample window', registers: [options.registry], collect() { this.set(lagMs); } });
+  new Gauge({ name: 'orderly_event_loop_delay_ms', help: 'Event-loop stall: the longest in each of the last two sample windows, whichever is shorter', registers: [options.registry], collect() { this.set(lagMs); } });
 
   // A slow loop with almost nothing in flight is start-up or a GC pause, not overload: refusing the
   // odd request would not help it, so delay counts only once requests are piling up.
