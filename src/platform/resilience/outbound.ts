@@ -47,10 +47,10 @@ export function isTimeout(error: unknown): boolean {
  */
 export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPolicy {
   const breakerRule = new WindowedBreaker(options.breaker);
-  const transient = handleWhen((error) => options.isTransient(error) || error instanceof TaskCancelledError);
-  const breaker = circuitBreaker(transient, { halfOpenAfter: options.breaker.halfOpenAfterMs, breaker: breakerRule });
+  const transient = (error: unknown) => options.isTransient(error) || error instanceof TaskCancelledError;
+  const breaker = circuitBreaker(handleWhen(transient), { halfOpenAfter: options.breaker.halfOpenAfterMs, breaker: breakerRule });
   const delays = options.retryDelaysMs;
-  const retrying = retry(handleWhen((error) => !isRefusedFast(error) && (options.isTransient(error) || error instanceof TaskCancelledError)), {
+  const retrying = retry(handleWhen(transient), {
     maxAttempts: delays.length,
     backoff: new DelegateBackoff<{ attempt: number }>((context) => Math.round(delays[Math.min(context.attempt, delays.length) - 1]! * (0.8 + Math.random() * 0.4))),
   });
