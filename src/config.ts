@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import { DEFAULT_RATE_CLASSES } from './platform/http/rate-limits/limiter.js';
+import { DEFAULT_RATE_CLASSES, type RateClassName } from './platform/http/rate-limits/limiter.js';
 
 /**
  * Every setting Orderly reads from its environment, with its default.
@@ -83,7 +83,7 @@ export interface Config {
 }
 
 /** `off`, or the classes whose quota (requests) per window (seconds) differ from the defaults. */
-export type RateLimitSettings = 'off' | Record<string, { quota: number; windowSeconds: number }>;
+export type RateLimitSettings = 'off' | Partial<Record<RateClassName, { quota: number; windowSeconds: number }>>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -132,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function rateLimitSettings(text: string): RateLimitSettings {
   if (text.trim() === 'off') return 'off';
-  const settings: Record<string, { quota: number; windowSeconds: number }> = {};
+  const settings: Partial<Record<RateClassName, { quota: number; windowSeconds: number }>> = {};
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const match = /^([a-z_]+)=(\d+)\/(\d+)$/.exec(part);
     if (!match || Number(match[2]) < 1 || Number(match[3]) < 1) {
@@ -141,7 +141,7 @@ function rateLimitSettings(text: string): RateLimitSettings {
     if (!(match[1]! in DEFAULT_RATE_CLASSES)) {
       throw new ConfigError(`invalid configuration:\n  ORDERLY_RATE_LIMITS: unknown class "${match[1]}" (known: ${Object.keys(DEFAULT_RATE_CLASSES).join(', ')})`);
     }
-    settings[match[1]!] = { quota: Number(match[2]), windowSeconds: Number(match[3]) };
+    settings[match[1] as RateClassName] = { quota: Number(match[2]), windowSeconds: Number(match[3]) };
   }
   return settings;
 }

@@ -38,6 +38,8 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   let faults: Faults = {};
   let stats = emptyStats();
   const callsPerKey = new Map<string, { charges: number; lookups: number }>();
+  /** Requests whose connection the simulator itself cut: not abandoned by the client. */
+  const dropped = new WeakSet<FastifyRequest>();
 
   // Faults apply to the API only; the admin endpoints keep answering so faults can be cleared.
   app.addHook('onRequest', async (request, reply) => {
@@ -60,7 +62,7 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
     const started = Date.now();
     reply.raw.once('close', () => {
       stats.inFlight -= 1;
-      if (!reply.raw.writableFinished && !(request as { droppedBySim?: boolean }).droppedBySim) recordAbandoned(stats, Date.now() - started);
+      if (!reply.raw.writableFinished && !dropped.has(request)) recordAbandoned(stats, Date.now() - started);
     });
     if (faults.down) return drop(request, reply);
     if (faults.latencyMs) await sleep(faults.latencyMs);
@@ -72,7 +74,7 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   });
 
   function drop(request: FastifyRequest, reply: FastifyReply) {
-    (request as { droppedBySim?: boolean }).droppedBySim = true;
+    dropped.add(request);
     reply.hijack();
     request.raw.socket.destroy();
   }

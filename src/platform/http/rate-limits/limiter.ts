@@ -138,14 +138,10 @@ export function createRateLimiter(options: {
   };
 }
 
-/** The defaults with ORDERLY_RATE_LIMITS's overrides applied; unknown class names are a configuration error. */
-export function rateClassesFrom(settings: 'off' | Record<string, { quota: number; windowSeconds: number }>): Record<RateClassName, RateClass> | 'off' {
+/** The defaults with ORDERLY_RATE_LIMITS's overrides (validated with the rest of the config) applied. */
+export function rateClassesFrom(settings: 'off' | Partial<Record<RateClassName, { quota: number; windowSeconds: number }>>): Record<RateClassName, RateClass> | 'off' {
   if (settings === 'off') return 'off';
-  const classes: Record<string, RateClass> = { ...DEFAULT_RATE_CLASSES };
-  for (const [name, override] of Object.entries(settings)) {
-    const base = classes[name];
-    if (!base) throw new Error(`ORDERLY_RATE_LIMITS: unknown class "${name}" (known: ${Object.keys(DEFAULT_RATE_CLASSES).join(', ')})`);
-    classes[name] = { ...base, ...override };
-  }
-  return classes as Record<RateClassName, RateClass>;
+  const classes: Record<RateClassName, RateClass> = { ...DEFAULT_RATE_CLASSES };
+  for (const name of Object.keys(settings) as RateClassName[]) classes[name] = { ...classes[name], ...settings[name] };
+  return classes;
 }
