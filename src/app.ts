@@ -31,6 +31,10 @@ import {
   createHttpProvider, createPaymentsModule, createSandboxProvider, isTransientProviderFailure, type PaymentProvider, type PaymentsModule,
 } from './modules/payments/index.js';
 import { createShippingModule, type ShippingModule } from './modules/shipping/index.js';
+import { createSearchModule, type SearchModule } from './modules/search/index.js';
+import { createRecommendationsModule, type RecommendationsModule } from './modules/recommendations/index.js';
+import { ProductSchema, readProduct } from './modules/catalog/index.js';
+import { createCaches, type Caches } from './platform/cache/caches.js';
 import { VERSION } from './version.js';
 
 export interface Modules {
@@ -41,6 +45,8 @@ export interface Modules {
   orders: OrdersModule;
   payments: PaymentsModule;
   shipping: ShippingModule;
+  search: SearchModule;
+  recommendations: RecommendationsModule;
 }
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
@@ -83,10 +89,25 @@ function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProv
   return createHttpProvider({ baseUrl: settings.providerUrl, policy });
 }
 
-function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics, breakers: BreakerRegistry): Modules {
-  const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs });
+function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics, breakers: BreakerRegistry, caches: Caches): Modules {
+  const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs, caches, sessionCacheTtlMs: config.cache.sessionTtlMs });
   const inventory = createInventoryModule({ database, bus, logger, reservationTtlMs: config.reservationTtlMs, sweepIntervalMs: config.sweepIntervalMs });
-  const catalog = createCatalogModule({ database, bus, stock: inventory.service, readCacheTtlMs: config.readCacheTtlMs });
+  const catalog = createCatalogModule({
+    database, bus, stock: inventory.service, caches,
+    cache: { ttlMs: config.cache.ttlMs, negativeTtlMs: config.cache.negativeTtlMs, sharedTtlMs: config.cache.sharedTtlMs },
+  });
+  const search = createSearchModule({ database, bus, dataDir: config.dataDir, productSchema: ProductSchema });
+  const recommendations = createRecommendationsModule({
+    database, bus, timeoutMs: config.recommendationsTimeoutMs, productSchema: ProductSchema,
+    ports: {
+      productsOfVariants: async (ids) => new Map([...(await catalog.service.variantsForSale(ids))].map(([id, v]) => [id, v.productId])),
+      product: async (id) => {
+        const shown = await readProduct(catalog.service, catalog.productReads, id);
+        return shown === null ? null : { json: shown.body, active: (JSON.parse(shown.body) as { status: string }).status === 'active' };
+      },
+    },
+  });
+  breakers.register(recommendations.policy);
   const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
   const payments = createPaymentsModule({
     database, bus, provider: paymentProvider(config, breakers),
@@ -107,7 +128,7 @@ function buildModules(config: Config, database: Database, bus: MessageBus, logge
     sagaDeadlineMs: config.reservationTtlMs * 2,
     sweepIntervalMs: config.sweepIntervalMs,
   });
-  return { identity, catalog, inventory, cart, orders, payments, shipping };
+  return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations };
 }
 
 function migrationSets(modules: Modules): MigrationSet[] {
@@ -117,20 +138,24 @@ function migrationSets(modules: Modules): MigrationSet[] {
 export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   const database = openDatabase(config.database);
   const metrics = createMetrics();
+  const caches = createCaches({ redisUrl: config.redisUrl, registry: metrics.registry, logger });
   try {
     const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32 });
     const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
     const breakers = createBreakerRegistry(metrics.registry);
-    const modules = buildModules(config, database, bus, logger, metrics, breakers);
+    const modules = buildModules(config, database, bus, logger, metrics, breakers, caches);
     const migrations = await migrateToLatest(database, migrationSets(modules));
     return {
       config, logger, metrics, database, bus, modules, migrations, breakers,
       async close() {
         await modules.payments.provider.close();
+        await modules.search.close();
+        await caches.close();
         await database.close();
       },
     };
   } catch (error) {
+    await caches.close();
     await database.close();
     throw error;
   }

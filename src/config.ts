@@ -24,7 +24,11 @@ const EnvSchema = Type.Object({
   ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
   ORDERLY_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long SIGTERM waits for in-flight work' }),
   ORDERLY_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'currency of an empty cart' }),
-  ORDERLY_READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 1000, description: 'in-process cache of public catalog reads; other processes see a change within this (0 turns it off)' }),
+  ORDERLY_READ_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 1000, description: 'in-process (L1) cache of product reads; without REDIS_URL other processes see a change within this (0 turns caching off)' }),
+  ORDERLY_CACHE_NEGATIVE_TTL_MS: Type.Integer({ minimum: 0, default: 1000, description: 'how long an unknown product id is remembered as unknown' }),
+  ORDERLY_CACHE_SHARED_TTL_MS: Type.Integer({ minimum: 1, default: 300_000, description: 'product reads kept in Redis (L2) when REDIS_URL is set' }),
+  ORDERLY_SESSION_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'sessions cached by token; logout invalidates at once (every node with REDIS_URL, else within this)' }),
+  ORDERLY_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 100, description: 'recommendations answer an empty list after this' }),
   ORDERLY_MESSAGE_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 8, description: 'deliveries of one message to one consumer before it is dead-lettered' }),
   ORDERLY_MESSAGE_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 200, description: 'first retry delay; doubles per attempt, with jitter' }),
   ORDERLY_MESSAGE_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'longest retry delay' }),
@@ -40,7 +44,7 @@ const EnvSchema = Type.Object({
   ORDERLY_PAYMENT_BULKHEAD_QUEUE: Type.Integer({ minimum: 0, default: 64, description: 'payment calls waiting for a slot; more are parked at once' }),
   ORDERLY_PAYMENT_PARK_MAX_MS: Type.Integer({ minimum: 1, default: 5000, description: 'longest wait between tries of a charge parked by a provider outage' }),
   ORDERLY_RATE_LIMITS: Type.String({ default: '', description: 'off, or per-class overrides such as login=5/60,checkout=20/10 (requests per seconds)' }),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis://… to share rate-limit buckets between processes' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis://… to share rate-limit buckets, the L2 cache and cache invalidations between processes' })),
   ORDERLY_LOAD_SHEDDING: Type.Boolean({ default: true, description: 'refuse low-priority requests with 503 under overload' }),
   ORDERLY_SHED_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 1000, description: 'requests in flight at which only checkout is still admitted' }),
   ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop stall at which shedding starts with the lowest priorities' }),
@@ -62,7 +66,8 @@ export interface Config {
   sessionTtlMs: number;
   reservationTtlMs: number;
   currency: string;
-  readCacheTtlMs: number;
+  cache: { ttlMs: number; negativeTtlMs: number; sharedTtlMs: number; sessionTtlMs: number };
+  recommendationsTimeoutMs: number;
   messaging: {
     retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
     pollIntervalMs: number;
@@ -109,7 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: e.ORDERLY_SESSION_TTL_HOURS * 3_600_000,
     reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
     currency: e.ORDERLY_CURRENCY,
-    readCacheTtlMs: e.ORDERLY_READ_CACHE_TTL_MS,
+    cache: {
+      ttlMs: e.ORDERLY_READ_CACHE_TTL_MS, negativeTtlMs: e.ORDERLY_CACHE_NEGATIVE_TTL_MS,
+      sharedTtlMs: e.ORDERLY_CACHE_SHARED_TTL_MS, sessionTtlMs: e.ORDERLY_SESSION_CACHE_TTL_MS,
+    },
+    recommendationsTimeoutMs: e.ORDERLY_RECOMMENDATIONS_TIMEOUT_MS,
     messaging: {
       retry: { maxAttempts: e.ORDERLY_MESSAGE_MAX_ATTEMPTS, baseDelayMs: e.ORDERLY_MESSAGE_RETRY_BASE_MS, maxDelayMs: e.ORDERLY_MESSAGE_RETRY_MAX_MS },
       pollIntervalMs: e.ORDERLY_RELAY_POLL_MS,

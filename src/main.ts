@@ -4,6 +4,8 @@ import { formatReport, verifyInvariants } from './verify.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
 import { VERSION } from './version.js';
 import { runPaymentSim } from './payment-sim/command.js';
+import { createProgress } from './platform/cli/progress.js';
+import { seedCatalog } from './seed/seed.js';
 
 const USAGE = `orderly ${VERSION} — a failure-first commerce backend
 
@@ -15,6 +17,8 @@ Commands:
   verify                 check the invariants (stock, charges, outcomes, messages); exit 1 on any violation
   dlq list               list dead-lettered messages
   dlq redrive <id|--all> send dead letters to their consumers again
+  search reindex         rebuild the search index from the catalog (with a progress bar)
+  seed --products N      add N generated products (categories, attributes, prices, stock) and index them
   payment-sim            run the payment provider simulator (PORT default 4100, HOST, ORDERLY_DATA_DIR);
                          faults via POST /admin/faults, e.g. {"down":true}; {} clears them
   help                   show this text
@@ -84,6 +88,27 @@ async function deadLetters(core: Core, args: string[]): Promise<number> {
   return 2;
 }
 
+async function reindexSearch(core: Core): Promise<number> {
+  const catalog = core.modules.catalog.service;
+  const progress = createProgress('reindexing search', await catalog.count());
+  const { indexed, removed } = await core.modules.search.service.reindex((after, limit) => catalog.scan(after, limit), (n) => progress.update(n));
+  progress.finish();
+  process.stdout.write(`${indexed} product(s) indexed, ${removed} stale document(s) removed\n`);
+  return 0;
+}
+
+async function seed(core: Core, args: string[]): Promise<number> {
+  const at = args.indexOf('--products');
+  const count = at >= 0 ? Number(args[at + 1]) : NaN;
+  if (!Number.isInteger(count) || count < 1 || count > 10_000_000) {
+    process.stderr.write('usage: orderly seed --products N   (1 ≤ N ≤ 10,000,000)\n');
+    return 2;
+  }
+  const created = await seedCatalog(core, count);
+  process.stdout.write(`${created} product(s) created and indexed\n`);
+  return 0;
+}
+
 /** Runs one CLI command; resolves to the exit code (a started server keeps the process alive). */
 export async function runCli(argv: string[]): Promise<number> {
   const [command = 'help'] = argv;
@@ -123,6 +148,14 @@ export async function runCli(argv: string[]): Promise<number> {
         });
       case 'dlq':
         return await withCore(config, logger, (core) => deadLetters(core, argv.slice(1)));
+      case 'search':
+        if (argv[1] !== 'reindex') {
+          process.stderr.write('usage: orderly search reindex\n');
+          return 2;
+        }
+        return await withCore(config, logger, reindexSearch);
+      case 'seed':
+        return await withCore(config, logger, (core) => seed(core, argv.slice(1)));
       default:
         process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
         return 2;

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { PRIVATE_NO_STORE, representationOf, sendCacheable, sendRepresentation, type Representation } from '../../platform/http/caching.js';
-import type { ReadCache } from '../../platform/cache/read-cache.js';
+import type { Cache } from '../../platform/cache/cache.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
@@ -14,7 +14,15 @@ const notFound = (id: string) => platformErrors.error('not_found', `No product $
 /** A product as served to the public, serialized once with its ETag. */
 export type ProductRepresentation = Representation;
 
-export async function catalogRoutes(app: HttpApp, service: CatalogService, productReads: ReadCache<ProductRepresentation | null>): Promise<void> {
+/** One product's public representation through the read cache; null when there is no such product. */
+export function readProduct(service: CatalogService, productReads: Cache<ProductRepresentation>, id: string): Promise<ProductRepresentation | null> {
+  return productReads.get(id, async () => {
+    const product = await service.get(id);
+    return product === null ? null : representationOf(product);
+  });
+}
+
+export async function catalogRoutes(app: HttpApp, service: CatalogService, productReads: Cache<ProductRepresentation>): Promise<void> {
   const admin = { config: { auth: 'admin' as const } };
   const security = [{ bearer: [] }];
 
@@ -55,10 +63,7 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
     const { id } = request.params;
     if (!isId(id, 'prd')) throw notFound(id);
     // Unknown ids are cached too, so a flood of them costs one database read each per TTL.
-    const representation = await productReads.get(id, async () => {
-      const product = await service.get(id);
-      return product === null ? null : representationOf(product);
-    });
+    const representation = await readProduct(service, productReads, id);
     if (representation === null) throw notFound(id);
     return sendRepresentation(request, reply, representation);
   });

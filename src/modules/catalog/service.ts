@@ -74,10 +74,19 @@ export interface CatalogService {
   /** sku_taken when any SKU exists already or repeats within the request. */
   create(input: NewProduct): Promise<Product>;
   get(id: string): Promise<Product | null>;
+  /**
+   * Bulk import for seeding: products, variants and initial stock in one transaction. It publishes no
+   * product.* events (a million of them would only be replayed by read models): the caller indexes them.
+   */
+  importBatch(input: NewProduct[]): Promise<Product[]>;
   /** Newest first, keyset-paginated on the id. */
   list(filter: { category?: string; status: ProductStatus; before?: string; limit: number }): Promise<ProductPage>;
   /** not_found for an unknown product; precondition_failed when `ifMatch` is not the current ETag. */
   update(id: string, patch: ProductPatch, ifMatch?: string): Promise<Product>;
+  /** Products in the catalog, archived ones too. */
+  count(): Promise<number>;
+  /** Every product, archived ones too, in id order: what a read model rebuilds from. */
+  scan(afterId: string | null, limit: number): Promise<Product[]>;
   /** The given variants that exist, keyed by id. */
   variantsForSale(ids: string[]): Promise<Map<string, VariantForSale>>;
 }
@@ -111,6 +120,24 @@ function duplicates(values: string[]): string[] {
   return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
 }
 
+function rowsOf(input: NewProduct, now: string): { product: ProductRow; variants: VariantRow[] } {
+  const product: ProductRow = {
+    id: newId('prd'), title: input.title, description: input.description ?? '', category: input.category,
+    attributes: JSON.stringify(input.attributes ?? {}), status: 'active', created_at: now, updated_at: now,
+  };
+  const variants: VariantRow[] = input.variants.map((v, position) => ({
+    id: newId('var'), product_id: product.id, position, sku: v.sku, title: v.title ?? 'Default',
+    price_amount: v.price.amount, price_currency: v.price.currency, attributes: JSON.stringify(v.attributes ?? {}),
+  }));
+  return { product, variants };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 function changeEvent(before: Product, after: Product): NewEvent {
   if (before.status === 'active' && after.status === 'archived') {
     return { type: 'product.archived', key: after.id, data: { product: after } };
@@ -118,7 +145,7 @@ function changeEvent(before: Product, after: Product): NewEvent {
   return { type: 'product.updated', key: after.id, data: { product: after } };
 }
 
-export function createCatalogService(database: Database, bus: MessageBus, stock: StockPort, hooks: { onProductChanged: (id: string) => void }): CatalogService {
+export function createCatalogService(database: Database, bus: MessageBus, stock: StockPort, hooks: { onProductChanged: (id: string) => Promise<void> }): CatalogService {
   const db = database.db;
   const store = catalogStore(db);
 
@@ -128,20 +155,22 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
     return row ? toProduct(row, await s.variantsOf([id])) : null;
   }
 
+  async function withVariants(rows: ProductRow[]): Promise<Product[]> {
+    const byProduct = new Map<string, VariantRow[]>();
+    for (const v of await store.variantsOf(rows.map((p) => p.id))) {
+      const list = byProduct.get(v.product_id);
+      if (list) list.push(v);
+      else byProduct.set(v.product_id, [v]);
+    }
+    return rows.map((row) => toProduct(row, byProduct.get(row.id) ?? []));
+  }
+
   return {
     async create(input) {
       const skus = input.variants.map((v) => v.sku);
       const repeated = duplicates(skus);
       if (repeated.length > 0) throw skuTaken(repeated);
-      const now = nowIso();
-      const productRow: ProductRow = {
-        id: newId('prd'), title: input.title, description: input.description ?? '', category: input.category,
-        attributes: JSON.stringify(input.attributes ?? {}), status: 'active', created_at: now, updated_at: now,
-      };
-      const variantRows: VariantRow[] = input.variants.map((v, position) => ({
-        id: newId('var'), product_id: productRow.id, position, sku: v.sku, title: v.title ?? 'Default',
-        price_amount: v.price.amount, price_currency: v.price.currency, attributes: JSON.stringify(v.attributes ?? {}),
-      }));
+      const { product: productRow, variants: variantRows } = rowsOf(input, nowIso());
       const product = toProduct(productRow, variantRows);
       try {
         await bus.transaction(async (tx, publish) => {
@@ -163,17 +192,34 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
 
     get: (id) => load(db, id),
 
+    async importBatch(input) {
+      const now = nowIso();
+      const rows = input.map((p) => rowsOf(p, now));
+      await db.transaction().execute(async (tx) => {
+        const s = catalogStore(tx);
+        // Chunks keep every statement under SQLite's limit of bound parameters.
+        for (const chunk of chunks(rows, 200)) {
+          await s.insertProduct(chunk.map((r) => r.product));
+          await s.insertVariants(chunk.flatMap((r) => r.variants));
+        }
+        const lines = input.flatMap((p) => p.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })));
+        for (const chunk of chunks(lines, 1000)) await stock.receive(tx, chunk, 'seeded');
+      });
+      return rows.map((r) => toProduct(r.product, r.variants));
+    },
+
     async list(filter) {
       const rows = await store.listProducts({ ...filter, limit: filter.limit + 1 });
       const page = rows.slice(0, filter.limit);
-      const variants = await store.variantsOf(page.map((p) => p.id));
-      const byProduct = new Map<string, VariantRow[]>();
-      for (const v of variants) byProduct.set(v.product_id, [...(byProduct.get(v.product_id) ?? []), v]);
       return {
-        items: page.map((row) => toProduct(row, byProduct.get(row.id) ?? [])),
+        items: await withVariants(page),
         lastId: rows.length > filter.limit ? (page[page.length - 1]?.id ?? null) : null,
       };
     },
+
+    count: () => store.countProducts(),
+
+    scan: async (afterId, limit) => withVariants(await store.scanProducts(afterId, limit)),
 
     async update(id, patch, ifMatch) {
       const updated = await bus.transaction(async (tx, publish) => {
@@ -204,7 +250,7 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
         await publish([changeEvent(current, updated)]);
         return updated;
       });
-      hooks.onProductChanged(id);
+      await hooks.onProductChanged(id);
       return updated;
     },
 

@@ -39,7 +39,7 @@ export interface ProductListFilter {
 export function catalogStore(executor: Executor) {
   const db: Kysely<CatalogTables> = asSchema<CatalogTables>(executor);
   return {
-    insertProduct: (row: ProductRow) => db.insertInto('catalog_products').values(row).execute(),
+    insertProduct: (rows: ProductRow | ProductRow[]) => db.insertInto('catalog_products').values(rows).execute(),
     insertVariants: (rows: VariantRow[]) => db.insertInto('catalog_variants').values(rows).execute(),
 
     getProduct: (id: string) => db.selectFrom('catalog_products').selectAll().where('id', '=', id).executeTakeFirst(),
@@ -63,6 +63,16 @@ export function catalogStore(executor: Executor) {
       if (filter.category !== undefined) query = query.where('category', '=', filter.category);
       if (filter.before !== undefined) query = query.where('id', '<', filter.before);
       return query.orderBy('id', 'desc').limit(filter.limit).execute();
+    },
+
+    countProducts: () =>
+      db.selectFrom('catalog_products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
+
+    /** Every product, archived too, in id order from after `afterId`. */
+    scanProducts: (afterId: string | null, limit: number) => {
+      let query = db.selectFrom('catalog_products').selectAll();
+      if (afterId !== null) query = query.where('id', '>', afterId);
+      return query.orderBy('id').limit(limit).execute();
     },
 
     updateProduct: (id: string, changes: Partial<Omit<ProductRow, 'id' | 'created_at'>>) =>

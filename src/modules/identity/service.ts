@@ -1,10 +1,11 @@
+import type { Cache } from '../../platform/cache/cache.js';
 import type { Database } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import type { Authenticate, Role } from '../../platform/http/auth.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { identityErrors } from './errors.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
-import { emailKey, identityStore, type UserRow } from './store.js';
+import { emailKey, identityStore, type SessionPrincipal, type UserRow } from './store.js';
 import { hashToken, newToken } from './tokens.js';
 
 /** The public shape of an account. */
@@ -39,7 +40,11 @@ export function toUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at };
 }
 
-export function createIdentityService(database: Database, bus: MessageBus, options: { sessionTtlMs: number }): IdentityService {
+/**
+ * Sessions are read on every authenticated request, so they go through a cache keyed by token hash;
+ * logout invalidates it everywhere, and a cached session is still checked against its expiry.
+ */
+export function createIdentityService(database: Database, bus: MessageBus, options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal> }): IdentityService {
   const store = identityStore(database.db);
 
   async function startSession(user: UserRow): Promise<SignedIn> {
@@ -91,7 +96,8 @@ export function createIdentityService(database: Database, bus: MessageBus, optio
     },
 
     async logout(sessionId) {
-      await store.revokeSession(sessionId, nowIso());
+      const tokenHash = await store.revokeSession(sessionId, nowIso());
+      if (tokenHash !== undefined) await options.sessions.invalidate(tokenHash);
     },
 
     async getUser(id) {
@@ -101,7 +107,10 @@ export function createIdentityService(database: Database, bus: MessageBus, optio
 
     async authenticate(token) {
       if (!token.startsWith('ot_') || token.length > 100) return null;
-      return (await store.findActiveSession(hashToken(token), nowIso())) ?? null;
+      const tokenHash = hashToken(token);
+      const session = await options.sessions.get(tokenHash, async () => (await store.findActiveSession(tokenHash, nowIso())) ?? null);
+      if (session === null || session.expiresAt <= nowIso()) return null;
+      return { sessionId: session.sessionId, userId: session.userId, role: session.role };
     },
 
     async ensureAdmin(input) {

@@ -30,6 +30,7 @@ export interface SessionPrincipal {
   sessionId: string;
   userId: string;
   role: Role;
+  expiresAt: string;
 }
 
 /** Normalised form under which emails are unique: case-insensitive, surrounding space ignored. */
@@ -60,13 +61,15 @@ export function identityStore(executor: Executor) {
       db
         .selectFrom('identity_sessions as s')
         .innerJoin('identity_users as u', 'u.id', 's.user_id')
-        .select(['s.id as sessionId', 's.user_id as userId', 'u.role as role'])
+        .select(['s.id as sessionId', 's.user_id as userId', 'u.role as role', 's.expires_at as expiresAt'])
         .where('s.token_hash', '=', tokenHash)
         .where('s.revoked_at', 'is', null)
         .where('s.expires_at', '>', now)
         .executeTakeFirst(),
 
+    /** Resolves to the revoked session's token hash, or undefined when it was revoked already. */
     revokeSession: (sessionId: string, now: string) =>
-      db.updateTable('identity_sessions').set({ revoked_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute(),
+      db.updateTable('identity_sessions').set({ revoked_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null)
+        .returning('token_hash').executeTakeFirst().then((row) => row?.token_hash),
   };
 }

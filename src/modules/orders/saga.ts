@@ -153,7 +153,10 @@ export function decide(state: SagaState, event: EventEnvelope): Decision | null 
       if (cancelling) return compensate(state, d);
       d.saga.step = 'confirmed';
       moveOrder(d, state, 'confirmed', 'order confirmed');
-      d.publish.push(orderEvent('order.confirmed', state.order, { total: { amount: state.order.total_amount, currency: state.order.currency } }));
+      d.publish.push(orderEvent('order.confirmed', state.order, {
+        total: { amount: state.order.total_amount, currency: state.order.currency },
+        items: state.lines.map((l) => ({ variantId: l.variant_id, sku: l.sku, quantity: l.quantity })),
+      }));
       return d;
     case 'inventory.commit_failed':
       // The hold expired and the stock was sold meanwhile: give the money back and cancel.

@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import type { Database } from '../../platform/db/database.js';
+import type { Subscription } from '../../platform/messaging/bus.js';
+import type { OutboundPolicy } from '../../platform/resilience/outbound.js';
+import { recommendationStore } from './store.js';
+
+/** A product as the catalog serves it (its JSON) and whether it can still be bought. */
+export interface ShownProduct {
+  json: string;
+  active: boolean;
+}
+
+export interface RecommendationPorts {
+  /** The product each variant belongs to. */
+  productsOfVariants(variantIds: string[]): Promise<Map<string, string>>;
+  /** A product as served to the public (cached), or null when there is none. */
+  product(id: string): Promise<ShownProduct | null>;
+}
+
+export type Recommendations = { ok: true; itemsJson: string[] } | { ok: false; reason: string };
+
+export interface RecommendationService {
+  /** Never throws: a slow, failing or switched-off recommender is `ok: false`. */
+  boughtTogether(productId: string, limit: number): Promise<Recommendations>;
+}
+
+export function createRecommendationService(database: Database, policy: OutboundPolicy, ports: RecommendationPorts, timeoutMs: number): RecommendationService {
+  const store = recommendationStore(database.db);
+
+  async function top(productId: string, limit: number): Promise<{ other_id: string }[]> {
+    // Asked for more than shown: some may be archived since.
+    if (database.dialect !== 'postgres') return store.top(productId, limit * 2);
+    // A query stuck behind a lock gives its connection back soon after the caller has given up on it.
+    return database.db.transaction().execute(async (tx) => {
+      await sql.raw(`set local statement_timeout = ${Math.max(1, timeoutMs * 2)}`).execute(tx);
+      return recommendationStore(tx).top(productId, limit * 2);
+    });
+  }
+
+  return {
+    async boughtTogether(productId, limit) {
+      try {
+        const itemsJson = await policy.execute(async () => {
+          const others = await top(productId, limit);
+          const shown = await Promise.all(others.map((o) => ports.product(o.other_id)));
+          return shown.filter((p): p is ShownProduct => p !== null && p.active).slice(0, limit).map((p) => p.json);
+        });
+        return { ok: true, itemsJson };
+      } catch (error) {
+        return { ok: false, reason: error instanceof Error ? error.name : 'failed' };
+      }
+    },
+  };
+}
+
+/** Counts products bought together from every confirmed order, exactly once per order. */
+export function recommendationSubscription(ports: Pick<RecommendationPorts, 'productsOfVariants'>): Subscription {
+  return {
+    group: 'recommendations',
+    types: ['order.confirmed'],
+    async handle(message, context) {
+      const items = (message.data as { items?: { variantId: string }[] }).items ?? [];
+      const products = await ports.productsOfVariants(items.map((i) => i.variantId));
+      const productIds = [...products.values()];
+      if (new Set(productIds).size < 2) return;
+      await context.apply((tx) => recommendationStore(tx).countTogether(productIds));
+    },
+  };
+}

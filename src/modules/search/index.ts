@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { AppModule } from '../../platform/module.js';
+import type { TSchema } from 'typebox';
+import type { IndexedProduct } from './document.js';
+import { searchMigrations } from './migrations/index.js';
+import { postgresSearchIndex } from './postgres-index.js';
+import { searchRoutes } from './routes.js';
+import { createSearchService, type SearchService } from './service.js';
+import { openSqliteSearchIndex } from './sqlite-index.js';
+
+export type { SearchService, CatalogScan } from './service.js';
+export type { IndexedProduct } from './document.js';
+
+export interface SearchModule extends AppModule {
+  service: SearchService;
+  close(): Promise<void>;
+}
+
+/**
+ * Search is a read model: it learns about products only from product.* events (and from a reindex),
+ * and answers from its own store, so a slow or broken catalog never slows search, and the other way round.
+ */
+export function createSearchModule(deps: { database: Database; bus: MessageBus; dataDir: string; productSchema: TSchema }): SearchModule {
+  const index = deps.database.dialect === 'postgres' ? postgresSearchIndex(deps.database) : openSqliteSearchIndex(path.join(deps.dataDir, 'search.db'));
+  const service = createSearchService(index);
+  // Idempotent without an inbox: an older version never overwrites a newer one, and per-key ordering
+  // applies a product's events in order.
+  deps.bus.subscribe({
+    group: 'search',
+    types: ['product.created', 'product.updated', 'product.archived'],
+    handle: (message) => service.apply((message.data as { product: IndexedProduct }).product),
+  });
+  return {
+    name: 'search',
+    migrations: searchMigrations,
+    errors: {},
+    service,
+    routes: (app) => searchRoutes(app, service, deps.productSchema),
+    close: () => index.close(),
+  };
+}
