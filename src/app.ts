@@ -96,7 +96,7 @@ function buildModules(config: Config, database: Database, bus: MessageBus, logge
     database, bus, stock: inventory.service, caches,
     cache: { ttlMs: config.cache.ttlMs, negativeTtlMs: config.cache.negativeTtlMs, sharedTtlMs: config.cache.sharedTtlMs },
   });
-  const search = createSearchModule({ database, bus, dataDir: config.dataDir, productSchema: ProductSchema });
+  const search = createSearchModule({ database, bus, dataDir: config.dataDir, productSchema: ProductSchema, window: config.searchWindow });
   const recommendations = createRecommendationsModule({
     database, bus, timeoutMs: config.recommendationsTimeoutMs, productSchema: ProductSchema,
     ports: {

@@ -33,6 +33,8 @@ export interface SearchResult {
   /** True when another page follows the hits. */
   more: boolean;
   facets: Facets;
+  /** False when more documents matched than the window ranks and counts (see ORDERLY_SEARCH_WINDOW). */
+  exhaustive: boolean;
 }
 
 const MAX_TERMS = 10;

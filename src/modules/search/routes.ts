@@ -31,6 +31,7 @@ export async function searchRoutes(app: HttpApp, service: SearchService, product
         200: Type.Object({
           items: Type.Array(productSchema),
           facets: Type.Object({ category: Counts, attributes: Type.Record(Type.String(), Counts) }),
+          exhaustive: Type.Boolean({ description: 'false when more products matched than are ranked and counted (the newest ORDERLY_SEARCH_WINDOW matches)' }),
           nextCursor: Type.Union([Type.String(), Type.Null()]),
         }),
         304: Type.Null(),
@@ -54,7 +55,7 @@ export async function searchRoutes(app: HttpApp, service: SearchService, product
     });
     if (page === undefined) throw invalid('cursor', 'is not a cursor this search returned');
     // The products are sent as the index holds them, without parsing and serialising them again.
-    const body = `{"items":[${page.itemsJson.join(',')}],"facets":${JSON.stringify(page.facets)},"nextCursor":${JSON.stringify(page.nextCursor)}}`;
+    const body = `{"items":[${page.itemsJson.join(',')}],"facets":${JSON.stringify(page.facets)},"exhaustive":${page.exhaustive},"nextCursor":${JSON.stringify(page.nextCursor)}}`;
     return sendRepresentation(request, reply, { body, etag: strongEtag(body) }, SEARCH_CACHE);
   });
 }

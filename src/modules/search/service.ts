@@ -19,6 +19,7 @@ export interface SearchInput {
 export interface SearchPage {
   itemsJson: string[];
   facets: Facets;
+  exhaustive: boolean;
   nextCursor: string | null;
 }
 
@@ -62,7 +63,7 @@ export function createSearchService(index: SearchIndex): SearchService {
       const last = result.hits[result.hits.length - 1];
       const nextCursor = !result.more || last === undefined ? null
         : encodeSearchCursor(last.score === null ? { id: last.id } : { score: last.score, id: last.id });
-      return { itemsJson: result.hits.map((h) => h.json), facets: result.facets, nextCursor };
+      return { itemsJson: result.hits.map((h) => h.json), facets: result.facets, exhaustive: result.exhaustive, nextCursor };
     },
 
     apply: (product) => index.upsert([product], nowIso()),

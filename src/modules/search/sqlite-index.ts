@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import SqliteDatabase from 'better-sqlite3';
 import { toDocument, type SearchDocument } from './document.js';
 import { groupAttributeFacets, topCounts, type SearchHit, type SearchQuery } from './query.js';
@@ -17,6 +18,8 @@ create table if not exists documents (
   currency text not null,
   updated_at text not null,
   indexed_at text not null,
+  -- [[name, value], …] of an active document, so one pass over the matches also counts the facets.
+  pairs text not null,
   json text not null
 );
 create index if not exists documents_active_id on documents(active, id);
@@ -30,7 +33,7 @@ create table if not exists category_counts (category text primary key, count int
 create table if not exists attribute_counts (category text not null, name text not null, value text not null, count integer not null, primary key (category, name, value)) without rowid;
 -- Contentless: the text is only matched and ranked; the product JSON lives in documents.
 create virtual table if not exists documents_fts using fts5(
-  title, description, category, attributes,
+  title, description, category, attributes, tags,
   tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3', content = '', contentless_delete = 1
 );
 `;
@@ -42,29 +45,43 @@ interface Existing {
   updated_at: string;
 }
 
-/** FTS5 match expression: every word must occur (stemmed); the last may be the start of a word. */
-function matchExpression(terms: string[]): string {
-  return terms.map((t, i) => (i === terms.length - 1 ? `"${t}"*` : `"${t}"`)).join(' ');
+/**
+ * Category and attribute filters also live in the full-text index, as opaque tokens in a column that
+ * does not rank, so FTS5 intersects them with the words instead of Orderly checking match after match.
+ * The exact filters still run on what comes out (a token could in theory collide).
+ */
+const tag = (text: string) => `t${createHash('sha1').update(text).digest('hex').slice(0, 16)}0`;
+const categoryTag = (category: string) => tag(`c\u0000${category}`);
+const attributeTag = (name: string, value: string) => tag(`a\u0000${name}\u0000${value}`);
+
+/** FTS5 match expression: every word must occur (stemmed); the last may be the start of a word; then the filter tokens. */
+function matchExpression(query: SearchQuery): string {
+  const words = query.terms.map((t, i) => (i === query.terms.length - 1 ? `"${t}"*` : `"${t}"`));
+  const tags = [
+    ...(query.category === undefined ? [] : [categoryTag(query.category)]),
+    ...query.attributes.map((a) => attributeTag(a.name, a.value)),
+  ].map((t) => `tags : "${t}"`);
+  return [...words, ...tags].join(' ');
 }
 
 /** The embedded search index: its own SQLite file, ranked by BM25 (title weighs most). */
-export function openSqliteSearchIndex(file: string): SearchIndex {
+export function openSqliteSearchIndex(file: string, window: number): SearchIndex {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new SqliteDatabase(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
-  // Weights per column: title, description, category, attributes.
-  db.prepare(`insert into documents_fts(documents_fts, rank) values ('rank', 'bm25(10.0, 1.0, 4.0, 2.0)')`).run();
+  // Weights per column: title, description, category, attributes; tags (filter tokens) do not rank.
+  db.prepare(`insert into documents_fts(documents_fts, rank) values ('rank', 'bm25(10.0, 1.0, 4.0, 2.0, 0.0)')`).run();
 
   const existing = db.prepare<[string], Existing>('select rowid, active, category, updated_at from documents where id = ?');
   const touch = db.prepare('update documents set indexed_at = ? where rowid = ?');
-  const insertDoc = db.prepare(`insert into documents (id, active, title_key, category, price_min, price_max, currency, updated_at, indexed_at, json)
-    values (@id, @active, @titleKey, @category, @priceMin, @priceMax, @currency, @updatedAt, @indexedAt, @json)`);
+  const insertDoc = db.prepare(`insert into documents (id, active, title_key, category, price_min, price_max, currency, updated_at, indexed_at, pairs, json)
+    values (@id, @active, @titleKey, @category, @priceMin, @priceMax, @currency, @updatedAt, @indexedAt, @pairs, @json)`);
   const updateDoc = db.prepare(`update documents set active = @active, title_key = @titleKey, category = @category, price_min = @priceMin,
-    price_max = @priceMax, currency = @currency, updated_at = @updatedAt, indexed_at = @indexedAt, json = @json where rowid = @rowid`);
-  const insertText = db.prepare('insert into documents_fts (rowid, title, description, category, attributes) values (?, ?, ?, ?, ?)');
+    price_max = @priceMax, currency = @currency, updated_at = @updatedAt, indexed_at = @indexedAt, pairs = @pairs, json = @json where rowid = @rowid`);
+  const insertText = db.prepare('insert into documents_fts (rowid, title, description, category, attributes, tags) values (?, ?, ?, ?, ?, ?)');
   const deleteText = db.prepare('delete from documents_fts where rowid = ?');
   const attributesOf = db.prepare<[number], { name: string; value: string }>('select name, value from document_attributes where doc = ?');
   const insertAttribute = db.prepare('insert into document_attributes (name, value, doc) values (?, ?, ?)');
@@ -88,7 +105,8 @@ export function openSqliteSearchIndex(file: string): SearchIndex {
 
   function enterResults(rowid: number, doc: SearchDocument): void {
     if (!doc.active) return;
-    insertText.run(rowid, doc.title, doc.description, doc.category, doc.attributesText);
+    insertText.run(rowid, doc.title, doc.description, doc.category, doc.attributesText,
+      [categoryTag(doc.category), ...doc.attributes.map((a) => attributeTag(a.name, a.value))].join(' '));
     for (const a of doc.attributes) insertAttribute.run(a.name, a.value, rowid);
     recount(doc.category, doc.attributes, 1);
   }
@@ -96,7 +114,7 @@ export function openSqliteSearchIndex(file: string): SearchIndex {
   const upsertAll = db.transaction((docs: SearchDocument[], indexedAt: string) => {
     for (const doc of docs) {
       const found = existing.get(doc.id);
-      const row = { ...doc, active: doc.active ? 1 : 0, indexedAt };
+      const row = { ...doc, active: doc.active ? 1 : 0, indexedAt, pairs: JSON.stringify(doc.attributes.map((a) => [a.name, a.value])) };
       if (!found) {
         enterResults(Number(insertDoc.run(row).lastInsertRowid), doc);
       } else if (found.updated_at > doc.updatedAt) {
@@ -141,25 +159,66 @@ export function openSqliteSearchIndex(file: string): SearchIndex {
 
   const where = (clauses: string[]) => (clauses.length === 0 ? '' : ` and ${clauses.join(' and ')}`);
 
+  type Counted = { key: string; count: number };
+  type Pair = { name: string; value: string; count: number };
+  interface WindowRow { rowid: number; id: string; category: string; pairs: string; rank: number; titleKey: string }
+
+  function countBy<T>(rows: T[], keysOf: (row: T) => string[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const row of rows) for (const key of keysOf(row)) counts.set(key, (counts.get(key) ?? 0) + 1);
+    return counts;
+  }
+
+  function facetsOf(rows: WindowRow[], categoryRows: { category: string }[]): { categories: Counted[]; attributes: Pair[] } {
+    const categories = [...countBy(categoryRows, (r) => [r.category])].map(([key, count]) => ({ key, count }));
+    const attributes = [...countBy(rows, (r) => (JSON.parse(r.pairs) as [string, string][]).map(([n, v]) => `${n}\u0000${v}`))]
+      .map(([key, count]) => {
+        const [name, value] = key.split('\u0000') as [string, string];
+        return { name, value, count };
+      });
+    return { categories, attributes };
+  }
+
+  // Queries come in a few shapes (which filters are set); compile each once.
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  const statement = (source: string): SqliteDatabase.Statement => {
+    let prepared = statements.get(source);
+    if (!prepared) statements.set(source, (prepared = db.prepare(source)));
+    return prepared;
+  };
+
+  const jsonOf = db.prepare<[string], { rowid: number; json: string }>('select rowid, json from documents where rowid in (select value from json_each(?))');
+
+  /**
+   * Full text over a bounded window: the `window` newest documents that match the words and filters
+   * (FTS5 walks its doclists newest first and stops there) are read once, in one pass that yields
+   * their BM25 rank, category and attributes; ranking (exact title first), cursor and facets are done
+   * on that window. A word in 150,000 products costs what one in 2,000 does; `exhaustive` says
+   * whether the window held every match.
+   */
   function fullText(query: SearchQuery) {
-    const match = matchExpression(query.terms);
-    const base = (clauses: string[]) => `from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match @match${where(clauses)}`;
     const all = filters(query, { category: true });
-    const params = { ...all.params, match, phrase: query.phrase, bonus: EXACT_TITLE_BONUS, limit: query.limit + 1 };
-    let page = `select id, json, score from (select d.id as id, d.json as json,
-      f.rank - (case when d.title_key = @phrase then @bonus else 0 end) as score ${base(all.sql)})`;
-    const after = query.after;
-    if (after !== undefined && 'score' in after) {
-      page += ' where score > @afterScore or (score = @afterScore and id > @afterId)';
-      Object.assign(params, { afterScore: after.score, afterId: after.id });
+    const rows = statement(`select f.rowid as rowid, f.rank as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
+      from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match @match${where(all.sql)} order by f.rowid desc limit @window`)
+      .all({ ...all.params, match: matchExpression(query), window }) as WindowRow[];
+    const after = query.after !== undefined && 'score' in query.after ? query.after : undefined;
+    const ranked = rows
+      .map((r) => ({ rowid: r.rowid, id: r.id, score: r.rank - (r.titleKey === query.phrase ? EXACT_TITLE_BONUS : 0) }))
+      .filter((r) => after === undefined || r.score > after.score || (r.score === after.score && r.id > after.id))
+      .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, query.limit + 1);
+    const json = new Map(jsonOf.all(JSON.stringify(ranked.map((r) => r.rowid))).map((r) => [r.rowid, r.json]));
+    const hits: SearchHit[] = ranked.map((r) => ({ id: r.id, score: r.score, json: json.get(r.rowid)! }));
+    // Category counts leave the category filter out: a second, cheaper pass (no ranking) when there is one.
+    let categoryRows: { category: string }[] = rows;
+    if (query.category !== undefined) {
+      const { category: _left, ...others } = query;
+      const other = filters(others, { category: false });
+      categoryRows = statement(`select d.category as category from documents_fts f join documents d on d.rowid = f.rowid
+        where documents_fts match @match${where(other.sql)} order by f.rowid desc limit @window`)
+        .all({ ...other.params, match: matchExpression(others), window }) as { category: string }[];
     }
-    const hits = db.prepare(`${page} order by score, id limit @limit`).all(params) as SearchHit[];
-    const others = filters(query, { category: false });
-    const categories = db.prepare(`select d.category as key, count(*) as count ${base(others.sql)} group by d.category`)
-      .all({ ...others.params, match }) as { key: string; count: number }[];
-    const attributes = db.prepare(`select a.name as name, a.value as value, count(*) as count ${base(all.sql).replace('where', 'join document_attributes a on a.doc = d.rowid where')} group by a.name, a.value`)
-      .all({ ...all.params, match }) as { name: string; value: string; count: number }[];
-    return { hits, categories, attributes };
+    return { hits, ...facetsOf(rows, categoryRows), exhaustive: rows.length < window && categoryRows.length < window };
   }
 
   function browse(query: SearchQuery) {
@@ -170,22 +229,26 @@ export function openSqliteSearchIndex(file: string): SearchIndex {
       clauses.push('d.id < @afterId');
       params.afterId = query.after.id;
     }
-    const hits = db.prepare(`select d.id as id, d.json as json, null as score from documents d where d.active = 1${where(clauses)} order by d.id desc limit @limit`)
+    const hits = statement(`select d.id as id, d.json as json, null as score from documents d where d.active = 1${where(clauses)} order by d.id desc limit @limit`)
       .all(params) as SearchHit[];
     const filtered = query.minPrice !== undefined || query.maxPrice !== undefined || query.attributes.length > 0;
     if (filtered) {
-      const others = filters(query, { category: false });
-      const categories = db.prepare(`select d.category as key, count(*) as count from documents d where d.active = 1${where(others.sql)} group by d.category`)
-        .all(others.params) as { key: string; count: number }[];
-      const attributes = db.prepare(`select a.name as name, a.value as value, count(*) as count from documents d join document_attributes a on a.doc = d.rowid
-        where d.active = 1${where(all.sql)} group by a.name, a.value`).all(all.params) as { name: string; value: string; count: number }[];
-      return { hits, categories, attributes };
+      // Counted over the newest `window` documents that pass the filters, like full text.
+      const windowOf = (q: SearchQuery, withCategory: boolean) => {
+        const f = filters(q, { category: withCategory });
+        return statement(`select d.category as category, d.pairs as pairs from documents d where d.active = 1${where(f.sql)} order by d.id desc limit @window`)
+          .all({ ...f.params, window }) as WindowRow[];
+      };
+      const rows = windowOf(query, true);
+      const categoryRows = query.category === undefined ? rows : windowOf(query, false);
+      return { hits, ...facetsOf(rows, categoryRows), exhaustive: rows.length < window && categoryRows.length < window };
     }
-    const categories = db.prepare('select category as key, count from category_counts where count > 0').all() as { key: string; count: number }[];
+    // Unfiltered (or by category only): the counts kept as documents change are exact and cost nothing.
+    const categories = statement('select category as key, count from category_counts where count > 0').all() as Counted[];
     const attributes = (query.category === undefined
-      ? db.prepare('select name, value, sum(count) as count from attribute_counts group by name, value having sum(count) > 0').all()
-      : db.prepare('select name, value, count from attribute_counts where category = ? and count > 0').all(query.category)) as { name: string; value: string; count: number }[];
-    return { hits, categories, attributes };
+      ? statement('select name, value, sum(count) as count from attribute_counts group by name, value having sum(count) > 0').all()
+      : statement('select name, value, count from attribute_counts where category = ? and count > 0').all(query.category)) as Pair[];
+    return { hits, categories, attributes, exhaustive: true };
   }
 
   return {
@@ -193,11 +256,12 @@ export function openSqliteSearchIndex(file: string): SearchIndex {
       upsertAll(products.map(toDocument), indexedAt);
     },
     async search(query) {
-      const { hits, categories, attributes } = query.terms.length > 0 ? fullText(query) : browse(query);
+      const { hits, categories, attributes, exhaustive } = query.terms.length > 0 ? fullText(query) : browse(query);
       return {
         hits: hits.slice(0, query.limit),
         more: hits.length > query.limit,
         facets: { category: topCounts(categories, 100), attributes: groupAttributeFacets(attributes) },
+        exhaustive,
       };
     },
     async removeIndexedBefore(indexedAt) {
