@@ -79,6 +79,7 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
       const colours: Record<string, number> = {};
       for (const s of catalog.filter(keep)) colours[s.color] = (colours[s.color] ?? 0) + 1;
       expect(res.body.facets.attributes.color ?? {}).toEqual(colours);
+      expect(res.body.exhaustive).toBe(true);
     };
     await check('category=mugs', (s) => s.category === 'mugs', () => true);
     await check('minPrice=1500&maxPrice=2500', (s) => s.price >= 1500 && s.price <= 2500, (s) => s.price >= 1500 && s.price <= 2500);
@@ -149,4 +150,31 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
     expect((await app.http.patch(`/v1/products/${product.id}`, { status: 'active' }, { token: app.adminToken })).status).toBe(200);
     await indexed(app, `q=${renamed}`, 1);
   });
+});
+
+describe.each(databaseKinds)('search over more matches than its window on %s', (kind) => {
+  it('ranks and counts the newest matches only, and says so', async () => {
+    const app = await startApp(kind, { ORDERLY_SEARCH_WINDOW: '100' });
+    try {
+      const created: string[] = [];
+      for (let i = 0; i < 105; i += 1) created.push((await create(app, { title: `Windowed lamp ${i}`, category: i % 2 ? 'odd' : 'even', price: 1000, color: 'red' })).id);
+      await eventually('all indexed', async () => (await search(app, 'category=odd&limit=100')).body.items.length === 52);
+      const res = await search(app, 'q=windowed&limit=100');
+      expect(res.body.exhaustive).toBe(false);
+      expect(res.body.items).toHaveLength(100);
+      expect(new Set(res.body.items.map((i: { id: string }) => i.id))).toEqual(new Set(created.slice(5)));
+      expect(Object.values(res.body.facets.category as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(100);
+      const page1 = await search(app, 'q=windowed&limit=60');
+      const page2 = await search(app, `q=windowed&limit=60&cursor=${page1.body.nextCursor}`);
+      expect(page2.body.items).toHaveLength(40);
+      expect(page2.body.nextCursor).toBeNull();
+      const narrow = await search(app, 'q=windowed&category=odd&limit=100');
+      expect(narrow.body.items).toHaveLength(52);
+      // The category facet leaves the category filter out, and that side holds more than the window.
+      expect(narrow.body.exhaustive).toBe(false);
+      expect((await search(app, 'q=windowed%20lamp%2017')).body.exhaustive).toBe(true);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
 });
