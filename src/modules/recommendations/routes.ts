@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { isId } from '../../platform/db/ids.js';
-import { representationOf, sendRepresentation, strongEtag } from '../../platform/http/caching.js';
+import { representationOf, sendRepresentation, representationOfJson } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
@@ -29,6 +29,6 @@ export async function recommendationRoutes(app: HttpApp, service: Recommendation
       return sendRepresentation(request, reply.header('x-degraded', 'recommendations'), EMPTY, 'no-store');
     }
     const body = `{"items":[${result.itemsJson.join(',')}]}`;
-    return sendRepresentation(request, reply, { body, etag: strongEtag(body) }, RECOMMENDATIONS_CACHE);
+    return sendRepresentation(request, reply, representationOfJson(body), RECOMMENDATIONS_CACHE);
   });
 }

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { sendRepresentation, strongEtag } from '../../platform/http/caching.js';
+import { sendRepresentation, representationOfJson } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
@@ -56,6 +56,6 @@ export async function searchRoutes(app: HttpApp, service: SearchService, product
     if (page === undefined) throw invalid('cursor', 'is not a cursor this search returned');
     // The products are sent as the index holds them, without parsing and serialising them again.
     const body = `{"items":[${page.itemsJson.join(',')}],"facets":${JSON.stringify(page.facets)},"exhaustive":${page.exhaustive},"nextCursor":${JSON.stringify(page.nextCursor)}}`;
-    return sendRepresentation(request, reply, { body, etag: strongEtag(body) }, SEARCH_CACHE);
+    return sendRepresentation(request, reply, representationOfJson(body), SEARCH_CACHE);
   });
 }

@@ -1,8 +1,7 @@
 import { nowIso } from '../../platform/db/ids.js';
-import type { IndexedProduct } from './document.js';
+import { titleKey, type IndexedProduct } from './document.js';
 import { decodeSearchCursor, encodeSearchCursor, termsOf, type Facets, type SearchCursor } from './query.js';
 import type { SearchIndex } from './search-index.js';
-import { titleKey } from './document.js';
 
 export interface SearchInput {
   q?: string;
@@ -26,10 +25,6 @@ export interface SearchPage {
 /** Reads the catalog in id order for a reindex: the one time search looks at products it was not sent. */
 export type CatalogScan = (afterId: string | null, limit: number) => Promise<IndexedProduct[]>;
 
-export interface ReindexProgress {
-  (indexed: number): void;
-}
-
 export interface SearchService {
   /** Undefined when the cursor is not one this search made. */
   search(input: SearchInput): Promise<SearchPage | undefined>;
@@ -38,7 +33,7 @@ export interface SearchService {
   /** Indexes products a bulk import created without events. */
   index(products: IndexedProduct[]): Promise<void>;
   /** Re-reads every product from the catalog; documents it no longer has are dropped. */
-  reindex(scan: CatalogScan, onProgress: ReindexProgress, batchSize?: number): Promise<{ indexed: number; removed: number }>;
+  reindex(scan: CatalogScan, onProgress: (indexed: number) => void, batchSize?: number): Promise<{ indexed: number; removed: number }>;
   count(): Promise<number>;
 }
 

@@ -21,7 +21,11 @@ export interface Representation {
 }
 
 export function representationOf(payload: unknown): Representation {
-  const body = JSON.stringify(payload);
+  return representationOfJson(JSON.stringify(payload));
+}
+
+/** A representation of JSON text already assembled (e.g. from stored product JSON), with its ETag. */
+export function representationOfJson(body: string): Representation {
   return { body, etag: strongEtag(body) };
 }
 
