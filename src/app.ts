@@ -35,6 +35,11 @@ import { createSearchModule, type SearchModule } from './modules/search/index.js
 import { createRecommendationsModule, type RecommendationsModule } from './modules/recommendations/index.js';
 import { ProductSchema, readProduct } from './modules/catalog/index.js';
 import { createCaches, type Caches } from './platform/cache/caches.js';
+import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.js';
+import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/index.js';
+import { combineDeadLetters } from './platform/messaging/dead-letters.js';
+import type { DeadLetterStore } from './platform/messaging/transport.js';
+import type { BucketStore } from './platform/http/rate-limits/buckets.js';
 import { VERSION } from './version.js';
 
 export interface Modules {
@@ -47,6 +52,8 @@ export interface Modules {
   shipping: ShippingModule;
   search: SearchModule;
   recommendations: RecommendationsModule;
+  notifications: NotificationsModule;
+  webhooks: WebhooksModule;
 }
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
@@ -58,6 +65,8 @@ export interface Core {
   bus: MessageBus;
   modules: Modules;
   breakers: BreakerRegistry;
+  /** Every dead letter: the bus's and the webhook deliveries'. */
+  deadLetters: DeadLetterStore;
   /** What start-up migrated (empty when the schema was current). */
   migrations: AppliedMigration[];
   close(): Promise<void>;
@@ -89,7 +98,9 @@ function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProv
   return createHttpProvider({ baseUrl: settings.providerUrl, policy });
 }
 
-function buildModules(config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics, breakers: BreakerRegistry, caches: Caches): Modules {
+function buildModules(
+  config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics, breakers: BreakerRegistry, caches: Caches, buckets: BucketStore,
+): Modules {
   const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs, caches, sessionCacheTtlMs: config.cache.sessionTtlMs });
   const inventory = createInventoryModule({ database, bus, logger, reservationTtlMs: config.reservationTtlMs, sweepIntervalMs: config.sweepIntervalMs });
   const catalog = createCatalogModule({
@@ -128,7 +139,12 @@ function buildModules(config: Config, database: Database, bus: MessageBus, logge
     sagaDeadlineMs: config.reservationTtlMs * 2,
     sweepIntervalMs: config.sweepIntervalMs,
   });
-  return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations };
+  const notifications = createNotificationsModule({ database, bus, registry: metrics.registry, buckets, settings: config.notifications });
+  for (const policy of notifications.policies) breakers.register(policy);
+  const webhooks = createWebhooksModule({
+    database, bus, logger, registry: metrics.registry, settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
+  });
+  return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations, notifications, webhooks };
 }
 
 function migrationSets(modules: Modules): MigrationSet[] {
@@ -139,15 +155,23 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   const database = openDatabase(config.database);
   const metrics = createMetrics();
   const caches = createCaches({ redisUrl: config.redisUrl, registry: metrics.registry, logger });
+  // Notification rate limits are shared between processes when Redis is there, like the HTTP ones.
+  const buckets = config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'notification-limits')) : memoryBuckets();
   try {
     const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32 });
     const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
     const breakers = createBreakerRegistry(metrics.registry);
-    const modules = buildModules(config, database, bus, logger, metrics, breakers, caches);
+    const modules = buildModules(config, database, bus, logger, metrics, breakers, caches, buckets);
     const migrations = await migrateToLatest(database, migrationSets(modules));
+    const deadLetters = combineDeadLetters([
+      { store: bus.deadLetters, owns: (id) => /^\d{1,15}$/.test(id) },
+      { store: modules.webhooks.service.deadLetters, owns: (id) => id.startsWith('whd_') },
+    ]);
     return {
-      config, logger, metrics, database, bus, modules, migrations, breakers,
+      config, logger, metrics, database, bus, modules, migrations, breakers, deadLetters,
       async close() {
+        await modules.notifications.close();
+        await buckets.close();
         await modules.payments.provider.close();
         await modules.search.close();
         await caches.close();
@@ -155,6 +179,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
       },
     };
   } catch (error) {
+    await buckets.close();
     await caches.close();
     await database.close();
     throw error;
@@ -201,7 +226,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         const routes = module.routes;
         if (routes) await http.app.register(async (scope) => routes(scope), { prefix: '/v1' });
       }
-      await http.app.register(async (scope) => deadLetterRoutes(scope, bus.deadLetters), { prefix: '/v1' });
+      await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters), { prefix: '/v1' });
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
     }
     await http.app.ready();

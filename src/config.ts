@@ -48,6 +48,16 @@ const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis://… to share rate-limit buckets, the L2 cache and cache invalidations between processes' })),
   ORDERLY_LOAD_SHEDDING: Type.Boolean({ default: true, description: 'refuse low-priority requests with 503 under overload' }),
   ORDERLY_SHED_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 1000, description: 'requests in flight at which only checkout is still admitted' }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'smtp://… to send email over SMTP instead of keeping it in the embedded mailbox' })),
+  ORDERLY_MAIL_FROM: Type.String({ minLength: 3, default: 'Orderly <no-reply@orderly.local>', description: 'sender of notification emails' }),
+  ORDERLY_NOTIFICATION_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'each send to a notification provider is aborted after this' }),
+  ORDERLY_NOTIFICATION_USER_LIMIT: Type.String({ pattern: '^\\d+/\\d+$', default: '20/3600', description: 'notifications per user and channel per seconds; more wait' }),
+  ORDERLY_NOTIFICATION_CHANNEL_LIMITS: Type.String({ default: 'email=100/1,sms=10/1,push=100/1', description: 'sends per seconds per channel, to protect providers; more wait' }),
+  ORDERLY_WEBHOOK_RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h', description: 'delays before each retry of a failed webhook delivery (units ms, s, m, h, d), each ±20 %; then dead-lettered' }),
+  ORDERLY_WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'a webhook attempt without a response after this has failed' }),
+  ORDERLY_WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100_000, default: 100, description: 'deliveries in flight to one endpoint at once' }),
+  ORDERLY_WEBHOOK_DISABLE_AFTER: Type.String({ default: '5d', description: 'an endpoint failing continuously this long is disabled' }),
+  ORDERLY_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'allow webhook URLs that resolve to private, loopback or link-local addresses (local tests)' }),
   ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop stall at which shedding starts with the lowest priorities' }),
 });
 
@@ -87,6 +97,18 @@ export interface Config {
   rateLimits: RateLimitSettings;
   redisUrl: string | null;
   shedding: { enabled: boolean; maxInFlight: number; lagMs: number };
+  notifications: {
+    smtp: { url: string; from: string } | null;
+    timeoutMs: number;
+    perUser: Quota;
+    perChannel: Record<'email' | 'sms' | 'push', Quota>;
+  };
+  webhooks: { retryScheduleMs: number[]; timeoutMs: number; endpointConcurrency: number; disableAfterMs: number; allowPrivate: boolean };
+}
+
+export interface Quota {
+  quota: number;
+  windowMs: number;
 }
 
 /** `off`, or the classes whose quota (requests) per window (seconds) differ from the defaults. */
@@ -139,7 +161,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: rateLimitSettings(e.ORDERLY_RATE_LIMITS),
     redisUrl: e.REDIS_URL ?? null,
     shedding: { enabled: e.ORDERLY_LOAD_SHEDDING, maxInFlight: e.ORDERLY_SHED_MAX_IN_FLIGHT, lagMs: e.ORDERLY_SHED_LAG_MS },
+    notifications: {
+      smtp: e.SMTP_URL === undefined ? null : { url: e.SMTP_URL, from: e.ORDERLY_MAIL_FROM },
+      timeoutMs: e.ORDERLY_NOTIFICATION_TIMEOUT_MS,
+      perUser: quotaOf('ORDERLY_NOTIFICATION_USER_LIMIT', e.ORDERLY_NOTIFICATION_USER_LIMIT),
+      perChannel: channelQuotas(e.ORDERLY_NOTIFICATION_CHANNEL_LIMITS),
+    },
+    webhooks: {
+      retryScheduleMs: e.ORDERLY_WEBHOOK_RETRY_SCHEDULE.split(',').map((part) => durationMs('ORDERLY_WEBHOOK_RETRY_SCHEDULE', part)),
+      timeoutMs: e.ORDERLY_WEBHOOK_TIMEOUT_MS,
+      endpointConcurrency: e.ORDERLY_WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterMs: durationMs('ORDERLY_WEBHOOK_DISABLE_AFTER', e.ORDERLY_WEBHOOK_DISABLE_AFTER),
+      allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
+    },
   };
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `100ms`, `5s`, `5m`, `2h`, `1d`. */
+function durationMs(name: string, text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not a duration such as 100ms, 5s, 5m, 2h or 1d`);
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+function quotaOf(name: string, text: string): Quota {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not count/seconds, e.g. 20/3600`);
+  return { quota: Number(match[1]), windowMs: Number(match[2]) * 1000 };
+}
+
+function channelQuotas(text: string): Record<'email' | 'sms' | 'push', Quota> {
+  const quotas = { email: { quota: 100, windowMs: 1000 }, sms: { quota: 10, windowMs: 1000 }, push: { quota: 100, windowMs: 1000 } };
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [channel, quota] = part.split('=');
+    if (channel !== 'email' && channel !== 'sms' && channel !== 'push') {
+      throw new ConfigError(`invalid configuration:\n  ORDERLY_NOTIFICATION_CHANNEL_LIMITS: "${part}" is not channel=count/seconds for email, sms or push`);
+    }
+    quotas[channel] = quotaOf('ORDERLY_NOTIFICATION_CHANNEL_LIMITS', quota ?? '');
+  }
+  return quotas;
 }
 
 function rateLimitSettings(text: string): RateLimitSettings {

@@ -69,7 +69,7 @@ async function withCore(config: Config, logger: Logger, run: (core: Core) => Pro
 }
 
 async function deadLetters(core: Core, args: string[]): Promise<number> {
-  const store = core.bus.deadLetters;
+  const store = core.deadLetters;
   const [action, target] = args;
   if (action === 'list') {
     const letters = await store.list(1000);

@@ -5,6 +5,7 @@ export async function metricValue(http: HttpClient, name: string, labels: Record
   const res = await http.get('/metrics');
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of res.text.split('\n')) {
+    if (wanted.length === 0 && line.startsWith(`${name} `)) return Number(line.slice(name.length + 1));
     if (!line.startsWith(`${name}{`)) continue;
     const labelText = line.slice(name.length + 1, line.indexOf('}'));
     const present = labelText.split(',');

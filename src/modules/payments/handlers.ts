@@ -99,7 +99,7 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
         const s = paymentsStore(tx);
         if (refund) await s.markRefunded(orderId, refund.refundId);
         await s.attempt({ order_id: orderId, user_id: userId, kind: 'refund', outcome: refund ? 'refunded' : 'nothing_to_refund', detail: null });
-        await publish([{ type: 'payment.refunded', key: orderId, data: { orderId, amount: refund?.amount ?? 0, currency: payment?.currency ?? null } }]);
+        await publish([{ type: 'payment.refunded', key: orderId, data: { orderId, userId, amount: refund?.amount ?? 0, currency: payment?.currency ?? null } }]);
       });
     },
   };

@@ -30,7 +30,7 @@ export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Pr
     schema: { ...common, summary: 'Dead letters, newest first', querystring: Type.Object(PageQuery), response: { 200: pageOf(DeadLetterSchema), ...problems(400, 401, 403) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    const before = decodeCursor(cursor, (key) => /^\d{1,15}$/.test(key));
+    const before = decodeCursor(cursor, (key) => /^[A-Za-z0-9_]{1,64}$/.test(key));
     const rows = await store.list(limit + 1, before);
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
@@ -39,7 +39,7 @@ export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Pr
   app.post('/admin/dlq/:id/redrive', {
     schema: {
       ...common, summary: 'Send a dead letter to its consumer group again, with a fresh retry budget',
-      params: Type.Object({ id: Type.String({ maxLength: 32 }) }),
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
       response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('redriven') }), ...problems(401, 403, 404) },
     },
   }, async (request, reply) => {

@@ -1,0 +1,128 @@
+import type { Database } from '../../platform/db/database.js';
+import type { Subscription } from '../../platform/messaging/bus.js';
+import { DeferDelivery } from '../../platform/messaging/retry.js';
+import type { BucketStore } from '../../platform/http/rate-limits/buckets.js';
+import { isRefusedFast, type OutboundPolicy } from '../../platform/resilience/outbound.js';
+import type { NotificationMetrics } from './metrics.js';
+import type { ChannelProvider } from './providers/provider.js';
+import { CHANNELS, notificationStore, preferencesOf, type Channel, type RecipientRow } from './store.js';
+import { render, TEMPLATE_OF } from './templates.js';
+
+export interface Quota {
+  quota: number;
+  windowMs: number;
+}
+
+export interface ChannelWorker {
+  provider: ChannelProvider;
+  /** Timeout, breaker and bulkhead around the provider. */
+  policy: OutboundPolicy;
+}
+
+export interface RateLimits {
+  buckets: BucketStore;
+  perUser: Quota;
+  perChannel: Record<Channel, Quota>;
+}
+
+const sendType = (channel: Channel) => `notification.${channel}`;
+
+function userIdOf(data: Record<string, unknown>): string | undefined {
+  const user = data.user as { id?: string } | undefined;
+  return (user?.id ?? data.userId) as string | undefined;
+}
+
+function addressOn(channel: Channel, r: RecipientRow): string | null {
+  const p = preferencesOf(r);
+  if (channel === 'email') return p.email ? r.email : null;
+  if (channel === 'sms') return p.sms ? r.phone : null;
+  return p.push ? r.user_id : null;
+}
+
+/**
+ * Turns each customer-facing event into one notification per channel the customer wants, exactly once per
+ * (event, user, channel), and hands each to its channel's workers as a message of its own.
+ */
+export function fanOutSubscription(): Subscription {
+  return {
+    group: 'notifications',
+    types: Object.keys(TEMPLATE_OF),
+    async handle(message, context) {
+      const data = message.data as Record<string, unknown>;
+      const userId = userIdOf(data);
+      if (userId === undefined) return;
+      if (message.type === 'payment.refunded' && !(Number(data.amount) > 0)) return;
+      await context.apply(async (tx, publish) => {
+        const store = notificationStore(tx);
+        if (message.type === 'user.created') {
+          const user = data.user as { email: string; name: string };
+          await store.knowUser(userId, user.email, user.name);
+        }
+        const recipient = await store.recipient(userId);
+        // Everything about a user follows user.created; until it is seen, the address is unknown: try again.
+        if (!recipient?.email) throw new Error(`recipient ${userId} not known yet`);
+        const template = TEMPLATE_OF[message.type]!;
+        for (const channel of CHANNELS) {
+          const address = addressOn(channel, recipient);
+          if (address === null) continue;
+          const { subject, body } = render(template, channel, data, recipient.name);
+          const id = await store.create({ event_id: message.id, user_id: userId, channel, template, recipient: address, subject, body });
+          if (id !== null) await publish([{ type: sendType(channel), key: id, data: { notificationId: id } }]);
+        }
+      });
+    },
+  };
+}
+
+/**
+ * Sends one channel's notifications through its provider: rate-limited per channel (to protect the provider)
+ * and per user, retried with backoff by the bus, dead-lettered when retries run out, and redriven from there.
+ */
+export function channelSubscription(channel: Channel, database: Database, worker: ChannelWorker, limits: RateLimits, metrics: NotificationMetrics): Subscription {
+  const { provider, policy } = worker;
+  const reads = notificationStore(database.db);
+
+  // Waiting for a token does not spend an attempt: a busy provider or a chatty week is not a failure.
+  async function admit(userId: string): Promise<void> {
+    const buckets: [string, Quota][] = [[`notify:${channel}`, limits.perChannel[channel]], [`notify:${channel}:${userId}`, limits.perUser]];
+    for (const [key, quota] of buckets) {
+      const take = await limits.buckets.take(key, quota.quota, quota.windowMs);
+      if (!take.allowed) {
+        metrics.outcome(channel, 'deferred');
+        throw new DeferDelivery(Math.max(1, take.retryAfterMs), `${key} rate limit`);
+      }
+    }
+  }
+
+  return {
+    group: `notifications.${channel}`,
+    types: [sendType(channel)],
+    async handle(message, context) {
+      const { notificationId } = message.data as { notificationId: string };
+      const n = await reads.byId(notificationId);
+      if (!n || n.status === 'sent') return;
+      await admit(n.user_id);
+      const outgoing = { id: n.id, channel, recipient: n.recipient, subject: n.subject, body: n.body };
+      try {
+        await policy.execute(async () => {
+          if (provider.embedded) await context.apply(async (tx) => {
+            await provider.send(outgoing, tx);
+            await notificationStore(tx).markSent(n.id);
+          });
+          else await provider.send(outgoing, database.db);
+        });
+        if (!provider.embedded) await context.apply((tx) => notificationStore(tx).markSent(n.id));
+        metrics.outcome(channel, 'sent');
+      } catch (error) {
+        if (isRefusedFast(error)) {
+          metrics.outcome(channel, 'deferred');
+          throw new DeferDelivery(2_000, `${provider.name} is refusing calls: ${(error as Error).message}`);
+        }
+        const last = context.attempt >= context.maxAttempts;
+        await reads.markAttempt(n.id, context.attempt, error instanceof Error ? error.message : String(error), last);
+        metrics.outcome(channel, last ? 'dead_lettered' : 'retried');
+        throw error;
+      }
+    },
+  };
+}

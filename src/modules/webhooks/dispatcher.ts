@@ -1,0 +1,290 @@
+import type { Database } from '../../platform/db/database.js';
+import { newId } from '../../platform/db/ids.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import type { PeriodicTask } from '../../platform/periodic-task.js';
+import type { WebhookMetrics } from './metrics.js';
+import type { AttemptResult, Sender } from './sender.js';
+import { signatureHeader } from './signing.js';
+import { webhookDb, type EndpointRow, type WebhookTables } from './store.js';
+
+export interface DispatcherSettings {
+  /** Delay before each retry; one more attempt than it has entries. */
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  /** In flight to one endpoint at once; as many again may wait, claimed, for a slot. */
+  endpointConcurrency: number;
+  disableAfterMs: number;
+  pollIntervalMs: number;
+}
+
+export interface Dispatcher extends PeriodicTask {
+  /** Deliveries were added or became due: claim now rather than at the next poll. */
+  wake(): void;
+  load(): { inFlight: number; queued: number };
+}
+
+interface Job {
+  deliveryId: string;
+  messageId: string;
+  endpointId: string;
+  attempt: number;
+  type: string;
+  body: string;
+  occurredAt: string;
+}
+
+interface EndpointState {
+  url: string;
+  secrets: string[];
+  active: number;
+  queue: Job[];
+  disabled: boolean;
+}
+
+interface Completion {
+  job: Job;
+  result: AttemptResult;
+  at: Date;
+}
+
+const CLAIM_BATCH = 256;
+const MAX_RETRY_AFTER_MS = 86_400_000;
+
+function secretsOf(e: EndpointRow, now: Date): string[] {
+  const overlap = e.previous_secret !== null && e.previous_secret_until !== null && e.previous_secret_until > now.toISOString();
+  return overlap ? [e.secret, e.previous_secret!] : [e.secret];
+}
+
+const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
+
+/**
+ * Delivers webhooks: claims due deliveries with a lease, queues them per endpoint so each endpoint has its
+ * own concurrency limit (a hanging receiver fills only its own slots), and writes outcomes in batches.
+ * A delivery is claimed only while its endpoint has room, so nothing waits in memory for long; a process
+ * that dies leaves leases that run out, and the deliveries are sent again under the same webhook-id.
+ */
+export function createDispatcher(deps: { database: Database; sender: Sender; logger: Logger; metrics: WebhookMetrics; settings: DispatcherSettings }): Dispatcher {
+  const { database, sender, logger, metrics, settings } = deps;
+  const leaseMs = settings.timeoutMs * 2 + 5_000;
+  const capacity = settings.endpointConcurrency * 2;
+  const endpoints = new Map<string, EndpointState>();
+  const held = new Set<string>();
+  const completions: Completion[] = [];
+  let inFlight = 0;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let woken = false;
+  let wakeUp: (() => void) | null = null;
+  let flushing: Promise<void> | null = null;
+
+  function wake(): void {
+    woken = true;
+    wakeUp?.();
+  }
+
+  function roomFor(endpointId: string): number {
+    const state = endpoints.get(endpointId);
+    return state ? capacity - state.active - state.queue.length : capacity;
+  }
+
+  async function claim(): Promise<number> {
+    const now = new Date();
+    const nowIso = now.toISOString();
+    const lease = new Date(now.getTime() + leaseMs).toISOString();
+    const full = [...endpoints].filter(([id]) => roomFor(id) <= 0).map(([id]) => id);
+    const rows = await database.db.transaction().execute(async (tx) => {
+      const db = webhookDb(tx);
+      let due = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select(['d.id', 'd.endpoint_id'])
+        .where('d.status', 'in', ['pending', 'delivering']).where('d.next_attempt_at', '<=', nowIso).where('e.disabled', '=', 0);
+      if (full.length > 0) due = due.where('d.endpoint_id', 'not in', full);
+      due = due.orderBy('d.next_attempt_at').limit(CLAIM_BATCH);
+      if (database.dialect === 'postgres') due = due.forUpdate('d').skipLocked();
+      const room = new Map<string, number>();
+      const picked = (await due.execute()).filter((r) => {
+        if (held.has(r.id)) return false;
+        const left = room.get(r.endpoint_id) ?? roomFor(r.endpoint_id);
+        room.set(r.endpoint_id, left - 1);
+        return left > 0;
+      }).map((r) => r.id);
+      if (picked.length === 0) return [];
+      await db.updateTable('webhook_deliveries').set({ status: 'delivering', next_attempt_at: lease }).where('id', 'in', picked).execute();
+      return db.selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .selectAll('e')
+        .select(['d.id as delivery_id', 'd.message_id', 'd.attempts', 'm.type', 'm.body', 'm.occurred_at'])
+        .where('d.id', 'in', picked)
+        .orderBy('d.next_attempt_at')
+        .execute();
+    });
+    for (const row of rows) {
+      let state = endpoints.get(row.id);
+      if (!state) endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, queue: [], disabled: false }));
+      Object.assign(state, { url: row.url, secrets: secretsOf(row, now), disabled: false });
+      held.add(row.delivery_id);
+      state.queue.push({
+        deliveryId: row.delivery_id, messageId: row.message_id, endpointId: row.id, attempt: row.attempts + 1, type: row.type, body: row.body, occurredAt: row.occurred_at,
+      });
+    }
+    for (const id of new Set(rows.map((r) => r.id))) pump(id);
+    return rows.length;
+  }
+
+  function pump(endpointId: string): void {
+    const state = endpoints.get(endpointId)!;
+    while (state.active < settings.endpointConcurrency && state.queue.length > 0) {
+      const job = state.queue.shift()!;
+      if (state.disabled || !running) {
+        complete({ job, result: { ok: false, status: null, error: null, retryAfterMs: null, durationMs: 0 }, at: new Date() }, 'release');
+        continue;
+      }
+      state.active += 1;
+      inFlight += 1;
+      void attempt(state, job).finally(() => {
+        state.active -= 1;
+        inFlight -= 1;
+        pump(endpointId);
+        wake();
+      });
+    }
+  }
+
+  async function attempt(state: EndpointState, job: Job): Promise<void> {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const result = await sender.post(state.url, {
+      'webhook-id': job.messageId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(state.secrets, job.messageId, timestamp, job.body),
+    }, job.body);
+    metrics.attempt(result.ok ? 'succeeded' : 'failed', result.durationMs);
+    if (result.ok) metrics.delivered(job.occurredAt);
+    if (result.status === 410) state.disabled = true;
+    complete({ job, result, at: new Date() }, 'attempt');
+  }
+
+  const releases: Job[] = [];
+  function complete(completion: Completion, kind: 'attempt' | 'release'): void {
+    if (kind === 'release') releases.push(completion.job);
+    else completions.push(completion);
+    scheduleFlush();
+  }
+
+  function scheduleFlush(): void {
+    flushing ??= flush().finally(() => {
+      flushing = null;
+      if (completions.length > 0 || releases.length > 0) scheduleFlush();
+    });
+  }
+
+  async function flush(): Promise<void> {
+    // Let the attempts finishing in this turn of the event loop join the batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (completions.length > 0 || releases.length > 0) {
+      const batch = completions.splice(0, 500);
+      const released = releases.splice(0, 500);
+      try {
+        await database.db.transaction().execute(async (tx) => {
+          if (released.length > 0) {
+            await webhookDb(tx).updateTable('webhook_deliveries').set({ status: 'pending', next_attempt_at: new Date().toISOString() })
+              .where('id', 'in', released.map((j) => j.deliveryId)).where('status', '=', 'delivering').execute();
+          }
+          await record(tx, batch);
+        });
+      } catch (error) {
+        // Unrecorded outcomes are not lost work: the leases run out and the deliveries are attempted again.
+        logger.error({ err: error, outcomes: batch.length }, 'webhook outcomes not recorded');
+      }
+      for (const c of [...batch.map((b) => b.job), ...released]) held.delete(c.deliveryId);
+    }
+  }
+
+  async function record(tx: Parameters<typeof webhookDb>[0], batch: Completion[]): Promise<void> {
+    if (batch.length === 0) return;
+    const db = webhookDb(tx);
+    const attempts: WebhookTables['webhook_attempts'][] = batch.map(({ job, result, at }) => ({
+      id: newId('wha'), delivery_id: job.deliveryId, endpoint_id: job.endpointId, message_id: job.messageId, event_type: job.type, attempt: job.attempt,
+      status: result.ok ? 'succeeded' : 'failed', response_status: result.status, duration_ms: result.durationMs, error: result.error?.slice(0, 500) ?? null, at: at.toISOString(),
+    }));
+    await db.insertInto('webhook_attempts').values(attempts).execute();
+    const succeeded = batch.filter((c) => c.result.ok);
+    if (succeeded.length > 0) {
+      await db.updateTable('webhook_deliveries').set((eb) => ({ status: 'succeeded', attempts: eb('attempts', '+', 1), last_error: null }))
+        .where('id', 'in', succeeded.map((c) => c.job.deliveryId)).where('status', '=', 'delivering').execute();
+      await db.updateTable('webhook_endpoints').set({ failing_since: null })
+        .where('id', 'in', [...new Set(succeeded.map((c) => c.job.endpointId))]).where('failing_since', 'is not', null).execute();
+    }
+    for (const { job, result, at } of batch.filter((c) => !c.result.ok)) await recordFailure(db, job, result, at);
+  }
+
+  async function recordFailure(db: ReturnType<typeof webhookDb>, job: Job, result: AttemptResult, at: Date): Promise<void> {
+    const atIso = at.toISOString();
+    const gone = result.status === 410;
+    const dead = gone || job.attempt > settings.retryScheduleMs.length;
+    const delay = result.retryAfterMs === null ? jitter(settings.retryScheduleMs[job.attempt - 1] ?? 0) : Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS);
+    const error = gone ? 'receiver answered 410 Gone: endpoint disabled' : result.error;
+    await db.updateTable('webhook_deliveries')
+      .set({
+        status: dead ? 'dead' : 'pending', attempts: job.attempt, last_error: error?.slice(0, 500) ?? null,
+        next_attempt_at: new Date(at.getTime() + (dead ? 0 : delay)).toISOString(), dead_at: dead ? atIso : null,
+      })
+      .where('id', '=', job.deliveryId).where('status', '=', 'delivering').execute();
+    if (dead) {
+      metrics.deadLettered();
+      logger.warn({ deliveryId: job.deliveryId, endpointId: job.endpointId, messageId: job.messageId, attempts: job.attempt, error }, 'webhook delivery dead-lettered');
+    }
+    await db.updateTable('webhook_endpoints').set({ failing_since: atIso }).where('id', '=', job.endpointId).where('failing_since', 'is', null).execute();
+    const disable = gone
+      ? db.updateTable('webhook_endpoints').set({ disabled: 1, disabled_reason: 'gone', updated_at: atIso })
+      : db.updateTable('webhook_endpoints').set({ disabled: 1, disabled_reason: 'failing', updated_at: atIso })
+        .where('failing_since', '<=', new Date(at.getTime() - settings.disableAfterMs).toISOString());
+    const disabled = await disable.where('id', '=', job.endpointId).where('disabled', '=', 0).executeTakeFirst();
+    if (Number(disabled.numUpdatedRows) === 1) {
+      metrics.disabled(gone ? 'gone' : 'failing');
+      logger.warn({ endpointId: job.endpointId, reason: gone ? 'gone' : 'failing' }, 'webhook endpoint disabled');
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      woken = false;
+      let claimed = 0;
+      try {
+        claimed = await claim();
+      } catch (error) {
+        logger.error({ err: error }, 'webhook claim failed');
+      }
+      if (!running) break;
+      if (claimed === CLAIM_BATCH || woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, settings.pollIntervalMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = null;
+    }
+  }
+
+  return {
+    name: 'webhooks.dispatcher',
+    wake,
+    load: () => ({ inFlight, queued: [...endpoints.values()].reduce((n, s) => n + s.queue.length, 0) }),
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake();
+      await loop;
+      // Queued jobs go back at once; those in flight end within their timeout.
+      for (const id of endpoints.keys()) pump(id);
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (flushing) await flushing;
+      sender.close();
+    },
+  };
+}

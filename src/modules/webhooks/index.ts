@@ -1,0 +1,41 @@
+import type { Registry } from 'prom-client';
+import type { Database } from '../../platform/db/database.js';
+import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { AppModule } from '../../platform/module.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
+import { webhookErrors } from './errors.js';
+import { webhookSubscription } from './handlers.js';
+import { webhookMetrics } from './metrics.js';
+import { webhooksMigrations } from './migrations/index.js';
+import { webhookRoutes } from './routes.js';
+import { createSender } from './sender.js';
+import { createWebhookService, type WebhookService } from './service.js';
+
+export { WEBHOOK_EVENT_TYPES } from './event-types.js';
+export type { WebhookService } from './service.js';
+
+export interface WebhooksModule extends AppModule {
+  service: WebhookService;
+}
+
+export function createWebhooksModule(deps: {
+  database: Database; bus: MessageBus; logger: Logger; registry: Registry; settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
+}): WebhooksModule {
+  const { settings } = deps;
+  const sender = createSender({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate });
+  let load = () => ({ inFlight: 0, queued: 0 });
+  const metrics = webhookMetrics(deps.registry, () => load());
+  const dispatcher = createDispatcher({ database: deps.database, sender, logger: deps.logger, metrics, settings });
+  load = dispatcher.load;
+  deps.bus.subscribe(webhookSubscription(dispatcher.wake));
+  const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });
+  return {
+    name: 'webhooks',
+    migrations: webhooksMigrations,
+    errors: webhookErrors.catalog,
+    service,
+    tasks: [dispatcher],
+    routes: (app) => webhookRoutes(app, service),
+  };
+}

@@ -1,0 +1,73 @@
+import http from 'node:http';
+import https from 'node:https';
+import { ForbiddenAddress, guardedLookup, literalHostForbidden } from './address-guard.js';
+
+export interface AttemptResult {
+  ok: boolean;
+  /** The receiver's status, or null when there was no response. */
+  status: number | null;
+  error: string | null;
+  /** From the receiver's Retry-After, when it sent one. */
+  retryAfterMs: number | null;
+  durationMs: number;
+}
+
+export interface Sender {
+  post(url: string, headers: Record<string, string>, body: string): Promise<AttemptResult>;
+  close(): void;
+}
+
+function retryAfterMs(header: string | undefined): number | null {
+  if (header === undefined) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+/**
+ * POSTs one webhook: keep-alive sockets, a hard timeout for the whole exchange, redirects never followed
+ * (a 3xx is a failed attempt), and, unless private targets are allowed, the address checked at connection time.
+ */
+export function createSender(options: { timeoutMs: number; allowPrivate: boolean }): Sender {
+  const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: Infinity }), 'https:': new https.Agent({ keepAlive: true, maxSockets: Infinity }) };
+  const lookup = options.allowPrivate ? undefined : guardedLookup;
+
+  return {
+    post(url, headers, body) {
+      const started = performance.now();
+      const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
+      const target = new URL(url);
+      if (!options.allowPrivate && literalHostForbidden(target)) {
+        return Promise.resolve(done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }));
+      }
+      const client = target.protocol === 'https:' ? https : http;
+      return new Promise<AttemptResult>((resolve) => {
+        const request = client.request(target, {
+          method: 'POST',
+          agent: agents[target.protocol as 'http:' | 'https:'],
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Orderly-Webhooks/1' },
+          signal: AbortSignal.timeout(options.timeoutMs),
+          ...(lookup ? { lookup } : {}),
+        }, (response) => {
+          const status = response.statusCode ?? 0;
+          // The body is not read for anything, only drained so the socket can be reused.
+          response.resume();
+          response.on('end', () => resolve(done({
+            ok: status >= 200 && status < 300, status, error: status >= 200 && status < 300 ? null : `receiver answered ${status}`,
+            retryAfterMs: retryAfterMs(response.headers['retry-after']),
+          })));
+          response.on('error', (error) => resolve(done({ ok: false, status, error: error.message, retryAfterMs: null })));
+        });
+        request.on('error', (error: Error & { code?: string }) => {
+          const message = error.name === 'AbortError' || error.name === 'TimeoutError' ? `no response within ${options.timeoutMs} ms` : error.message;
+          resolve(done({ ok: false, status: null, error: message, retryAfterMs: null }));
+        });
+        request.end(body);
+      });
+    },
+    close() {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Database } from '../../platform/db/database.js';
+import { newId, nowIso } from '../../platform/db/ids.js';
+import { platformErrors } from '../../platform/http/errors.js';
+import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/transport.js';
+import { literalHostForbidden } from './address-guard.js';
+import { webhookErrors } from './errors.js';
+import { newSecret } from './signing.js';
+import { webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  disabled: boolean;
+  disabledReason: DisabledReason | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Attempt {
+  id: string;
+  messageId: string;
+  eventType: string;
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  responseStatus: number | null;
+  durationMs: number;
+  error: string | null;
+  at: string;
+}
+
+export interface EndpointChange {
+  url?: string;
+  events?: string[];
+  description?: string;
+  disabled?: boolean;
+}
+
+export interface WebhookService {
+  create(input: { url: string; events: string[]; description?: string }): Promise<Endpoint & { secret: string }>;
+  list(limit: number, after?: string): Promise<Endpoint[]>;
+  get(id: string): Promise<Endpoint>;
+  update(id: string, change: EndpointChange): Promise<Endpoint>;
+  remove(id: string): Promise<void>;
+  /** A new secret; the old one keeps signing alongside it for `overlapMs`. */
+  rotateSecret(id: string): Promise<Endpoint & { secret: string }>;
+  attempts(id: string, limit: number, before?: string): Promise<Attempt[]>;
+  /** Sends a message again to every endpoint it went to that is still enabled; the number of deliveries queued. */
+  replay(messageId: string): Promise<number>;
+  deadLetters: DeadLetterStore;
+}
+
+const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+
+const view = (e: EndpointRow): Endpoint => ({
+  id: e.id, url: e.url, events: JSON.parse(e.events) as string[], description: e.description, disabled: e.disabled === 1,
+  disabledReason: e.disabled_reason, createdAt: e.created_at, updatedAt: e.updated_at,
+});
+
+const attemptView = (a: AttemptRow): Attempt => ({
+  id: a.id, messageId: a.message_id, eventType: a.event_type, attempt: a.attempt, status: a.status, responseStatus: a.response_status,
+  durationMs: a.duration_ms, error: a.error, at: a.at,
+});
+
+export function createWebhookService(database: Database, options: { allowPrivate: boolean; wake: () => void }): WebhookService {
+  const store = webhookStore(database.db);
+  const tables = webhookDb(database.db);
+
+  function checkUrl(text: string): string {
+    const url = new URL(text);
+    if (url.username !== '' || url.password !== '') {
+      throw platformErrors.error('validation_failed', 'The URL must not carry credentials', { errors: [{ field: 'body.url', message: 'must not contain user:password@' }] });
+    }
+    if (!options.allowPrivate && literalHostForbidden(url)) {
+      throw webhookErrors.error('webhook_url_forbidden', `${url.hostname} is a private, loopback or link-local address`);
+    }
+    return url.toString();
+  }
+
+  async function load(id: string): Promise<EndpointRow> {
+    const row = await store.endpoint(id);
+    if (!row) throw platformErrors.error('not_found', `No webhook endpoint ${id}`);
+    return row;
+  }
+
+  return {
+    async create(input) {
+      const now = nowIso();
+      const row: EndpointRow = {
+        id: newId('whe'), url: checkUrl(input.url), events: JSON.stringify([...new Set(input.events)]), description: input.description ?? '', disabled: 0,
+        disabled_reason: null, secret: newSecret(), previous_secret: null, previous_secret_until: null, failing_since: null, created_at: now, updated_at: now,
+      };
+      await tables.insertInto('webhook_endpoints').values(row).execute();
+      return { ...view(row), secret: row.secret };
+    },
+
+    list: async (limit, after) => (await store.listEndpoints(limit, after)).map(view),
+    get: async (id) => view(await load(id)),
+
+    async update(id, change) {
+      const current = await load(id);
+      const enabling = change.disabled === false && current.disabled === 1;
+      await tables.updateTable('webhook_endpoints').set({
+        ...(change.url === undefined ? {} : { url: checkUrl(change.url) }),
+        ...(change.events === undefined ? {} : { events: JSON.stringify([...new Set(change.events)]) }),
+        ...(change.description === undefined ? {} : { description: change.description }),
+        ...(change.disabled === undefined ? {} : { disabled: Number(change.disabled), disabled_reason: change.disabled ? 'manual' as const : null }),
+        ...(enabling ? { failing_since: null } : {}),
+        updated_at: nowIso(),
+      }).where('id', '=', id).execute();
+      if (enabling) options.wake();
+      return view(await load(id));
+    },
+
+    async remove(id) {
+      await load(id);
+      await database.db.transaction().execute(async (tx) => {
+        const w = webhookDb(tx);
+        await w.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where('status', 'in', ['pending', 'dead']).execute();
+        await w.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+      });
+    },
+
+    async rotateSecret(id) {
+      const current = await load(id);
+      const secret = newSecret();
+      await tables.updateTable('webhook_endpoints').set({
+        secret, previous_secret: current.secret, previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(), updated_at: nowIso(),
+      }).where('id', '=', id).execute();
+      return { ...view(await load(id)), secret };
+    },
+
+    async attempts(id, limit, before) {
+      await load(id);
+      return (await store.attempts(id, limit, before)).map(attemptView);
+    },
+
+    async replay(messageId) {
+      if (!(await store.message(messageId))) throw platformErrors.error('not_found', `No webhook message ${messageId}`);
+      const endpointIds = await store.endpointsOfMessage(messageId);
+      const enabled = new Set((await store.enabledEndpoints()).map((e) => e.id));
+      const targets = endpointIds.filter((id) => enabled.has(id));
+      await store.addDeliveries(messageId, targets, nowIso());
+      options.wake();
+      return targets.length;
+    },
+
+    deadLetters: {
+      async list(limit, before) {
+        const rows = await store.deadDeliveries(limit, before);
+        return rows.map((r): DeadLetter => ({
+          id: r.id, messageId: r.message_id, type: r.type, key: r.endpoint_id, group: 'webhooks', attempts: r.attempts, error: r.last_error,
+          occurredAt: r.occurred_at, deadAt: r.dead_at ?? r.occurred_at, data: JSON.parse(r.body) as unknown,
+        }));
+      },
+      async redrive(id) {
+        const redriven = await store.redrive(id, nowIso());
+        if (redriven) options.wake();
+        return redriven;
+      },
+      count: () => store.countDead(),
+    },
+  };
+}

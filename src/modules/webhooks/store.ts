@@ -1,0 +1,84 @@
+import type { Kysely, Selectable } from 'kysely';
+import { asSchema, type Executor } from '../../platform/db/database.js';
+import { newId } from '../../platform/db/ids.js';
+
+export type DisabledReason = 'gone' | 'failing' | 'manual';
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'dead';
+
+export interface WebhookTables {
+  webhook_endpoints: {
+    id: string; url: string; events: string; description: string; disabled: number; disabled_reason: DisabledReason | null; secret: string;
+    previous_secret: string | null; previous_secret_until: string | null; failing_since: string | null; created_at: string; updated_at: string;
+  };
+  webhook_messages: { id: string; type: string; body: string; occurred_at: string };
+  webhook_deliveries: {
+    id: string; message_id: string; endpoint_id: string; status: DeliveryStatus; attempts: number; next_attempt_at: string;
+    last_error: string | null; created_at: string; dead_at: string | null;
+  };
+  webhook_attempts: {
+    id: string; delivery_id: string; endpoint_id: string; message_id: string; event_type: string; attempt: number; status: 'succeeded' | 'failed';
+    response_status: number | null; duration_ms: number; error: string | null; at: string;
+  };
+}
+
+export type EndpointRow = Selectable<WebhookTables['webhook_endpoints']>;
+export type AttemptRow = Selectable<WebhookTables['webhook_attempts']>;
+
+export const webhookDb = (executor: Executor): Kysely<WebhookTables> => asSchema<WebhookTables>(executor);
+
+export function webhookStore(executor: Executor) {
+  const db = webhookDb(executor);
+  return {
+    endpoint: (id: string) => db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst(),
+    enabledEndpoints: () => db.selectFrom('webhook_endpoints').selectAll().where('disabled', '=', 0).execute(),
+
+    listEndpoints(limit: number, after?: string) {
+      let q = db.selectFrom('webhook_endpoints').selectAll();
+      if (after !== undefined) q = q.where('id', '>', after);
+      return q.orderBy('id').limit(limit).execute();
+    },
+
+    message: (id: string) => db.selectFrom('webhook_messages').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    async saveMessage(row: Selectable<WebhookTables['webhook_messages']>): Promise<void> {
+      await db.insertInto('webhook_messages').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+    },
+
+    async addDeliveries(messageId: string, endpointIds: string[], at: string): Promise<void> {
+      if (endpointIds.length === 0) return;
+      await db.insertInto('webhook_deliveries').values(endpointIds.map((endpointId) => ({
+        id: newId('whd'), message_id: messageId, endpoint_id: endpointId, status: 'pending' as const, attempts: 0, next_attempt_at: at,
+        last_error: null, created_at: at, dead_at: null,
+      }))).execute();
+    },
+
+    endpointsOfMessage: async (messageId: string) =>
+      (await db.selectFrom('webhook_deliveries').select('endpoint_id').distinct().where('message_id', '=', messageId).execute()).map((r) => r.endpoint_id),
+
+    attempts(endpointId: string, limit: number, before?: string) {
+      let q = db.selectFrom('webhook_attempts').selectAll().where('endpoint_id', '=', endpointId);
+      if (before !== undefined) q = q.where('id', '<', before);
+      return q.orderBy('id', 'desc').limit(limit).execute();
+    },
+
+    deadDeliveries(limit: number, before?: string) {
+      let q = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
+        .select(['d.id', 'd.message_id', 'd.endpoint_id', 'd.attempts', 'd.last_error', 'd.dead_at', 'm.type', 'm.occurred_at', 'm.body'])
+        .where('d.status', '=', 'dead');
+      if (before !== undefined) q = q.where('d.id', '<', before);
+      return q.orderBy('d.id', 'desc').limit(limit).execute();
+    },
+
+    async redrive(id: string, at: string): Promise<boolean> {
+      const result = await db.updateTable('webhook_deliveries')
+        .set({ status: 'pending', attempts: 0, next_attempt_at: at, dead_at: null })
+        .where('id', '=', id).where('status', '=', 'dead').executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async countDead(): Promise<number> {
+      const row = await db.selectFrom('webhook_deliveries').select(db.fn.countAll<number>().as('n')).where('status', '=', 'dead').executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}

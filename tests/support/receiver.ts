@@ -1,0 +1,53 @@
+import http from 'node:http';
+
+export interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export interface Answer {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Hold the response this long (a hanging receiver). */
+  delayMs?: number;
+}
+
+/** A real HTTP server on loopback that records every webhook it receives and answers as told. */
+export interface Receiver {
+  url: string;
+  port: number;
+  received: Received[];
+  /** How to answer the nth request (0-based); 200 at once by default. */
+  answer: (n: number, request: Received) => Answer;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(answer: Receiver['answer'] = () => ({})): Promise<Receiver> {
+  const timers = new Set<NodeJS.Timeout>();
+  const receiver: Receiver = { url: '', port: 0, received: [], answer, close: async () => {} };
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
+      const received = { headers: request.headers, body, at: Date.now() };
+      const n = receiver.received.push(received) - 1;
+      const { status = 200, headers = {}, delayMs = 0 } = receiver.answer(n, received);
+      const reply = () => {
+        timers.delete(timer);
+        if (!response.destroyed) response.writeHead(status, headers).end('ok');
+      };
+      const timer = setTimeout(reply, delayMs);
+      timers.add(timer);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.port = (server.address() as { port: number }).port;
+  receiver.url = `http://127.0.0.1:${receiver.port}/hooks`;
+  receiver.close = async () => {
+    for (const t of timers) clearTimeout(t);
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return receiver;
+}
