@@ -101,6 +101,7 @@ export function channelSubscription(channel: Channel, database: Database, worker
       const { notificationId } = message.data as { notificationId: string };
       const n = await reads.byId(notificationId);
       if (!n || n.status === 'sent') return;
+      if (n.status === 'failed') await reads.reopen(n.id);
       await admit(n.user_id);
       const outgoing = { id: n.id, channel, recipient: n.recipient, subject: n.subject, body: n.body };
       try {
@@ -119,8 +120,9 @@ export function channelSubscription(channel: Channel, database: Database, worker
           throw new DeferDelivery(2_000, `${provider.name} is refusing calls: ${(error as Error).message}`);
         }
         const last = context.attempt >= context.maxAttempts;
-        await reads.markAttempt(n.id, context.attempt, error instanceof Error ? error.message : String(error), last);
-        metrics.outcome(channel, last ? 'dead_lettered' : 'retried');
+        const gaveUp = await reads.markAttempt(n.id, context.attempt, error instanceof Error ? error.message : String(error), last);
+        if (!last) metrics.outcome(channel, 'retried');
+        else if (gaveUp) metrics.outcome(channel, 'dead_lettered');
         throw error;
       }
     },

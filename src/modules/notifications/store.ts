@@ -75,11 +75,18 @@ export function notificationStore(executor: Executor) {
       await db.updateTable('notifications').set({ status: 'sent', sent_at: nowIso(), last_error: null }).where('id', '=', id).execute();
     },
 
-    async markAttempt(id: string, attempts: number, error: string, failed: boolean): Promise<void> {
-      await db.updateTable('notifications')
+    /** A dead-lettered notification redriven: it is on its way again. */
+    async reopen(id: string): Promise<void> {
+      await db.updateTable('notifications').set({ status: 'pending' }).where('id', '=', id).where('status', '=', 'failed').execute();
+    },
+
+    /** Records a failed attempt; true when it is the one that gave the notification up (a duplicate delivery may race it). */
+    async markAttempt(id: string, attempts: number, error: string, failed: boolean): Promise<boolean> {
+      const result = await db.updateTable('notifications')
         .set({ attempts, last_error: error.slice(0, 500), ...(failed ? { status: 'failed' as const } : {}) })
-        .where('id', '=', id).where('status', '!=', 'sent')
-        .execute();
+        .where('id', '=', id).where('status', '=', 'pending')
+        .executeTakeFirst();
+      return failed && Number(result.numUpdatedRows) === 1;
     },
 
     listForUser(userId: string, limit: number, before?: string) {

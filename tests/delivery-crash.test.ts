@@ -1,0 +1,86 @@
+import { randomInt } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase, databaseKinds } from './support/databases.js';
+import { httpClient } from './support/http.js';
+import { eventually } from './support/payment-sim.js';
+import { freePort, startServer, type OrderlyProcess } from './support/process.js';
+import { startReceiver } from './support/receiver.js';
+
+const KILLS = 5;
+const ADMIN = { email: 'delivery-crash-admin@orderly.test', password: 'crash-admin-1' };
+
+describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
+  it(`loses no webhook and no notification across ${KILLS} SIGKILLs and restarts`, async () => {
+    const database = await createTestDatabase(kind);
+    // A receiver slow enough that a kill lands while deliveries are in flight.
+    const receiver = await startReceiver(() => ({ delayMs: 20 + randomInt(60) }));
+    const port = await freePort();
+    const env = {
+      ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      ORDERLY_RELAY_POLL_MS: '50', ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERLY_WEBHOOK_TIMEOUT_MS: '1000', ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s,1s',
+    };
+    const http = httpClient(`http://127.0.0.1:${port}`);
+    let server: OrderlyProcess = await startServer(env);
+    try {
+      const login = async () => (await http.post('/v1/auth/login', ADMIN)).body.token as string;
+      const endpoint = await http.post('/v1/webhooks/endpoints', { url: receiver.url, events: ['product.created'] }, { token: await login() });
+      expect(endpoint.status).toBe(201);
+
+      const products: string[] = [];
+      const signups: string[] = [];
+      let loading = true;
+      let failedRequests = 0;
+      const load = async (w: number) => {
+        let token = '';
+        for (let n = 0; loading; n += 1) {
+          try {
+            if (token === '') token = await login();
+            const product = await http.post('/v1/products', {
+              title: `Crash hook ${w}-${n}`, category: 'chaos', variants: [{ sku: `HOOK-${w}-${n}`, price: { amount: 500, currency: 'USD' }, stock: 1 }],
+            }, { token });
+            if (product.status === 201) products.push(product.body.id);
+            const email = `crash-note-${w}-${n}@orderly.test`;
+            if ((await http.post('/v1/auth/signup', { email, password: 'crash-pass-1', name: `Crash ${n}` })).status === 201) signups.push(email);
+          } catch {
+            failedRequests += 1; // the server is down: nothing was promised
+            token = '';
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      };
+      const workers = [0, 1, 2].map(load);
+
+      for (let kill = 0; kill < KILLS; kill += 1) {
+        await new Promise((r) => setTimeout(r, 400 + randomInt(800)));
+        server.child.kill('SIGKILL');
+        await server.exited;
+        server = await startServer(env);
+      }
+      loading = false;
+      await Promise.all(workers);
+      expect(products.length).toBeGreaterThan(20);
+      expect(failedRequests).toBeGreaterThan(0);
+
+      const token = await login();
+      // Leases of deliveries cut off by a kill run out after 2 × timeout + 5 s; then they are sent again.
+      await eventually('every accepted product delivered', async () => {
+        const got = new Set(receiver.received.map((m) => (JSON.parse(m.body) as { data: { product: { id: string } } }).data.product.id));
+        return products.every((id) => got.has(id));
+      }, 60_000);
+      await eventually('every accepted signup welcomed', async () => {
+        for (const email of signups) {
+          const mail = await http.get(`/v1/admin/mailbox?to=${encodeURIComponent(email)}`, { token });
+          if (mail.body.items.length !== 1) return false;
+        }
+        return true;
+      }, 60_000);
+      const ids = receiver.received.map((m) => m.headers['webhook-id']);
+      process.stdout.write(`[delivery-crash ${kind}] ${products.length} products, ${signups.length} signups, ${ids.length} deliveries of ${new Set(ids).size} messages\n`);
+    } finally {
+      server.child.kill('SIGKILL');
+      await server.exited;
+      await receiver.close();
+      await database.drop();
+    }
+  }, 240_000);
+});
