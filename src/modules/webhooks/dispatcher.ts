@@ -47,7 +47,7 @@ interface Completion {
   at: Date;
 }
 
-const CLAIM_BATCH = 256;
+const CLAIM_BATCH = 128;
 const MAX_RETRY_AFTER_MS = 86_400_000;
 
 function secretsOf(e: EndpointRow, now: Date): string[] {
@@ -94,21 +94,31 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
     const full = [...endpoints].filter(([id]) => roomFor(id) <= 0).map(([id]) => id);
     const rows = await database.db.transaction().execute(async (tx) => {
       const db = webhookDb(tx);
-      let due = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      const due = (busy: string[], statuses: ('pending' | 'delivering')[]) => db.selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
         .select(['d.id', 'd.endpoint_id'])
-        .where('d.status', 'in', ['pending', 'delivering']).where('d.next_attempt_at', '<=', nowIso).where('e.disabled', '=', 0);
-      if (full.length > 0) due = due.where('d.endpoint_id', 'not in', full);
-      due = due.orderBy('d.next_attempt_at').limit(CLAIM_BATCH);
-      if (database.dialect === 'postgres') due = due.forUpdate('d').skipLocked();
+        .where('d.status', 'in', statuses).where('d.next_attempt_at', '<=', nowIso).where('e.disabled', '=', 0)
+        .$if(busy.length > 0, (q) => q.where('d.endpoint_id', 'not in', busy))
+        .orderBy('d.next_attempt_at').limit(CLAIM_BATCH).execute();
+      // Endpoints with nothing under way here go first, so a delivery to a quiet endpoint is claimed at once
+      // however many thousands wait for a busy one; then the rest, oldest first, skipping full endpoints.
+      const quiet = await due([...endpoints].filter(([, e]) => e.active + e.queue.length > 0).map(([id]) => id), ['pending']);
+      const rest = quiet.length < CLAIM_BATCH ? await due(full, ['pending', 'delivering']) : [];
+      const seen = new Set<string>();
+      const ranked = [...quiet, ...rest].filter((r) => !seen.has(r.id) && seen.add(r.id));
       const room = new Map<string, number>();
-      const picked = (await due.execute()).filter((r) => {
+      const candidates = ranked.filter((r) => {
         if (held.has(r.id)) return false;
         const left = room.get(r.endpoint_id) ?? roomFor(r.endpoint_id);
         room.set(r.endpoint_id, left - 1);
         return left > 0;
       }).map((r) => r.id);
+      if (candidates.length === 0) return [];
+      // The condition is checked again by the update itself, so two processes never claim the same delivery.
+      const picked = (await db.updateTable('webhook_deliveries').set({ status: 'delivering', next_attempt_at: lease })
+        .where('id', 'in', candidates).where('status', 'in', ['pending', 'delivering']).where('next_attempt_at', '<=', nowIso)
+        .returning('id').execute()).map((r) => r.id);
       if (picked.length === 0) return [];
-      await db.updateTable('webhook_deliveries').set({ status: 'delivering', next_attempt_at: lease }).where('id', 'in', picked).execute();
       return db.selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
@@ -142,10 +152,12 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
       state.active += 1;
       inFlight += 1;
       void attempt(state, job).finally(() => {
+        const wasFull = roomFor(endpointId) <= 0;
         state.active -= 1;
         inFlight -= 1;
         pump(endpointId);
-        wake();
+        // Claims skip a full endpoint: look again once it has room. Otherwise new work wakes the loop itself.
+        if (wasFull && state.queue.length === 0) wake();
       });
     }
   }
@@ -255,7 +267,11 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
         logger.error({ err: error }, 'webhook claim failed');
       }
       if (!running) break;
-      if (claimed === CLAIM_BATCH || woken) continue;
+      if (claimed === CLAIM_BATCH || woken) {
+        // Between full batches, let responses, completions and other requests through first.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, settings.pollIntervalMs);
         wakeUp = () => {
