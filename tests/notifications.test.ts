@@ -16,6 +16,13 @@ async function sandbox(app: TestApp, channel: string, to: string): Promise<any[]
   return (await app.http.get(`/v1/admin/sandbox/${channel}?limit=100&to=${encodeURIComponent(to)}`, { token: app.adminToken })).body.items;
 }
 
+/** A new customer once its welcome is out, so preferences set next apply to later events only. */
+async function welcomed(app: TestApp): Promise<{ token: string; id: string; email: string }> {
+  const customer = await app.customer();
+  await eventually('the welcome notification', async () => (await notifications(app, customer.token)).some((n) => n.template === 'welcome'));
+  return customer;
+}
+
 async function buy(app: TestApp, token: string, product: any): Promise<string> {
   const res = await placeOrder(app, token, { items: [{ variantId: product.variants[0].id, quantity: 1 }] });
   expect(res.status).toBe(202);
@@ -57,7 +64,7 @@ describe.each(databaseKinds)('notifications on %s (every message delivered twice
   });
 
   it('keeps preferences, refuses SMS without a phone, and notifies on every channel chosen', async () => {
-    const customer = await app.customer();
+    const customer = await welcomed(app);
     const defaults = await app.http.get('/v1/me/notification-preferences', { token: customer.token });
     expect(defaults.body).toEqual({ email: true, sms: false, push: false, phone: null });
     for (const body of [{ sms: true }, { phone: '555-0123' }, { email: 'yes' }, { push: null }]) {
@@ -96,7 +103,7 @@ describe.each(databaseKinds)('notifications on %s (every message delivered twice
   });
 
   it('retries a failing provider, dead-letters what runs out of retries, and sends it on redrive', async () => {
-    const customer = await app.customer();
+    const customer = await welcomed(app);
     await app.http.put('/v1/me/notification-preferences', { sms: true, phone: '+447700900123' }, { token: customer.token });
     const faults = await app.http.put('/v1/admin/sandbox/sms/faults', { failNext: 2 }, { token: app.adminToken });
     expect(faults.body).toEqual({ failNext: 2, down: false });
@@ -143,7 +150,7 @@ describe.each(databaseKinds)('notification rate limits on %s', (kind) => {
 
   it('holds back, and does not drop, what goes over a per-user or a per-channel limit', async () => {
     const product = await app.product({ variants: [{ sku: `RATE-${kind}-${Date.now()}`, price: { amount: 900, currency: 'USD' }, stock: 50 }] });
-    const customer = await app.customer();
+    const customer = await welcomed(app);
     await app.http.put('/v1/me/notification-preferences', { push: true }, { token: customer.token });
     for (let i = 0; i < 3; i += 1) await buy(app, customer.token, product);
     // The welcome email and three confirmations, at 2 per 2 s for this user, and pushes at 1/s for everyone.

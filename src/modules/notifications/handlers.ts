@@ -89,7 +89,9 @@ export function channelSubscription(channel: Channel, database: Database, worker
       const take = await limits.buckets.take(key, quota.quota, quota.windowMs);
       if (!take.allowed) {
         metrics.outcome(channel, 'deferred');
-        throw new DeferDelivery(Math.max(1, take.retryAfterMs), `${key} rate limit`);
+        // Not back the moment one token refills: a held-back crowd would spin through the bus, ahead of
+        // newer messages, taking turns at a token each. A second or two, spread out, is nothing to a customer.
+        throw new DeferDelivery(Math.max(take.retryAfterMs, 1_000) + Math.round(Math.random() * 1_000), `${key} rate limit`);
       }
     }
   }
