@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { DEFAULT_RATE_CLASSES, type RateClassName } from './platform/http/rate-limits/limiter.js';
+import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 /**
  * Every setting Orderly reads from its environment, with its default.
@@ -106,10 +107,6 @@ export interface Config {
   webhooks: { retryScheduleMs: number[]; timeoutMs: number; endpointConcurrency: number; disableAfterMs: number; allowPrivate: boolean };
 }
 
-export interface Quota {
-  quota: number;
-  windowMs: number;
-}
 
 /** `off`, or the classes whose quota (requests) per window (seconds) differ from the defaults. */
 export type RateLimitSettings = 'off' | Partial<Record<RateClassName, { quota: number; windowSeconds: number }>>;

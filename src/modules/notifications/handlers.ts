@@ -1,17 +1,12 @@
 import type { Database } from '../../platform/db/database.js';
 import type { Subscription } from '../../platform/messaging/bus.js';
 import { DeferDelivery } from '../../platform/messaging/retry.js';
-import type { BucketStore } from '../../platform/http/rate-limits/buckets.js';
+import type { BucketStore, Quota } from '../../platform/http/rate-limits/buckets.js';
 import { isRefusedFast, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import type { NotificationMetrics } from './metrics.js';
 import type { ChannelProvider } from './providers/provider.js';
 import { CHANNELS, notificationStore, preferencesOf, type Channel, type RecipientRow } from './store.js';
 import { render, TEMPLATE_OF } from './templates.js';
-
-export interface Quota {
-  quota: number;
-  windowMs: number;
-}
 
 export interface ChannelWorker {
   provider: ChannelProvider;

@@ -1,10 +1,10 @@
 import type { Registry } from 'prom-client';
 import type { Database } from '../../platform/db/database.js';
-import type { BucketStore } from '../../platform/http/rate-limits/buckets.js';
+import type { BucketStore, Quota } from '../../platform/http/rate-limits/buckets.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resilience/outbound.js';
-import { channelSubscription, fanOutSubscription, type Quota } from './handlers.js';
+import { channelSubscription, fanOutSubscription } from './handlers.js';
 import { notificationMetrics } from './metrics.js';
 import { notificationsMigrations } from './migrations/index.js';
 import type { ChannelProvider } from './providers/provider.js';

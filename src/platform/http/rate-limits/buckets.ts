@@ -12,6 +12,12 @@ export interface Take {
   retryAfterMs: number;
 }
 
+/** A bucket's size and how long it takes to refill. */
+export interface Quota {
+  quota: number;
+  windowMs: number;
+}
+
 export interface BucketStore {
   readonly kind: 'memory' | 'redis';
   take(key: string, quota: number, windowMs: number): Promise<Take>;
