@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { PRIVATE_NO_STORE, representationOf, sendCacheable, sendRepresentation, type Representation } from '../../platform/http/caching.js';
 import type { Cache } from '../../platform/cache/cache.js';
 import { platformErrors } from '../../platform/http/errors.js';
-import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
+import { PageQuery, decodeIdCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
@@ -49,7 +49,7 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
     },
   }, async (request, reply) => {
     const { limit, cursor, category, status } = request.query;
-    const before = decodeCursor(cursor, (key) => isId(key, 'prd'));
+    const before = decodeIdCursor(cursor, 'prd');
     const page = await service.list({ limit, status, ...(category === undefined ? {} : { category }), ...(before === undefined ? {} : { before }) });
     return sendCacheable(request, reply, { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) });
   });

@@ -2,10 +2,9 @@ import { Type } from 'typebox';
 import { requireAccess } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
-import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
+import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
-import { isId } from '../../platform/db/ids.js';
 import type { InventoryService } from './service.js';
 
 export const SKU_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
@@ -59,7 +58,7 @@ export async function inventoryRoutes(app: HttpApp, service: InventoryService): 
   }, async (request) => {
     const { limit, cursor } = request.query;
     if ((await service.getStock(request.params.sku)) === null) throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
-    const before = decodeCursor(cursor, (key) => isId(key, 'mov'));
+    const before = decodeIdCursor(cursor, 'mov');
     return paginate(await service.movements(request.params.sku, limit + 1, before), limit, (m) => m.id);
   });
 }

@@ -2,11 +2,11 @@ import { Type } from 'typebox';
 import { principalOf, requireAccess } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
-import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
+import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
-import { isId } from '../../platform/db/ids.js';
 import type { NotificationService } from './service.js';
+import type { Channel } from './store.js';
 
 const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +14155550123' });
 const PreferencesSchema = Type.Object({
@@ -17,9 +17,9 @@ const PreferencesChange = Type.Object({
   email: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()),
   phone: Type.Optional(Type.Union([Phone, Type.Null()])),
 }, { additionalProperties: false });
-const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]);
+const ChannelSchema = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('push')]);
 const NotificationSchema = Type.Object({
-  id: Type.String(), channel: Channel, template: Type.String(),
+  id: Type.String(), channel: ChannelSchema, template: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
   attempts: Type.Integer(), createdAt: Type.String({ format: 'date-time' }), sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
@@ -29,7 +29,11 @@ const SentSchema = Type.Object({
 const FaultsSchema = Type.Object({ failNext: Type.Integer({ minimum: 0, maximum: 1_000_000 }), down: Type.Boolean() });
 const SentQuery = Type.Object({ ...PageQuery, to: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })) });
 
-const cursorOf = (cursor: string | undefined, prefix: string) => decodeCursor(cursor, (key) => isId(key, prefix));
+/** One page of what an embedded provider was handed: the mailbox, or a sandbox. */
+async function sentPage(service: NotificationService, channel: Channel, query: { limit: number; cursor?: string | undefined; to?: string | undefined }) {
+  const rows = await service.sent(channel, query.limit + 1, { ...(query.to === undefined ? {} : { to: query.to }), before: decodeIdCursor(query.cursor, 'snd') });
+  return paginate(rows, query.limit, (m) => m.id);
+}
 
 async function userRoutes(app: HttpApp, service: NotificationService): Promise<void> {
   requireAccess(app, 'user');
@@ -47,7 +51,7 @@ async function userRoutes(app: HttpApp, service: NotificationService): Promise<v
     schema: { ...common, summary: "The caller's notifications, newest first", querystring: Type.Object(PageQuery), response: { 200: pageOf(NotificationSchema), ...problems(400, 401) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    const rows = await service.list(principalOf(request).userId, limit + 1, cursorOf(cursor, 'ntf'));
+    const rows = await service.list(principalOf(request).userId, limit + 1, decodeIdCursor(cursor, 'ntf'));
     return paginate(rows, limit, (n) => n.id);
   });
 }
@@ -58,27 +62,19 @@ async function adminRoutes(app: HttpApp, service: NotificationService): Promise<
 
   app.get('/admin/mailbox', {
     schema: { ...common, summary: 'Emails held by the embedded mail transport, newest first', querystring: SentQuery, response: { 200: pageOf(SentSchema), ...problems(400, 401, 403) } },
-  }, async (request) => {
-    const { limit, cursor, to } = request.query;
-    const rows = await service.sent('email', limit + 1, { ...(to === undefined ? {} : { to: to.trim().toLowerCase() }), before: cursorOf(cursor, 'snd') });
-    return paginate(rows, limit, (m) => m.id);
-  });
+  }, async (request) => sentPage(service, 'email', { ...request.query, to: request.query.to?.trim().toLowerCase() }));
 
   app.get('/admin/sandbox/:channel', {
     schema: {
-      ...common, summary: 'What the sandbox provider of a channel was sent, newest first', params: Type.Object({ channel: Channel }), querystring: SentQuery,
+      ...common, summary: 'What the sandbox provider of a channel was sent, newest first', params: Type.Object({ channel: ChannelSchema }), querystring: SentQuery,
       response: { 200: pageOf(SentSchema), ...problems(400, 401, 403) },
     },
-  }, async (request) => {
-    const { limit, cursor, to } = request.query;
-    const rows = await service.sent(request.params.channel, limit + 1, { ...(to === undefined ? {} : { to }), before: cursorOf(cursor, 'snd') });
-    return paginate(rows, limit, (m) => m.id);
-  });
+  }, async (request) => sentPage(service, request.params.channel, request.query));
 
   app.put('/admin/sandbox/:channel/faults', {
     schema: {
       ...common, summary: 'Make a sandbox provider fail its next sends, or every send while down',
-      params: Type.Object({ channel: Channel }), body: Type.Partial(FaultsSchema, { additionalProperties: false }),
+      params: Type.Object({ channel: ChannelSchema }), body: Type.Partial(FaultsSchema, { additionalProperties: false }),
       response: { 200: FaultsSchema, ...problems(400, 401, 403, 404) },
     },
   }, async (request) => {

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
-import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
+import { PageQuery, decodeIdCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
 import { IdParams, MoneySchema, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
@@ -64,7 +64,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
     },
   }, async (request) => {
     const { limit, cursor, status, userId } = request.query;
-    const before = decodeCursor(cursor, (key) => isId(key, 'ord'));
+    const before = decodeIdCursor(cursor, 'ord');
     const page = await service.list(principalOf(request), { limit, ...(status ? { status } : {}), ...(userId ? { userId } : {}), ...(before ? { before } : {}) });
     return { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) };
   });

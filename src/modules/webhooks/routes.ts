@@ -1,8 +1,7 @@
 import { Type } from 'typebox';
 import { requireAccess } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
-import { isId } from '../../platform/db/ids.js';
-import { PageQuery, decodeCursor, pageOf, paginate } from '../../platform/http/pagination.js';
+import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { WEBHOOK_EVENT_TYPES } from './event-types.js';
@@ -27,7 +26,6 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService): Prom
   requireAccess(app, 'admin');
   privateResponses(app);
   const common = { tags: ['webhooks'] };
-  const cursorOf = (cursor: string | undefined, prefix: string) => decodeCursor(cursor, (key) => isId(key, prefix));
 
   app.post('/webhooks/endpoints', {
     schema: {
@@ -41,7 +39,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService): Prom
     schema: { ...common, summary: 'Endpoints, oldest first', querystring: Type.Object(PageQuery), response: { 200: pageOf(EndpointSchema), ...problems(400, 401, 403) } },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    return paginate(await service.list(limit + 1, cursorOf(cursor, 'whe')), limit, (e) => e.id);
+    return paginate(await service.list(limit + 1, decodeIdCursor(cursor, 'whe')), limit, (e) => e.id);
   });
 
   app.get('/webhooks/endpoints/:id', {
@@ -77,7 +75,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService): Prom
     },
   }, async (request) => {
     const { limit, cursor } = request.query;
-    return paginate(await service.attempts(request.params.id, limit + 1, cursorOf(cursor, 'wha')), limit, (a) => a.id);
+    return paginate(await service.attempts(request.params.id, limit + 1, decodeIdCursor(cursor, 'wha')), limit, (a) => a.id);
   });
 
   app.post('/webhooks/messages/:messageId/replay', {

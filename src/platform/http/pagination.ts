@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { isId } from '../db/ids.js';
 import { platformErrors } from './errors.js';
 
 export const PageQuery = {
@@ -24,6 +25,11 @@ export function decodeCursor(cursor: string | undefined, isValid: (key: string) 
     });
   }
   return key;
+}
+
+/** A cursor over a list ordered by ids with `prefix` (`ord_…`): the id it encoded. */
+export function decodeIdCursor(cursor: string | undefined, prefix: string): string | undefined {
+  return decodeCursor(cursor, (key) => isId(key, prefix));
 }
 
 /** Splits a fetched page of limit+1 rows into the items and the cursor of the next page. */
