@@ -15,6 +15,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
 const LOADED_CONNECTIONS = 8;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_ONLY=search|by-id|listing runs one part (all three by default).
+const only = process.env.BENCH_ONLY;
+const runs = (part: string) => only === undefined || only === part;
 const dataDir = process.env.BENCH_DATA_DIR ?? path.join(os.tmpdir(), `orderly-bench-read-${PRODUCTS}`);
 const marker = path.join(dataDir, 'seeded');
 const bin = path.join(root, 'bin/orderly.js');
@@ -62,7 +65,7 @@ const shapes: [string, string][] = [
 // clients (one event loop serves them in turn, so p99 there is queueing as much as work).
 console.log(`search over ${PRODUCTS.toLocaleString('en-US')} products: ${SECONDS} s per shape, after a warm-up`);
 const searchRows: { label: string; single: Load; loaded: Load }[] = [];
-for (const [label, query] of shapes) {
+for (const [label, query] of runs('search') ? shapes : []) {
   const url = `${base}/v1/search?${query}`;
   const first = await json(url);
   const counted = Object.values(first.facets.category as Record<string, number>).reduce((a, b) => a + b, 0);
@@ -73,55 +76,61 @@ for (const [label, query] of shapes) {
   console.log(`${row(`${label} (${CONNECTIONS} conn)`, single)}   ${first.exhaustive ? 'all' : 'window of'} ${counted.toLocaleString('en-US')} matches`);
   console.log(row(`${label} (${LOADED_CONNECTIONS} conn)`, loaded));
 }
-console.log(`worst search p99: ${Math.max(...searchRows.map((r) => r.single.p99))} ms at ${CONNECTIONS} connection(s) (goal < 50 ms), `
+if (runs('search')) console.log(`worst search p99: ${Math.max(...searchRows.map((r) => r.single.p99))} ms at ${CONNECTIONS} connection(s) (goal < 50 ms), `
   + `${Math.max(...searchRows.map((r) => r.loaded.p99))} ms at ${LOADED_CONNECTIONS}\n`);
 
 // --- product by id, cached, against bare Fastify ------------------------------------------------
-const someProduct = (await json(`${base}/v1/search?q=kettle&limit=1`)).items[0];
-const productUrl = `${base}/v1/products/${someProduct.id}`;
-const served = await json(productUrl);
-const bare = await startChild([path.join(root, 'dist/bench/bare-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null), JSON.stringify(served));
-const bareUrl = `${bare.value}/v1/products/${someProduct.id}`;
-const byIdConnections = Number(process.env.BENCH_BY_ID_CONNECTIONS ?? 50);
-const byId = (url: string) => load(url, { connections: byIdConnections, seconds: SECONDS });
-await byId(bareUrl);
-await byId(productUrl);
-const pairs: { bare: Load; orderly: Load }[] = [];
-for (let round = 1; round <= ROUNDS; round += 1) {
-  // Alternate who goes first: this machine's speed drifts.
-  let b: Load, o: Load;
-  if (round % 2 === 1) {
-    b = await byId(bareUrl);
-    o = await byId(productUrl);
-  } else {
-    o = await byId(productUrl);
-    b = await byId(bareUrl);
+if (runs('by-id')) await byIdPart();
+async function byIdPart() {
+  const someProduct = (await json(`${base}/v1/search?q=kettle&limit=1`)).items[0];
+  const productUrl = `${base}/v1/products/${someProduct.id}`;
+  const served = await json(productUrl);
+  const bare = await startChild([path.join(root, 'dist/bench/bare-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null), JSON.stringify(served));
+  const bareUrl = `${bare.value}/v1/products/${someProduct.id}`;
+  const byIdConnections = Number(process.env.BENCH_BY_ID_CONNECTIONS ?? 50);
+  const byId = (url: string) => load(url, { connections: byIdConnections, seconds: SECONDS });
+  await byId(bareUrl);
+  await byId(productUrl);
+  const pairs: { bare: Load; orderly: Load }[] = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    // Alternate who goes first: this machine's speed drifts.
+    let b: Load, o: Load;
+    if (round % 2 === 1) {
+      b = await byId(bareUrl);
+      o = await byId(productUrl);
+    } else {
+      o = await byId(productUrl);
+      b = await byId(bareUrl);
+    }
+    pairs.push({ bare: b, orderly: o });
+    console.log(row(`round ${round} bare Fastify`, b));
+    console.log(row(`round ${round} Orderly by id`, o));
   }
-  pairs.push({ bare: b, orderly: o });
-  console.log(row(`round ${round} bare Fastify`, b));
-  console.log(row(`round ${round} Orderly by id`, o));
+  const mean = (pick: (p: (typeof pairs)[number]) => number) => pairs.reduce((s, p) => s + pick(p), 0) / pairs.length;
+  const ratio = mean((p) => p.orderly.rps) / mean((p) => p.bare.rps);
+  console.log(`product by id (${byIdConnections} connections): bare ${mean((p) => p.bare.rps).toFixed(0)} req/s, Orderly ${mean((p) => p.orderly.rps).toFixed(0)} req/s, `
+    + `ratio ${ratio.toFixed(2)} (goal >= 0.70); per round ${pairs.map((p) => (p.orderly.rps / p.bare.rps).toFixed(2)).join(', ')}\n`);
+  bare.child.kill('SIGTERM');
 }
-const mean = (pick: (p: (typeof pairs)[number]) => number) => pairs.reduce((s, p) => s + pick(p), 0) / pairs.length;
-const ratio = mean((p) => p.orderly.rps) / mean((p) => p.bare.rps);
-console.log(`product by id (${byIdConnections} connections): bare ${mean((p) => p.bare.rps).toFixed(0)} req/s, Orderly ${mean((p) => p.orderly.rps).toFixed(0)} req/s, `
-  + `ratio ${ratio.toFixed(2)} (goal >= 0.70); per round ${pairs.map((p) => (p.orderly.rps / p.bare.rps).toFixed(2)).join(', ')}\n`);
 
 // --- listing: page 1 against page 10,000 ----------------------------------------------------------
-// The cursor of page 10,000 is the id ending page 9,999; read straight from the file, encoded as the API does.
-const sqlite = new SqliteDatabase(path.join(dataDir, 'orderly.db'), { readonly: true });
-const lastOf9999 = sqlite.prepare(`select id from catalog_products where status = 'active' order by id desc limit 1 offset ?`).get(9_999 * 20 - 1) as { id: string } | undefined;
-sqlite.close();
-if (!lastOf9999) throw new Error('the catalog has fewer than 200,000 active products; page 10,000 needs them');
-const page1 = `${base}/v1/products?limit=20`;
-const page10k = `${base}/v1/products?limit=20&cursor=${Buffer.from(lastOf9999.id).toString('base64url')}`;
-if ((await json(page10k)).items.length !== 20) throw new Error('page 10,000 is not a full page');
-await measure(page1);
-await measure(page10k);
-const p1 = await measure(page1);
-const p10k = await measure(page10k);
-console.log(row('listing page 1', p1));
-console.log(row('listing page 10,000', p10k));
-console.log(`page 10,000 / page 1: throughput ${(p10k.rps / p1.rps).toFixed(2)}, p99 ${(p10k.p99 / Math.max(1, p1.p99)).toFixed(2)} (goal: the same cost)`);
+if (runs('listing')) await listingPart();
+async function listingPart() {
+  // The cursor of page 10,000 is the id ending page 9,999; read straight from the file, encoded as the API does.
+  const sqlite = new SqliteDatabase(path.join(dataDir, 'orderly.db'), { readonly: true });
+  const lastOf9999 = sqlite.prepare(`select id from catalog_products where status = 'active' order by id desc limit 1 offset ?`).get(9_999 * 20 - 1) as { id: string } | undefined;
+  sqlite.close();
+  if (!lastOf9999) throw new Error('the catalog has fewer than 200,000 active products; page 10,000 needs them');
+  const page1 = `${base}/v1/products?limit=20`;
+  const page10k = `${base}/v1/products?limit=20&cursor=${Buffer.from(lastOf9999.id).toString('base64url')}`;
+  if ((await json(page10k)).items.length !== 20) throw new Error('page 10,000 is not a full page');
+  await measure(page1);
+  await measure(page10k);
+  const p1 = await measure(page1);
+  const p10k = await measure(page10k);
+  console.log(row('listing page 1', p1));
+  console.log(row('listing page 10,000', p10k));
+  console.log(`page 10,000 / page 1: throughput ${(p10k.rps / p1.rps).toFixed(2)}, p99 ${(p10k.p99 / Math.max(1, p1.p99)).toFixed(2)} (goal: the same cost)`);
+}
 
 orderly.kill('SIGTERM');
-bare.child.kill('SIGTERM');

@@ -29,7 +29,7 @@ const EnvSchema = Type.Object({
   ORDERLY_CACHE_NEGATIVE_TTL_MS: Type.Integer({ minimum: 0, default: 1000, description: 'how long an unknown product id is remembered as unknown' }),
   ORDERLY_CACHE_SHARED_TTL_MS: Type.Integer({ minimum: 1, default: 300_000, description: 'product reads kept in Redis (L2) when REDIS_URL is set' }),
   ORDERLY_SESSION_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'sessions cached by token; logout invalidates at once (every node with REDIS_URL, else within this)' }),
-  ORDERLY_SEARCH_WINDOW: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 2000, description: 'a search ranks and counts facets over at most this many newest matches' }),
+  ORDERLY_SEARCH_WINDOW: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 1000, description: 'a search ranks and counts facets over at most this many newest matches' }),
   ORDERLY_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 100, description: 'recommendations answer an empty list after this' }),
   ORDERLY_MESSAGE_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 8, description: 'deliveries of one message to one consumer before it is dead-lettered' }),
   ORDERLY_MESSAGE_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 200, description: 'first retry delay; doubles per attempt, with jitter' }),

@@ -89,6 +89,27 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
     const browse = await search(app, 'category=shoes');
     expect(titles(browse)).toEqual(['Running Shoes']);
     expect(browse.body.facets.category).toEqual({ kitchen: 3, shoes: 1, mugs: 10, plates: 10, bowls: 10 });
+    // An attribute every mug has (walked and probed, page by page) and one few plates have (listed first).
+    const byId = (a: string, b: string) => (a < b ? 1 : -1);
+    const pages = async (query: string, limit: number) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await search(app, `${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status, res.text).toBe(200);
+        ids.push(...res.body.items.map((i: { id: string }) => i.id));
+        cursor = res.body.nextCursor;
+      } while (cursor !== null && ids.length < 100);
+      return ids;
+    };
+    const mugs = await pages('category=mugs&attr=color:red', 2);
+    expect(mugs).toHaveLength(10);
+    expect([...mugs].sort(byId)).toEqual(mugs);
+    const bluePlates = await search(app, 'category=plates&attr=color:blue&maxPrice=3000&limit=100');
+    const expected = catalog.filter((s) => s.category === 'plates' && s.color === 'blue' && s.price <= 3000).map((s) => s.title);
+    expect(new Set(titles(bluePlates))).toEqual(new Set(expected));
+    expect(bluePlates.body.facets.attributes.color).toEqual({ blue: expected.length });
+    expect(bluePlates.body.facets.category).toEqual({ plates: expected.length, bowls: catalog.filter((s) => s.category === 'bowls' && s.color === 'blue' && s.price <= 3000).length, kitchen: 1 });
   });
 
   it('pages through results with cursors, without duplicates or gaps, ranked and browsed', async () => {

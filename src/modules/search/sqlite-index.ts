@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { toDocument, type SearchDocument } from './document.js';
 import { groupAttributeFacets, topCounts, type SearchHit, type SearchQuery } from './query.js';
 import { EXACT_TITLE_BONUS, type SearchIndex } from './search-index.js';
+import { prefixExpression } from './sqlite-prefix.js';
 
 const SCHEMA = `
 create table if not exists documents (
@@ -54,14 +55,17 @@ const tag = (text: string) => `t${createHash('sha1').update(text).digest('hex').
 const categoryTag = (category: string) => tag(`c\u0000${category}`);
 const attributeTag = (name: string, value: string) => tag(`a\u0000${name}\u0000${value}`);
 
-/** FTS5 match expression: every word must occur (stemmed); the last may be the start of a word; then the filter tokens. */
-function matchExpression(query: SearchQuery): string {
-  const words = query.terms.map((t, i) => (i === query.terms.length - 1 ? `"${t}"*` : `"${t}"`));
+/**
+ * FTS5 match expression: every word must occur (stemmed), the last as typed so far (`lastWord`, see
+ * prefixExpression); then the filter tokens.
+ */
+function matchExpression(query: SearchQuery, lastWord: string | undefined): string {
+  const words = query.terms.map((t, i) => (i === query.terms.length - 1 ? lastWord ?? `"${t}"*` : `"${t}"`));
   const tags = [
     ...(query.category === undefined ? [] : [categoryTag(query.category)]),
     ...query.attributes.map((a) => attributeTag(a.name, a.value)),
   ].map((t) => `tags : "${t}"`);
-  return [...words, ...tags].join(' ');
+  return [...words, ...tags].join(' AND ');
 }
 
 /** The embedded search index: its own SQLite file, ranked by BM25 (title weighs most). */
@@ -71,7 +75,11 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Reads map the file instead of copying page by page: a window joins thousands of documents, and
+  // through the page cache's reads that costs twice as much. SQLite caps the mapping (2 GB by default).
+  db.pragma('mmap_size = 4294967296');
   db.exec(SCHEMA);
+  const typedWord = prefixExpression(db);
   // Weights per column: title, description, category, attributes; tags (filter tokens) do not rank.
   db.prepare(`insert into documents_fts(documents_fts, rank) values ('rank', 'bm25(10.0, 1.0, 4.0, 2.0, 0.0)')`).run();
 
@@ -133,14 +141,11 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
     return db.prepare('delete from documents where indexed_at < ?').run(indexedAt).changes;
   });
 
-  /** Filters shared by hits and facets; `d` is documents. */
-  function filters(query: SearchQuery, options: { category: boolean }): { sql: string[]; params: Record<string, unknown> } {
+  const where = (clauses: string[]) => (clauses.length === 0 ? '' : ` and ${clauses.join(' and ')}`);
+
+  function priceFilters(query: SearchQuery): { sql: string[]; params: Record<string, unknown> } {
     const sql: string[] = [];
     const params: Record<string, unknown> = {};
-    if (options.category && query.category !== undefined) {
-      sql.push('d.category = @category');
-      params.category = query.category;
-    }
     if (query.minPrice !== undefined) {
       sql.push('d.price_min >= @minPrice');
       params.minPrice = query.minPrice;
@@ -149,35 +154,13 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
       sql.push('d.price_min <= @maxPrice');
       params.maxPrice = query.maxPrice;
     }
-    query.attributes.forEach((a, i) => {
-      sql.push(`d.rowid in (select doc from document_attributes where name = @an${i} and value = @av${i})`);
-      params[`an${i}`] = a.name;
-      params[`av${i}`] = a.value;
-    });
     return { sql, params };
   }
 
-  const where = (clauses: string[]) => (clauses.length === 0 ? '' : ` and ${clauses.join(' and ')}`);
-
   type Counted = { key: string; count: number };
   type Pair = { name: string; value: string; count: number };
-  interface WindowRow { rowid: number; id: string; category: string; pairs: string; rank: number; titleKey: string }
-
-  function countBy<T>(rows: T[], keysOf: (row: T) => string[]): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const row of rows) for (const key of keysOf(row)) counts.set(key, (counts.get(key) ?? 0) + 1);
-    return counts;
-  }
-
-  function facetsOf(rows: WindowRow[], categoryRows: { category: string }[]): { categories: Counted[]; attributes: Pair[] } {
-    const categories = [...countBy(categoryRows, (r) => [r.category])].map(([key, count]) => ({ key, count }));
-    const attributes = [...countBy(rows, (r) => (JSON.parse(r.pairs) as [string, string][]).map(([n, v]) => `${n}\u0000${v}`))]
-      .map(([key, count]) => {
-        const [name, value] = key.split('\u0000') as [string, string];
-        return { name, value, count };
-      });
-    return { categories, attributes };
-  }
+  interface RawRow { rowid: number; id: string; category: string; pairs: string; rank: number; titleKey: string }
+  interface WindowRow { rowid: number; id: string; category: string; pairs: [string, string][]; rank: number; titleKey: string }
 
   // Queries come in a few shapes (which filters are set); compile each once.
   const statements = new Map<string, SqliteDatabase.Statement>();
@@ -187,20 +170,66 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
     return prepared;
   };
 
-  const jsonOf = db.prepare<[string], { rowid: number; json: string }>('select rowid, json from documents where rowid in (select value from json_each(?))');
+  const withoutCategory = (query: SearchQuery): SearchQuery => {
+    const { category: _left, ...others } = query;
+    return others;
+  };
 
   /**
-   * Full text over a bounded window: the `window` newest documents that match the words and filters
-   * (FTS5 walks its doclists newest first and stops there) are read once, in one pass that yields
-   * their BM25 rank, category and attributes; ranking (exact title first), cursor and facets are done
-   * on that window. A word in 150,000 products costs what one in 2,000 does; `exhaustive` says
-   * whether the window held every match.
+   * The `window` newest documents that match the words and the filter tokens, priced within range: FTS5
+   * intersects its doclists newest first and stops at the window, so a word in 150,000 products costs
+   * what a rare one does. BM25 only when asked (it is most of the cost). The tokens could in theory
+   * collide, so the exact category and attributes are checked on what comes out. With neither words nor
+   * tokens (a price filter alone), the newest documents are walked instead.
    */
+  function windowOf(query: SearchQuery, rank: boolean, lastWord: string | undefined): { rows: WindowRow[]; full: boolean } {
+    const price = priceFilters(query);
+    const match = matchExpression(query, lastWord);
+    const raw = (match === ''
+      ? statement(`select d.rowid as rowid, 0 as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
+          from documents d where d.active = 1${where(price.sql)} order by d.id desc limit @window`).all({ ...price.params, window })
+      : statement(`select f.rowid as rowid, ${rank ? 'f.rank' : '0'} as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
+          from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match @match${where(price.sql)} order by f.rowid desc limit @window`)
+        .all({ ...price.params, match, window })) as RawRow[];
+    const rows: WindowRow[] = [];
+    for (const r of raw) {
+      if (query.category !== undefined && r.category !== query.category) continue;
+      const pairs = JSON.parse(r.pairs) as [string, string][];
+      if (query.attributes.every((a) => pairs.some(([n, v]) => n === a.name && v === a.value))) rows.push({ ...r, pairs });
+    }
+    return { rows, full: raw.length >= window };
+  }
+
+  function countBy<T>(rows: T[], keysOf: (row: T) => string[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const row of rows) for (const key of keysOf(row)) counts.set(key, (counts.get(key) ?? 0) + 1);
+    return counts;
+  }
+
+  function facetsOf(rows: WindowRow[], categoryRows: WindowRow[]): { categories: Counted[]; attributes: Pair[] } {
+    const categories = [...countBy(categoryRows, (r) => [r.category])].map(([key, count]) => ({ key, count }));
+    const attributes = [...countBy(rows, (r) => r.pairs.map(([n, v]) => `${n}\u0000${v}`))]
+      .map(([key, count]) => {
+        const [name, value] = key.split('\u0000') as [string, string];
+        return { name, value, count };
+      });
+    return { categories, attributes };
+  }
+
+  /** The window of the query, and the window its category counts come from (the category filter left out). */
+  function windows(query: SearchQuery, rank: boolean) {
+    const last = query.terms[query.terms.length - 1];
+    const lastWord = last === undefined ? undefined : typedWord(last);
+    const main = windowOf(query, rank, lastWord);
+    const categories = query.category === undefined ? main : windowOf(withoutCategory(query), false, lastWord);
+    return { rows: main.rows, facets: facetsOf(main.rows, categories.rows), exhaustive: !main.full && !categories.full };
+  }
+
+  const jsonOf = db.prepare<[string], { rowid: number; json: string }>('select rowid, json from documents where rowid in (select value from json_each(?))');
+
+  /** Ranked (exact title first) over the window; the cursor and the page are cut from it. */
   function fullText(query: SearchQuery) {
-    const all = filters(query, { category: true });
-    const rows = statement(`select f.rowid as rowid, f.rank as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
-      from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match @match${where(all.sql)} order by f.rowid desc limit @window`)
-      .all({ ...all.params, match: matchExpression(query), window }) as WindowRow[];
+    const { rows, facets, exhaustive } = windows(query, true);
     const after = query.after !== undefined && 'score' in query.after ? query.after : undefined;
     const ranked = rows
       .map((r) => ({ rowid: r.rowid, id: r.id, score: r.rank - (r.titleKey === query.phrase ? EXACT_TITLE_BONUS : 0) }))
@@ -209,39 +238,49 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
       .slice(0, query.limit + 1);
     const json = new Map(jsonOf.all(JSON.stringify(ranked.map((r) => r.rowid))).map((r) => [r.rowid, r.json]));
     const hits: SearchHit[] = ranked.map((r) => ({ id: r.id, score: r.score, json: json.get(r.rowid)! }));
-    // Category counts leave the category filter out: a second, cheaper pass (no ranking) when there is one.
-    let categoryRows: { category: string }[] = rows;
-    if (query.category !== undefined) {
-      const { category: _left, ...others } = query;
-      const other = filters(others, { category: false });
-      categoryRows = statement(`select d.category as category from documents_fts f join documents d on d.rowid = f.rowid
-        where documents_fts match @match${where(other.sql)} order by f.rowid desc limit @window`)
-        .all({ ...other.params, match: matchExpression(others), window }) as { category: string }[];
-    }
-    return { hits, ...facetsOf(rows, categoryRows), exhaustive: rows.length < window && categoryRows.length < window };
+    return { hits, ...facets, exhaustive };
+  }
+
+  const attributeCount = db.prepare<[string, string], { n: number | null }>('select sum(count) as n from attribute_counts where name = ? and value = ?');
+  const attributeCountIn = db.prepare<[string, string, string], { n: number | null }>('select count as n from attribute_counts where category = ? and name = ? and value = ?');
+  const documentsIn = db.prepare<[string], { n: number | null }>('select count as n from category_counts where category = ?');
+  const allDocuments = db.prepare<[], { n: number | null }>('select sum(count) as n from category_counts');
+
+  /**
+   * How browse hits check an attribute, chosen from the counts kept: a common value is probed row by row
+   * as the newest documents are walked (a page needs few of them), a rare one is listed first (walking
+   * would pass most of the catalog before a page fills).
+   */
+  function attributeClause(query: SearchQuery, a: { name: string; value: string }, i: number): string {
+    const scope = (query.category === undefined ? allDocuments.get() : documentsIn.get(query.category))?.n ?? 0;
+    const holding = (query.category === undefined ? attributeCount.get(a.name, a.value) : attributeCountIn.get(query.category, a.name, a.value))?.n ?? 0;
+    return holding * holding > (query.limit + 1) * scope
+      ? `exists (select 1 from document_attributes a where a.name = @an${i} and a.value = @av${i} and a.doc = d.rowid)`
+      : `d.rowid in (select doc from document_attributes where name = @an${i} and value = @av${i})`;
   }
 
   function browse(query: SearchQuery) {
-    const all = filters(query, { category: true });
-    const params: Record<string, unknown> = { ...all.params, limit: query.limit + 1 };
-    const clauses = [...all.sql];
+    const price = priceFilters(query);
+    const clauses = [...price.sql];
+    const params: Record<string, unknown> = { ...price.params, limit: query.limit + 1 };
+    if (query.category !== undefined) {
+      clauses.push('d.category = @category');
+      params.category = query.category;
+    }
+    query.attributes.forEach((a, i) => {
+      clauses.push(attributeClause(query, a, i));
+      params[`an${i}`] = a.name;
+      params[`av${i}`] = a.value;
+    });
     if (query.after !== undefined) {
       clauses.push('d.id < @afterId');
       params.afterId = query.after.id;
     }
     const hits = statement(`select d.id as id, d.json as json, null as score from documents d where d.active = 1${where(clauses)} order by d.id desc limit @limit`)
       .all(params) as SearchHit[];
-    const filtered = query.minPrice !== undefined || query.maxPrice !== undefined || query.attributes.length > 0;
-    if (filtered) {
-      // Counted over the newest `window` documents that pass the filters, like full text.
-      const windowOf = (q: SearchQuery, withCategory: boolean) => {
-        const f = filters(q, { category: withCategory });
-        return statement(`select d.category as category, d.pairs as pairs from documents d where d.active = 1${where(f.sql)} order by d.id desc limit @window`)
-          .all({ ...f.params, window }) as WindowRow[];
-      };
-      const rows = windowOf(query, true);
-      const categoryRows = query.category === undefined ? rows : windowOf(query, false);
-      return { hits, ...facetsOf(rows, categoryRows), exhaustive: rows.length < window && categoryRows.length < window };
+    if (query.minPrice !== undefined || query.maxPrice !== undefined || query.attributes.length > 0) {
+      const { facets, exhaustive } = windows(query, false);
+      return { hits, ...facets, exhaustive };
     }
     // Unfiltered (or by category only): the counts kept as documents change are exact and cost nothing.
     const categories = statement('select category as key, count from category_counts where count > 0').all() as Counted[];
