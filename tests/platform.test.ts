@@ -93,6 +93,30 @@ describe.each(databaseKinds)('platform edge on %s', (kind) => {
   });
 });
 
+describe.each(databaseKinds)('the access log on %s', (kind) => {
+  it('writes one pino line per completed request, with the request id, the route and, when signed in, the user', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => { lines.push(line); } });
+    const app = await startApp(kind, {}, { logger });
+    try {
+      const customer = await app.customer();
+      const anonymous = await app.http.get('/v1/products?limit=1');
+      const signedIn = await app.http.get('/v1/cart', { token: customer.token });
+      const completed = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
+      const first = completed.filter((l) => l.requestId === anonymous.headers.get('x-request-id'));
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({ level: 30, service: 'orderly', pid: process.pid, method: 'GET', url: '/v1/products?limit=1', route: '/v1/products', statusCode: 200 });
+      expect(first[0].time).toBeGreaterThan(Date.now() - 60_000);
+      expect(first[0].durationMs).toBeGreaterThanOrEqual(0);
+      expect(first[0].userId).toBeUndefined();
+      const second = completed.find((l) => l.requestId === signedIn.headers.get('x-request-id'));
+      expect(second).toMatchObject({ route: '/v1/cart', statusCode: 200, userId: customer.id });
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe.each(databaseKinds)('an unexpected failure on %s', (kind) => {
   it('is a 500 problem that logs the stack but never leaks it, and /readyz reports the failing check', async () => {
     const lines: string[] = [];

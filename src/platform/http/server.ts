@@ -3,12 +3,12 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest, type Fa
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpApp } from './types.js';
 import type { Logger } from '../observability/logger.js';
+import { createAccessLog, type AccessLog } from '../observability/access-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ErrorCatalog } from './errors.js';
 import { platformErrors } from './errors.js';
 import { handleError, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
-import type { Histogram } from 'prom-client';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
@@ -48,7 +48,7 @@ function asArray<T>(value: T | T[] | undefined): T[] {
 
 /** One line per request, when it completes, with what an operator greps for; no line for its start. */
 class RequestLog extends LogController {
-  constructor() {
+  constructor(private readonly access: AccessLog) {
     super({ requestIdLogLabel: 'requestId' });
   }
 
@@ -63,7 +63,7 @@ class RequestLog extends LogController {
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    else this.access({ requestId: request.id, userId: request.principal?.userId, ...line });
   }
 }
 
@@ -71,7 +71,7 @@ class RequestLog extends LogController {
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    logController: new RequestLog(),
+    logController: new RequestLog(createAccessLog(options.logger)),
     bodyLimit: options.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -130,17 +130,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   // Hooks on every request use callbacks, not async functions: a promise per hook per request shows in the profile.
   let draining = false;
-  // One histogram child per (method, route, status): resolving labels on every observation shows in the profile.
-  const timers = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${route} ${reply.statusCode}`;
-    let timer = timers.get(key);
-    if (!timer) {
-      timer = options.metrics.httpRequestDuration.labels(request.method, route, String(reply.statusCode));
-      timers.set(key, timer);
-    }
-    timer.observe(reply.elapsedTime / 1000);
+    options.metrics.httpRequestDuration.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

@@ -1,0 +1,47 @@
+import { pino, type Logger } from 'pino';
+
+/** What the line of a completed request says. */
+export interface AccessLine {
+  requestId: string;
+  userId: string | undefined;
+  method: string;
+  url: string;
+  route: string;
+  statusCode: number;
+  durationMs: number;
+}
+
+export type AccessLog = (line: AccessLine) => void;
+
+interface PinoInternals {
+  stream: { write(line: string): void };
+  chindings: string;
+}
+
+function internalsOf(logger: Logger): PinoInternals | null {
+  const record = logger as unknown as Record<symbol, unknown>;
+  const stream = record[pino.symbols.streamSym] as PinoInternals['stream'] | undefined;
+  const chindings = record[pino.symbols.chindingsSym];
+  return stream && typeof stream.write === 'function' && typeof chindings === 'string' ? { stream, chindings } : null;
+}
+
+/**
+ * The line every completed request writes, in the logger's own format and stream (pino's info line:
+ * level, time, the logger's bindings, then the fields). Built here rather than by pino because its fields
+ * are fixed and few: through pino, with the per-request child, the line costs about 5 µs, the largest
+ * single part of serving a cached product (bench:read).
+ */
+export function createAccessLog(logger: Logger): AccessLog {
+  const internals = internalsOf(logger);
+  if (internals === null) {
+    return ({ userId, ...line }) => logger.info({ ...line, ...(userId === undefined ? {} : { userId }) }, 'request completed');
+  }
+  const { stream, chindings } = internals;
+  return (line) => {
+    if (!logger.isLevelEnabled('info')) return;
+    stream.write(`{"level":30,"time":${Date.now()}${chindings},"requestId":${JSON.stringify(line.requestId)}`
+      + `${line.userId === undefined ? '' : `,"userId":${JSON.stringify(line.userId)}`},"method":${JSON.stringify(line.method)}`
+      + `,"url":${JSON.stringify(line.url)},"route":${JSON.stringify(line.route)},"statusCode":${line.statusCode}`
+      + `,"durationMs":${line.durationMs},"msg":"request completed"}\n`);
+  };
+}
