@@ -79,6 +79,9 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
     return inFlight < options.maxInFlight * rule.inFlightShare && (!piling() || lagMs < options.lagMs * rule.lagFactor);
   };
 
+  // One listener for every request (a response closes once), not a closure per request.
+  const settled = () => { inFlight -= 1; };
+
   return {
     hook(priority, longLived) {
       return (request, reply, done) => {
@@ -90,7 +93,7 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
         }
         if (!longLived) {
           inFlight += 1;
-          reply.raw.once('close', () => { inFlight -= 1; });
+          reply.raw.on('close', settled);
         }
         done();
       };
