@@ -14,7 +14,7 @@ const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
 const LOADED_CONNECTIONS = 8;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 // BENCH_ONLY=search|by-id|listing runs one part (all three by default).
 const only = process.env.BENCH_ONLY;
 const runs = (part: string) => only === undefined || only === part;
