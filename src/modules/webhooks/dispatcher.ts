@@ -20,7 +20,26 @@ export interface DispatcherSettings {
 export interface Dispatcher extends PeriodicTask {
   /** Deliveries were added or became due: claim now rather than at the next poll. */
   wake(): void;
+  /**
+   * For deliveries about to be created: each endpoint with room here gets its delivery leased to this
+   * process, to be sent as soon as the creating transaction commits, with no claim in between.
+   */
+  handOff(message: HandedMessage, endpoints: EndpointRow[]): HandOff;
   load(): { inFlight: number; queued: number };
+}
+
+export interface HandedMessage {
+  id: string;
+  type: string;
+  body: string;
+  occurredAt: string;
+}
+
+/** The deliveries of one message, to insert in its transaction; then `commit()` after it commits, or `cancel()`. */
+export interface HandOff {
+  rows: WebhookTables['webhook_deliveries'][];
+  commit(): void;
+  cancel(): void;
 }
 
 interface Job {
@@ -38,6 +57,8 @@ interface EndpointState {
   secrets: string[];
   active: number;
   queue: Job[];
+  /** Slots promised to hand-offs whose transaction has not committed yet. */
+  reserved: number;
   disabled: boolean;
 }
 
@@ -84,7 +105,51 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
 
   function roomFor(endpointId: string): number {
     const state = endpoints.get(endpointId);
-    return state ? capacity - state.active - state.queue.length : capacity;
+    return state ? capacity - state.active - state.queue.length - state.reserved : capacity;
+  }
+
+  /** The endpoint's state, refreshed from a row just read as enabled. */
+  function stateOf(row: EndpointRow, now: Date): EndpointState {
+    let state = endpoints.get(row.id);
+    if (!state) endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, queue: [], reserved: 0, disabled: false }));
+    Object.assign(state, { url: row.url, secrets: secretsOf(row, now), disabled: false });
+    return state;
+  }
+
+  function handOff(message: HandedMessage, rows: EndpointRow[]): HandOff {
+    const now = new Date();
+    const nowIso = now.toISOString();
+    const lease = new Date(now.getTime() + leaseMs).toISOString();
+    const jobs: Job[] = [];
+    const deliveries = rows.map((row) => {
+      const id = newId('whd');
+      const leased = running && roomFor(row.id) > 0;
+      if (leased) {
+        stateOf(row, now).reserved += 1;
+        jobs.push({ deliveryId: id, messageId: message.id, endpointId: row.id, attempt: 1, type: message.type, body: message.body, occurredAt: message.occurredAt });
+      }
+      return {
+        id, message_id: message.id, endpoint_id: row.id, status: leased ? 'delivering' as const : 'pending' as const, attempts: 0,
+        next_attempt_at: leased ? lease : nowIso, last_error: null, created_at: nowIso, dead_at: null,
+      };
+    });
+    let settled = false;
+    const settle = (commit: boolean) => {
+      if (settled) return;
+      settled = true;
+      for (const job of jobs) {
+        const state = endpoints.get(job.endpointId)!;
+        state.reserved -= 1;
+        if (commit) {
+          held.add(job.deliveryId);
+          state.queue.push(job);
+        }
+      }
+      if (commit) for (const id of new Set(jobs.map((j) => j.endpointId))) pump(id);
+      // What was not leased here waits for a claim.
+      if (commit && jobs.length < deliveries.length) wake();
+    };
+    return { rows: deliveries, commit: () => settle(true), cancel: () => settle(false) };
   }
 
   async function claim(): Promise<number> {
@@ -129,9 +194,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
         .execute();
     });
     for (const row of rows) {
-      let state = endpoints.get(row.id);
-      if (!state) endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, queue: [], disabled: false }));
-      Object.assign(state, { url: row.url, secrets: secretsOf(row, now), disabled: false });
+      const state = stateOf(row, now);
       held.add(row.delivery_id);
       state.queue.push({
         deliveryId: row.delivery_id, messageId: row.message_id, endpointId: row.id, attempt: row.attempts + 1, type: row.type, body: row.body, occurredAt: row.occurred_at,
@@ -286,6 +349,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
   return {
     name: 'webhooks.dispatcher',
     wake,
+    handOff,
     load: () => ({ inFlight, queued: [...endpoints.values()].reduce((n, s) => n + s.queue.length, 0) }),
     start() {
       if (running) return;

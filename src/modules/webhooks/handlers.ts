@@ -1,25 +1,34 @@
 import type { Subscription } from '../../platform/messaging/bus.js';
+import type { HandOff, HandedMessage } from './dispatcher.js';
+import type { EndpointRow } from './store.js';
 import { subscribes, WEBHOOK_EVENT_TYPES } from './event-types.js';
 import { webhookStore } from './store.js';
 
 /**
  * Records each public event once, as the exact body every endpoint will receive, with one delivery per
- * enabled endpoint subscribed to it; the dispatcher is woken after the commit.
+ * enabled endpoint subscribed to it. Deliveries to endpoints with room are leased to this process in the
+ * same transaction and sent once it commits; the others wait for the dispatcher to claim them.
  */
-export function webhookSubscription(wake: () => void): Subscription {
+export function webhookSubscription(handOff: (message: HandedMessage, endpoints: EndpointRow[]) => HandOff): Subscription {
   return {
     group: 'webhooks',
     types: WEBHOOK_EVENT_TYPES,
     async handle(message, context) {
-      const applied = await context.apply(async (tx) => {
-        const store = webhookStore(tx);
-        const targets = (await store.enabledEndpoints()).filter((e) => subscribes(JSON.parse(e.events) as string[], message.type)).map((e) => e.id);
-        if (targets.length === 0) return;
-        const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
-        await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
-        await store.addDeliveries(message.id, targets, new Date().toISOString());
-      });
-      if (applied) wake();
+      let handed: HandOff | null = null;
+      try {
+        const applied = await context.apply(async (tx) => {
+          const store = webhookStore(tx);
+          const targets = (await store.enabledEndpoints()).filter((e) => subscribes(JSON.parse(e.events) as string[], message.type));
+          if (targets.length === 0) return;
+          const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
+          await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
+          handed = handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets);
+          await store.addDeliveries(handed.rows);
+        });
+        if (applied) (handed as HandOff | null)?.commit();
+      } finally {
+        (handed as HandOff | null)?.cancel();
+      }
     },
   };
 }

@@ -28,7 +28,7 @@ export function createWebhooksModule(deps: {
   const metrics = webhookMetrics(deps.registry, () => load());
   const dispatcher = createDispatcher({ database: deps.database, sender, logger: deps.logger, metrics, settings });
   load = dispatcher.load;
-  deps.bus.subscribe(webhookSubscription(dispatcher.wake));
+  deps.bus.subscribe(webhookSubscription(dispatcher.handOff));
   const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });
   return {
     name: 'webhooks',

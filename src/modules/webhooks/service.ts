@@ -5,7 +5,7 @@ import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/trans
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
 import { newSecret } from './signing.js';
-import { webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
+import { pendingDelivery, webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
 
 export interface Endpoint {
   id: string;
@@ -141,7 +141,8 @@ export function createWebhookService(database: Database, options: { allowPrivate
       const endpointIds = await store.endpointsOfMessage(messageId);
       const enabled = new Set((await store.enabledEndpoints()).map((e) => e.id));
       const targets = endpointIds.filter((id) => enabled.has(id));
-      await store.addDeliveries(messageId, targets, nowIso());
+      const at = nowIso();
+      await store.addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
       options.wake();
       return targets.length;
     },

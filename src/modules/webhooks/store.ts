@@ -24,6 +24,11 @@ export interface WebhookTables {
 export type EndpointRow = Selectable<WebhookTables['webhook_endpoints']>;
 export type AttemptRow = Selectable<WebhookTables['webhook_attempts']>;
 
+/** A delivery waiting to be claimed. */
+export function pendingDelivery(messageId: string, endpointId: string, at: string): WebhookTables['webhook_deliveries'] {
+  return { id: newId('whd'), message_id: messageId, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: at, last_error: null, created_at: at, dead_at: null };
+}
+
 export const webhookDb = (executor: Executor): Kysely<WebhookTables> => asSchema<WebhookTables>(executor);
 
 export function webhookStore(executor: Executor) {
@@ -44,12 +49,8 @@ export function webhookStore(executor: Executor) {
       await db.insertInto('webhook_messages').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
     },
 
-    async addDeliveries(messageId: string, endpointIds: string[], at: string): Promise<void> {
-      if (endpointIds.length === 0) return;
-      await db.insertInto('webhook_deliveries').values(endpointIds.map((endpointId) => ({
-        id: newId('whd'), message_id: messageId, endpoint_id: endpointId, status: 'pending' as const, attempts: 0, next_attempt_at: at,
-        last_error: null, created_at: at, dead_at: null,
-      }))).execute();
+    async addDeliveries(rows: WebhookTables['webhook_deliveries'][]): Promise<void> {
+      if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
     },
 
     endpointsOfMessage: async (messageId: string) =>
