@@ -6,6 +6,7 @@ import { toDocument, type SearchDocument } from './document.js';
 import { groupAttributeFacets, topCounts, type SearchHit, type SearchQuery } from './query.js';
 import { EXACT_TITLE_BONUS, type SearchIndex } from './search-index.js';
 import { prefixExpression } from './sqlite-prefix.js';
+import { checkpointInBackground } from '../../platform/db/sqlite-checkpoints.js';
 
 const SCHEMA = `
 create table if not exists documents (
@@ -79,6 +80,7 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
   // through the page cache's reads that costs twice as much. SQLite caps the mapping (2 GB by default).
   db.pragma('mmap_size = 4294967296');
   db.exec(SCHEMA);
+  const stopCheckpoints = checkpointInBackground(db, file);
   const typedWord = prefixExpression(db);
   // Weights per column: title, description, category, attributes; tags (filter tokens) do not rank.
   db.prepare(`insert into documents_fts(documents_fts, rank) values ('rank', 'bm25(10.0, 1.0, 4.0, 2.0, 0.0)')`).run();
@@ -310,6 +312,7 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
       return (db.prepare('select count(*) as n from documents').get() as { n: number }).n;
     },
     async close() {
+      await stopCheckpoints();
       db.close();
     },
   };

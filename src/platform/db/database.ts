@@ -7,6 +7,7 @@ import {
   type DatabaseConnection, type Driver, type Transaction,
 } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
+import { checkpointInBackground } from './sqlite-checkpoints.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -73,6 +74,7 @@ function openSqlite(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  const stopCheckpoints = checkpointInBackground(sqlite, file);
   const db = new Kysely<object>({ dialect: new ImmediateSqliteDialect(sqlite) });
   return {
     dialect: 'sqlite',
@@ -80,7 +82,10 @@ function openSqlite(file: string): Database {
     ping: async () => {
       sqlite.prepare('select 1').get();
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await stopCheckpoints();
+      await db.destroy();
+    },
   };
 }
 
