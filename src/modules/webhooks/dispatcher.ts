@@ -5,7 +5,7 @@ import type { PeriodicTask } from '../../platform/periodic-task.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { AttemptResult, Sender } from './sender.js';
 import { signatureHeader } from './signing.js';
-import { webhookDb, type EndpointRow, type WebhookTables } from './store.js';
+import { pendingDelivery, webhookDb, type EndpointRow, type WebhookTables } from './store.js';
 
 export interface DispatcherSettings {
   /** Delay before each retry; one more attempt than it has entries. */
@@ -122,16 +122,11 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
     const lease = new Date(now.getTime() + leaseMs).toISOString();
     const jobs: Job[] = [];
     const deliveries = rows.map((row) => {
-      const id = newId('whd');
-      const leased = running && roomFor(row.id) > 0;
-      if (leased) {
-        stateOf(row, now).reserved += 1;
-        jobs.push({ deliveryId: id, messageId: message.id, endpointId: row.id, attempt: 1, type: message.type, body: message.body, occurredAt: message.occurredAt });
-      }
-      return {
-        id, message_id: message.id, endpoint_id: row.id, status: leased ? 'delivering' as const : 'pending' as const, attempts: 0,
-        next_attempt_at: leased ? lease : nowIso, last_error: null, created_at: nowIso, dead_at: null,
-      };
+      const delivery = pendingDelivery(message.id, row.id, nowIso);
+      if (!running || roomFor(row.id) <= 0) return delivery;
+      stateOf(row, now).reserved += 1;
+      jobs.push({ deliveryId: delivery.id, messageId: message.id, endpointId: row.id, attempt: 1, type: message.type, body: message.body, occurredAt: message.occurredAt });
+      return { ...delivery, status: 'delivering' as const, next_attempt_at: lease };
     });
     let settled = false;
     const settle = (commit: boolean) => {

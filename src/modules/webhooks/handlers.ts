@@ -14,7 +14,8 @@ export function webhookSubscription(handOff: (message: HandedMessage, endpoints:
     group: 'webhooks',
     types: WEBHOOK_EVENT_TYPES,
     async handle(message, context) {
-      let handed: HandOff | null = null;
+      // Set inside the transaction; a holder, since a closure's assignment is invisible to narrowing.
+      const pending: { handed?: HandOff } = {};
       try {
         const applied = await context.apply(async (tx) => {
           const store = webhookStore(tx);
@@ -22,12 +23,13 @@ export function webhookSubscription(handOff: (message: HandedMessage, endpoints:
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
-          handed = handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets);
+          const handed = handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets);
+          pending.handed = handed;
           await store.addDeliveries(handed.rows);
         });
-        if (applied) (handed as HandOff | null)?.commit();
+        if (applied) pending.handed?.commit();
       } finally {
-        (handed as HandOff | null)?.cancel();
+        pending.handed?.cancel();
       }
     },
   };
