@@ -9,8 +9,8 @@ import { webhookSubscription } from './handlers.js';
 import { webhookMetrics } from './metrics.js';
 import { webhooksMigrations } from './migrations/index.js';
 import { webhookRoutes } from './routes.js';
-import { createSender } from './sender.js';
 import { createWebhookService, type WebhookService } from './service.js';
+import { createThreadedSender } from './threaded-sender.js';
 
 export { WEBHOOK_EVENT_TYPES } from './event-types.js';
 export type { WebhookService } from './service.js';
@@ -23,7 +23,7 @@ export function createWebhooksModule(deps: {
   database: Database; bus: MessageBus; logger: Logger; registry: Registry; settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
 }): WebhooksModule {
   const { settings } = deps;
-  const sender = createSender({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate });
+  const sender = createThreadedSender({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate }, deps.logger);
   let load = () => ({ inFlight: 0, queued: 0 });
   const metrics = webhookMetrics(deps.registry, () => load());
   const dispatcher = createDispatcher({ database: deps.database, sender, logger: deps.logger, metrics, settings });
