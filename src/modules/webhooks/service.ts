@@ -5,7 +5,7 @@ import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/trans
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
 import { newSecret } from './signing.js';
-import { pendingDelivery, webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
+import { pendingDelivery, WAITING_OR_DEAD, webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
 
 export interface Endpoint {
   id: string;
@@ -117,7 +117,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
       await load(id);
       await database.db.transaction().execute(async (tx) => {
         const w = webhookDb(tx);
-        await w.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where('status', 'in', ['pending', 'dead']).execute();
+        await w.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where(WAITING_OR_DEAD).execute();
         await w.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
       });
     },

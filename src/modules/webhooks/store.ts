@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
 
@@ -28,6 +28,9 @@ export type AttemptRow = Selectable<WebhookTables['webhook_attempts']>;
 export function pendingDelivery(messageId: string, endpointId: string, at: string): WebhookTables['webhook_deliveries'] {
   return { id: newId('whd'), message_id: messageId, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: at, last_error: null, created_at: at, dead_at: null };
 }
+
+/** The condition of the partial index by endpoint (migration 0002), in its exact words, so a query can use that index. */
+export const WAITING_OR_DEAD = sql<boolean>`status in ('pending', 'dead')`;
 
 export const webhookDb = (executor: Executor): Kysely<WebhookTables> => asSchema<WebhookTables>(executor);
 

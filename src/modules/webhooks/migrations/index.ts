@@ -1,7 +1,8 @@
 import type { MigrationSet } from '../../../platform/db/migrations.js';
 import * as webhooks from './0001_webhooks.js';
+import * as partialEndpointIndex from './0002_partial_endpoint_index.js';
 
 export const webhooksMigrations: MigrationSet = {
   owner: 'webhooks',
-  migrations: { '0001_webhooks': webhooks },
+  migrations: { '0001_webhooks': webhooks, '0002_partial_endpoint_index': partialEndpointIndex },
 };
