@@ -2,13 +2,14 @@
 // (one process, SQLite, in-process bus, sandbox provider). Prints:
 //  1. sustained throughput: POSTs as fast as 32 connections go, confirmed orders/s while the load runs,
 //     and how long the backlog takes to drain after it stops;
-//  2. POST latency p50/p99 at a fixed 500 orders/s, against a bare Fastify POST route at the same rate
+//  2. POST latency p50/p99 at 500 orders/s paced evenly (bench/paced.ts), against a bare Fastify POST route at the same rate
 //     in the same run, and POST → confirmed latency from Orderly's own histogram;
 //  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 100/s).
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { histogramQuantile, sample, scrape } from './metrics.js';
+import { paced, quantile, type PacedRequest } from './paced.js';
 import { freePort, root, startChild, startServer, tempDir } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -45,19 +46,19 @@ const tokens: string[] = await Promise.all(Array.from({ length: CUSTOMERS }, asy
   (await json(`${base}/v1/auth/signup`, { method: 'POST', body: JSON.stringify({ email: `buyer-${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }) })).token));
 
 let n = 0;
-function orderRequest(request: any) {
+function order(): PacedRequest {
   n += 1;
-  request.method = 'POST';
-  request.headers = {
-    'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}`, 'idempotency-key': randomUUID(),
+  return {
+    method: 'POST', path: '/v1/orders',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}`, 'idempotency-key': randomUUID() },
+    body: JSON.stringify({
+      items: [{ variantId: variants[n % variants.length], quantity: 1 }],
+      shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },
+      paymentToken: 'tok_visa',
+    }),
   };
-  request.body = JSON.stringify({
-    items: [{ variantId: variants[n % variants.length], quantity: 1 }],
-    shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },
-    paymentToken: 'tok_visa',
-  });
-  return request;
 }
+const orderRequest = (request: any) => Object.assign(request, order());
 
 let placed = 0;
 async function run(url: string, options: { connections: number; seconds: number; rate?: number }) {
@@ -67,6 +68,13 @@ async function run(url: string, options: { connections: number; seconds: number;
   });
   if (url.startsWith(base)) placed += result['2xx'];
   return result;
+}
+
+/** Orders paced evenly at `rate`/s (see paced.ts), latency counted from when each was due. */
+async function pace(target: string, rate: number) {
+  const result = await paced(target, { rate, seconds: SECONDS, request: order });
+  if (target === base) placed += result.ok;
+  return { ...result, p50: Math.round(quantile(result.latencies, 0.5)), p99: Math.round(quantile(result.latencies, 0.99)) };
 }
 
 /**
@@ -110,23 +118,23 @@ console.log(`   POST → confirmed: p50 ${(histogramQuantile(t0, t1, 'orderly_or
 
 console.log(`\n2. latency at a fixed ${RATE} orders/s, ${SECONDS} s, against a bare Fastify POST route at the same rate`);
 const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null));
-const bareRun = await run(`${bare.value}/v1/orders`, { connections: 50, seconds: SECONDS, rate: RATE });
+const bareRun = await pace(bare.value, RATE);
 const t2 = await scrape(base);
-const paced = await run(`${base}/v1/orders`, { connections: 50, seconds: SECONDS, rate: RATE });
+const atRate = await pace(base, RATE);
 await drain();
 const t3 = await scrape(base);
-console.log(`   bare Fastify POST: ${bareRun.requests.average.toFixed(0)} req/s, p50 ${bareRun.latency.p50} ms, p99 ${bareRun.latency.p99} ms`);
-console.log(`   Orderly POST:      ${paced.requests.average.toFixed(0)} req/s, p50 ${paced.latency.p50} ms, p99 ${paced.latency.p99} ms (goal p99 < 50 ms), non-2xx ${paced.non2xx}`);
-console.log(`   ratio of p99 Orderly / bare: ${(paced.latency.p99 / Math.max(1, bareRun.latency.p99)).toFixed(1)}`);
+console.log(`   bare Fastify POST: ${bareRun.rps.toFixed(0)} req/s, p50 ${bareRun.p50} ms, p99 ${bareRun.p99} ms`);
+console.log(`   Orderly POST:      ${atRate.rps.toFixed(0)} req/s, p50 ${atRate.p50} ms, p99 ${atRate.p99} ms (goal p99 < 50 ms), non-2xx ${atRate.non2xx}, errors ${atRate.errors}`);
+console.log(`   ratio of p99 Orderly / bare: ${(atRate.p99 / Math.max(1, bareRun.p99)).toFixed(1)}`);
 console.log(`   POST → confirmed at ${RATE}/s: p50 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
 
 const SUSTAINABLE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 100);
 console.log(`\n3. latency at ${SUSTAINABLE} orders/s, a rate the saga keeps up with, ${SECONDS} s`);
 const t4 = await scrape(base);
-const calm = await run(`${base}/v1/orders`, { connections: 20, seconds: SECONDS, rate: SUSTAINABLE });
+const calm = await pace(base, SUSTAINABLE);
 const calmDrain = await drain();
 const t5 = await scrape(base);
-console.log(`   Orderly POST: ${calm.requests.average.toFixed(0)} req/s, p50 ${calm.latency.p50} ms, p99 ${calm.latency.p99} ms; backlog drained ${calmDrain.toFixed(1)} s after`);
+console.log(`   Orderly POST: ${calm.rps.toFixed(0)} req/s, p50 ${calm.p50} ms, p99 ${calm.p99} ms; backlog drained ${calmDrain.toFixed(1)} s after`);
 console.log(`   POST → confirmed: p50 ${(histogramQuantile(t4, t5, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t4, t5, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
 
 bare.child.kill('SIGTERM');
