@@ -157,7 +157,7 @@ try {
     const sampler = setInterval(() => {
       // Not more often: a scrape walks every open handle and file descriptor, and 10,000 sockets make that costly.
       void scrape(base).then((text) => (orderlyPeak = Math.max(orderlyPeak, sample(text, 'orderly_webhook_deliveries_active', { state: 'in_flight' }))), () => undefined);
-    }, 250);
+    }, 500);
     const from = Date.now();
     const before = await scrape(base);
     const fast = creations(50, SLOW_SECONDS + 3);

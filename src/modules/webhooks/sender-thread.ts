@@ -4,15 +4,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createSender, type AttemptResult } from './sender.js';
 import type { SendRequest, SendResult } from './threaded-sender.js';
 
-// Requests started per turn of the loop before answers and other I/O get a turn. Opening a connection
-// costs far more than reusing one, so thousands of new connections to slow receivers would otherwise hold
-// up a request to a quick, already connected endpoint.
-const STARTS_PER_TURN = 64;
+// Opening a connection costs many times what reusing one does. A request that can reuse an idle connection
+// goes out at once; those that need a new one are started at most this many per turn of the loop, taken
+// from each pool in turn. Otherwise thousands of new connections to slow receivers would hold up requests
+// to quick endpoints that are already connected.
+const NEW_CONNECTIONS_PER_TURN = 32;
 
 const port = parentPort!;
 const sender = createSender(workerData as { timeoutMs: number; allowPrivate: boolean });
-/** Waiting requests by URL, taken in turn, so an endpoint with a long queue does not delay one with a short one. */
-const queues = new Map<string, SendRequest[]>();
+/** Waiting requests by connection pool (origin), in arrival order. */
+const pools = new Map<string, { url: URL; request: SendRequest }[]>();
 let scheduled = false;
 let results: SendResult[] = [];
 
@@ -25,23 +26,36 @@ function reply(id: number, result: AttemptResult): void {
   results.push({ id, result });
 }
 
-function startSome(): void {
-  scheduled = false;
-  for (let started = 0; started < STARTS_PER_TURN && queues.size > 0; started += 1) {
-    // The first URL in line sends one request and, if it has more, goes to the back of the line.
-    const [url, queue] = queues.entries().next().value as [string, SendRequest[]];
-    const { id, headers, body } = queue.shift()!;
-    queues.delete(url);
-    if (queue.length > 0) queues.set(url, queue);
-    void sender.post(url, headers, body).then((result) => reply(id, result));
+function start({ request }: { request: SendRequest }): void {
+  void sender.post(request.url, request.headers, request.body).then((result) => reply(request.id, result));
+}
+
+/** Starts every waiting request that can go out on an idle connection. */
+function startReused(): void {
+  for (const [pool, queue] of pools) {
+    // Each start takes an idle connection there and then, so the count falls as this goes.
+    while (queue.length > 0 && sender.idleConnections(queue[0]!.url) > 0) start(queue.shift()!);
+    if (queue.length === 0) pools.delete(pool);
   }
-  if (queues.size > 0) schedule();
+}
+
+function turn(): void {
+  scheduled = false;
+  startReused();
+  for (let opened = 0; opened < NEW_CONNECTIONS_PER_TURN && pools.size > 0; opened += 1) {
+    // The first pool in line opens one connection and, if it has more waiting, goes to the back of the line.
+    const [pool, queue] = pools.entries().next().value as [string, { url: URL; request: SendRequest }[]];
+    start(queue.shift()!);
+    pools.delete(pool);
+    if (queue.length > 0) pools.set(pool, queue);
+  }
+  if (pools.size > 0) schedule();
 }
 
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
-  setImmediate(startSome);
+  setImmediate(turn);
 }
 
 port.on('message', (batch: SendRequest[] | 'close') => {
@@ -51,9 +65,18 @@ port.on('message', (batch: SendRequest[] | 'close') => {
     return;
   }
   for (const request of batch) {
-    const queue = queues.get(request.url);
-    if (queue) queue.push(request);
-    else queues.set(request.url, [request]);
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      start({ request });
+      continue;
+    }
+    const pool = sender.poolOf(url);
+    const queue = pools.get(pool);
+    if (queue) queue.push({ url, request });
+    else pools.set(pool, [{ url, request }]);
   }
+  startReused();
   schedule();
 });

@@ -17,6 +17,14 @@ export interface Sender {
   close(): void;
 }
 
+/** The sender that makes the requests itself, and can tell which can go out on a connection already open. */
+export interface DirectSender extends Sender {
+  /** The connection pool a URL's requests share (one per origin). */
+  poolOf(url: URL): string;
+  /** Open connections to that pool with nothing in flight. */
+  idleConnections(url: URL): number;
+}
+
 function retryAfterMs(header: string | undefined): number | null {
   if (header === undefined) return null;
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
@@ -28,14 +36,27 @@ function retryAfterMs(header: string | undefined): number | null {
  * POSTs one webhook: keep-alive sockets, a hard timeout for the whole exchange, redirects never followed
  * (a 3xx is a failed attempt), and, unless private targets are allowed, the address checked at connection time.
  */
-export function createSender(options: { timeoutMs: number; allowPrivate: boolean }): Sender {
+export function createSender(options: { timeoutMs: number; allowPrivate: boolean }): DirectSender {
   // Free sockets are kept however many there are: the default keeps 256 per host and closes the rest, so
   // bursts of fan-out to endpoints sharing a host reconnected every time (a connect and a close per delivery).
   const pool = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity };
   const agents = { 'http:': new http.Agent(pool), 'https:': new https.Agent(pool) };
   const lookup = options.allowPrivate ? undefined : guardedLookup;
+  const agentOf = (url: URL) => (url.protocol === 'https:' ? agents['https:'] : agents['http:']);
+  // The agent's own name for the pool a request joins, which is what it keys its free sockets by.
+  const poolOf = (url: URL) => {
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    const name = url.protocol === 'https:' ? agents['https:'].getName({ host: url.hostname, port, servername: url.hostname } as https.RequestOptions) : agents['http:'].getName({ host: url.hostname, port });
+    return `${url.protocol}${name}`;
+  };
 
   return {
+    poolOf,
+    idleConnections(url) {
+      const agent = agentOf(url);
+      return agent.freeSockets[poolOf(url).slice(url.protocol.length)]?.length ?? 0;
+    },
+
     post(url, headers, body) {
       const started = performance.now();
       const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
