@@ -10,6 +10,17 @@ import { webhookStore } from './store.js';
  * same transaction and sent once it commits; the others wait for the dispatcher to claim them.
  */
 export function webhookSubscription(handOff: (message: HandedMessage, endpoints: EndpointRow[]) => HandOff): Subscription {
+  // The enabled endpoints with their subscriptions parsed, as of a version of the endpoints: reading and
+  // parsing every endpoint for every event cost more than the rest of the fan-out.
+  let known: { version: number; endpoints: { row: EndpointRow; events: string[] }[] } | null = null;
+  async function enabledEndpoints(store: ReturnType<typeof webhookStore>) {
+    const version = await store.endpointsVersion();
+    if (known?.version !== version) {
+      known = { version, endpoints: (await store.enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })) };
+    }
+    return known.endpoints;
+  }
+
   return {
     group: 'webhooks',
     types: WEBHOOK_EVENT_TYPES,
@@ -19,7 +30,7 @@ export function webhookSubscription(handOff: (message: HandedMessage, endpoints:
       try {
         const applied = await context.apply(async (tx) => {
           const store = webhookStore(tx);
-          const targets = (await store.enabledEndpoints()).filter((e) => subscribes(JSON.parse(e.events) as string[], message.type));
+          const targets = (await enabledEndpoints(store)).filter((e) => subscribes(e.events, message.type)).map((e) => e.row);
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });

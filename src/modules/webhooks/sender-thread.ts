@@ -27,7 +27,7 @@ function reply(id: number, result: AttemptResult): void {
 }
 
 function start({ request }: { request: SendRequest }): void {
-  void sender.post(request.url, request.headers, request.body).then((result) => reply(request.id, result));
+  void sender.post(request.url, request.signing, request.body).then((result) => reply(request.id, result));
 }
 
 /** Starts every waiting request that can go out on an idle connection. */

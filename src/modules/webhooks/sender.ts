@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ForbiddenAddress, guardedLookup, literalHostForbidden } from './address-guard.js';
+import { signatureHeader } from './signing.js';
 
 export interface AttemptResult {
   ok: boolean;
@@ -12,8 +13,16 @@ export interface AttemptResult {
   durationMs: number;
 }
 
+/** What a webhook's headers are made of: its id, when this attempt is made, and the secrets to sign with. */
+export interface Signing {
+  messageId: string;
+  timestamp: number;
+  secrets: string[];
+}
+
 export interface Sender {
-  post(url: string, headers: Record<string, string>, body: string): Promise<AttemptResult>;
+  /** POSTs `body` signed as Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature. */
+  post(url: string, signing: Signing, body: string): Promise<AttemptResult>;
   close(): void;
 }
 
@@ -57,7 +66,7 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
       return agent.freeSockets[poolOf(url).slice(url.protocol.length)]?.length ?? 0;
     },
 
-    post(url, headers, body) {
+    post(url, signing, body) {
       const started = performance.now();
       const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
       const target = new URL(url);
@@ -79,7 +88,9 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
         const request = client.request(target, {
           method: 'POST',
           agent: agents[target.protocol as 'http:' | 'https:'],
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Orderly-Webhooks/1' },
+          headers: {
+            'webhook-id': signing.messageId, 'webhook-timestamp': String(signing.timestamp),
+            'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Orderly-Webhooks/1' },
           ...(lookup ? { lookup } : {}),
         }, (response) => {
           const status = response.statusCode ?? 0;

@@ -78,6 +78,14 @@ export function createWebhookService(database: Database, options: { allowPrivate
     return url.toString();
   }
 
+  /** Runs a change to the endpoints in a transaction that also bumps their version (see the fan-out's cache). */
+  function changeEndpoints(change: (w: ReturnType<typeof webhookDb>) => Promise<unknown>): Promise<void> {
+    return database.db.transaction().execute(async (tx) => {
+      await change(webhookDb(tx));
+      await webhookStore(tx).endpointsChanged();
+    });
+  }
+
   async function load(id: string): Promise<EndpointRow> {
     const row = await store.endpoint(id);
     if (!row) throw platformErrors.error('not_found', `No webhook endpoint ${id}`);
@@ -91,7 +99,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
         id: newId('whe'), url: checkUrl(input.url), events: JSON.stringify([...new Set(input.events)]), description: input.description ?? '', disabled: 0,
         disabled_reason: null, secret: newSecret(), previous_secret: null, previous_secret_until: null, failing_since: null, created_at: now, updated_at: now,
       };
-      await tables.insertInto('webhook_endpoints').values(row).execute();
+      await changeEndpoints((w) => w.insertInto('webhook_endpoints').values(row).execute());
       return { ...view(row), secret: row.secret };
     },
 
@@ -101,22 +109,21 @@ export function createWebhookService(database: Database, options: { allowPrivate
     async update(id, change) {
       const current = await load(id);
       const enabling = change.disabled === false && current.disabled === 1;
-      await tables.updateTable('webhook_endpoints').set({
+      await changeEndpoints((w) => w.updateTable('webhook_endpoints').set({
         ...(change.url === undefined ? {} : { url: checkUrl(change.url) }),
         ...(change.events === undefined ? {} : { events: JSON.stringify([...new Set(change.events)]) }),
         ...(change.description === undefined ? {} : { description: change.description }),
         ...(change.disabled === undefined ? {} : { disabled: Number(change.disabled), disabled_reason: change.disabled ? 'manual' as const : null }),
         ...(enabling ? { failing_since: null } : {}),
         updated_at: nowIso(),
-      }).where('id', '=', id).execute();
+      }).where('id', '=', id).execute());
       if (enabling) options.wake();
       return view(await load(id));
     },
 
     async remove(id) {
       await load(id);
-      await database.db.transaction().execute(async (tx) => {
-        const w = webhookDb(tx);
+      await changeEndpoints(async (w) => {
         await w.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where(WAITING_OR_DEAD).execute();
         await w.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
       });
@@ -125,9 +132,9 @@ export function createWebhookService(database: Database, options: { allowPrivate
     async rotateSecret(id) {
       const current = await load(id);
       const secret = newSecret();
-      await tables.updateTable('webhook_endpoints').set({
+      await changeEndpoints((w) => w.updateTable('webhook_endpoints').set({
         secret, previous_secret: current.secret, previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(), updated_at: nowIso(),
-      }).where('id', '=', id).execute();
+      }).where('id', '=', id).execute());
       return { ...view(await load(id)), secret };
     },
 

@@ -11,6 +11,8 @@ export interface WebhookTables {
     previous_secret: string | null; previous_secret_until: string | null; failing_since: string | null; created_at: string; updated_at: string;
   };
   webhook_messages: { id: string; type: string; body: string; occurred_at: string };
+  /** A single row: bumped by every change to the endpoints (created, changed, disabled, rotated, deleted). */
+  webhook_endpoint_changes: { id: number; version: number };
   webhook_deliveries: {
     id: string; message_id: string; endpoint_id: string; status: DeliveryStatus; attempts: number; next_attempt_at: string;
     last_error: string | null; created_at: string; dead_at: string | null;
@@ -32,6 +34,11 @@ export function pendingDelivery(messageId: string, endpointId: string, at: strin
 /** The condition of the partial index by endpoint (migration 0002), in its exact words, so a query can use that index. */
 export const WAITING_OR_DEAD = sql<boolean>`status in ('pending', 'dead')`;
 
+/** In the transaction that changes an endpoint, so whoever sees the change sees the new version. */
+export async function endpointsChanged(db: Kysely<WebhookTables>): Promise<void> {
+  await db.updateTable('webhook_endpoint_changes').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', 1).execute();
+}
+
 export const webhookDb = (executor: Executor): Kysely<WebhookTables> => asSchema<WebhookTables>(executor);
 
 export function webhookStore(executor: Executor) {
@@ -39,6 +46,10 @@ export function webhookStore(executor: Executor) {
   return {
     endpoint: (id: string) => db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst(),
     enabledEndpoints: () => db.selectFrom('webhook_endpoints').selectAll().where('disabled', '=', 0).execute(),
+    async endpointsVersion(): Promise<number> {
+      return (await db.selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version;
+    },
+    endpointsChanged: () => endpointsChanged(db),
 
     listEndpoints(limit: number, after?: string) {
       let q = db.selectFrom('webhook_endpoints').selectAll();

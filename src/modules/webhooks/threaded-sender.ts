@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { threadEntry } from '../../platform/threads.js';
 import type { Logger } from '../../platform/observability/logger.js';
-import type { AttemptResult, Sender } from './sender.js';
+import type { AttemptResult, Sender, Signing } from './sender.js';
 
-export interface SendRequest { id: number; url: string; headers: Record<string, string>; body: string }
+export interface SendRequest { id: number; url: string; signing: Signing; body: string }
 export interface SendResult { id: number; result: AttemptResult }
 
 /**
@@ -50,10 +50,10 @@ export function createThreadedSender(options: { timeoutMs: number; allowPrivate:
   }
 
   return {
-    post(url, headers, body) {
+    post(url, signing, body) {
       const id = nextId++;
       if (outgoing.length === 0) setImmediate(flush);
-      outgoing.push({ id, url, headers, body });
+      outgoing.push({ id, url, signing, body });
       return new Promise<AttemptResult>((resolve) => waiting.set(id, resolve));
     },
     close() {
