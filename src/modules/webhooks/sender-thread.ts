@@ -8,7 +8,7 @@ import type { SendRequest, SendResult } from './threaded-sender.js';
 // goes out at once; those that need a new one are started at most this many per turn of the loop, taken
 // from each pool in turn. Otherwise thousands of new connections to slow receivers would hold up requests
 // to quick endpoints that are already connected.
-const NEW_CONNECTIONS_PER_TURN = 32;
+const NEW_CONNECTIONS_PER_TURN = 64;
 
 const port = parentPort!;
 const sender = createSender(workerData as { timeoutMs: number; allowPrivate: boolean });
