@@ -68,6 +68,8 @@ interface Completion {
 }
 
 const CLAIM_BATCH = 128;
+// Each a few milliseconds of writing; the event loop gets a turn between them.
+const OUTCOMES_PER_TRANSACTION = 100;
 const MAX_RETRY_AFTER_MS = 86_400_000;
 
 function secretsOf(e: EndpointRow, now: Date): string[] {
@@ -246,8 +248,8 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
     // Let the attempts finishing in this turn of the event loop join the batch.
     await new Promise((resolve) => setImmediate(resolve));
     while (completions.length > 0 || releases.length > 0) {
-      const batch = completions.splice(0, 500);
-      const released = releases.splice(0, 500);
+      const batch = completions.splice(0, OUTCOMES_PER_TRANSACTION);
+      const released = releases.splice(0, OUTCOMES_PER_TRANSACTION);
       try {
         await database.db.transaction().execute(async (tx) => {
           if (released.length > 0) {
@@ -261,6 +263,8 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
         logger.error({ err: error, outcomes: batch.length }, 'webhook outcomes not recorded');
       }
       for (const c of [...batch.map((b) => b.job), ...released]) held.delete(c.deliveryId);
+      // SQLite answers at once, so without this a backlog of outcomes would be written in one long stall.
+      if (completions.length > 0 || releases.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -4,11 +4,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createSender, type AttemptResult } from './sender.js';
 import type { SendRequest, SendResult } from './threaded-sender.js';
 
-// Opening a connection costs many times what reusing one does. A request that can reuse an idle connection
-// goes out at once; those that need a new one are started at most this many per turn of the loop, taken
-// from each pool in turn. Otherwise thousands of new connections to slow receivers would hold up requests
-// to quick endpoints that are already connected.
+// Opening a connection costs many times what reusing one does, so requests needing a new one are started at
+// most this many per turn of the loop, the pools (origins) taking turns. Otherwise thousands of new
+// connections to slow receivers would hold up requests to quick endpoints that are already connected.
 const NEW_CONNECTIONS_PER_TURN = 64;
+// Reusing a connection is cheap, but hundreds of starts in a row still keep answers waiting.
+const REUSED_PER_TURN = 256;
 
 const port = parentPort!;
 const sender = createSender(workerData as { timeoutMs: number; allowPrivate: boolean });
@@ -30,23 +31,29 @@ function start({ request }: { request: SendRequest }): void {
   void sender.post(request.url, request.signing, request.body).then((result) => reply(request.id, result));
 }
 
-/** Starts every waiting request that can go out on an idle connection. */
-function startReused(): void {
-  for (const [pool, queue] of pools) {
-    // Each start takes an idle connection there and then, so the count falls as this goes.
-    while (queue.length > 0 && sender.idleConnections(queue[0]!.url) > 0) start(queue.shift()!);
-    if (queue.length === 0) pools.delete(pool);
-  }
-}
-
+/**
+ * One turn: pools take turns starting one request each, on an idle connection when there is one, else on a
+ * new connection while this turn's allowance lasts; a pool that can do neither waits for the next turn.
+ */
 function turn(): void {
   scheduled = false;
-  startReused();
-  for (let opened = 0; opened < NEW_CONNECTIONS_PER_TURN && pools.size > 0; opened += 1) {
-    // The first pool in line opens one connection and, if it has more waiting, goes to the back of the line.
+  let reused = 0;
+  let opened = 0;
+  let stuck = 0;
+  while (pools.size > 0 && stuck < pools.size && reused < REUSED_PER_TURN) {
     const [pool, queue] = pools.entries().next().value as [string, { url: URL; request: SendRequest }[]];
-    start(queue.shift()!);
     pools.delete(pool);
+    if (sender.idleConnections(queue[0]!.url) > 0) {
+      start(queue.shift()!);
+      reused += 1;
+      stuck = 0;
+    } else if (opened < NEW_CONNECTIONS_PER_TURN) {
+      start(queue.shift()!);
+      opened += 1;
+      stuck = 0;
+    } else {
+      stuck += 1;
+    }
     if (queue.length > 0) pools.set(pool, queue);
   }
   if (pools.size > 0) schedule();
@@ -77,6 +84,5 @@ port.on('message', (batch: SendRequest[] | 'close') => {
     if (queue) queue.push({ url, request });
     else pools.set(pool, [{ url, request }]);
   }
-  startReused();
   schedule();
 });
