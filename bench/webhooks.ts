@@ -174,7 +174,7 @@ try {
     process.stdout.write([
       '',
       `  ${label}`,
-      `    slow deliveries made: ${slowStats.received - received}; peak in flight: ${slowStats.peak} seen by the slow receiver, ${orderlyPeak} by Orderly's gauge${goal ? ' (goal 10,000)' : ''}`,
+      `    slow deliveries made: ${slowStats.received - received}; peak in flight: ${slowStats.peak} seen by the slow receiver, ${orderlyPeak} handed to Orderly's sender (on the wire or waiting for a connection)${goal ? ' (goal 10,000)' : ''}`,
       `    fast beside:     p50 ${ms(quantile(flooded, 0.5))}, p99 ${ms(quantile(flooded, 0.99))} (${flooded.length} deliveries)${goal ? ' (goal p99 < 250 ms)' : ''}`,
       `    of which event → fan-out (bus lag of the webhooks group): p50 ${lag(0.5)}, p99 ${lag(0.99)}`,
       `    ratio beside/alone p99: ${(quantile(flooded, 0.99) / quantile(alone, 0.99)).toFixed(2)}`,

@@ -20,7 +20,7 @@ export function webhookMetrics(registry: Registry, load: () => { inFlight: numbe
   const dead = new Counter({ name: 'orderly_webhook_dead_lettered_total', help: 'Webhook deliveries that exhausted their retries; alert when it grows', registers: [registry] });
   const disabled = new Counter({ name: 'orderly_webhook_endpoints_disabled_total', help: 'Endpoints disabled, by reason', labelNames: ['reason'] as const, registers: [registry] });
   new Gauge({
-    name: 'orderly_webhook_deliveries_active', help: 'Webhook deliveries in flight (state=in_flight) and claimed, waiting for an endpoint slot (state=queued)', labelNames: ['state'] as const, registers: [registry],
+    name: 'orderly_webhook_deliveries_active', help: 'Webhook deliveries in flight (state=in_flight: handed to the sender, on the wire or waiting for a connection) and claimed, waiting for an endpoint slot (state=queued)', labelNames: ['state'] as const, registers: [registry],
     collect() {
       const now = load();
       this.set({ state: 'in_flight' }, now.inFlight);
