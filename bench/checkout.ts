@@ -4,7 +4,7 @@
 //     and how long the backlog takes to drain after it stops;
 //  2. POST latency p50/p99 at 500 orders/s paced evenly (bench/paced.ts), against a bare Fastify POST route at the same rate
 //     in the same run, and POST → confirmed latency from Orderly's own histogram;
-//  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 100/s).
+//  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 50/s).
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -128,7 +128,7 @@ console.log(`   Orderly POST:      ${atRate.rps.toFixed(0)} req/s, p50 ${atRate.
 console.log(`   ratio of p99 Orderly / bare: ${(atRate.p99 / Math.max(1, bareRun.p99)).toFixed(1)}`);
 console.log(`   POST → confirmed at ${RATE}/s: p50 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
 
-const SUSTAINABLE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 100);
+const SUSTAINABLE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 50);
 console.log(`\n3. latency at ${SUSTAINABLE} orders/s, a rate the saga keeps up with, ${SECONDS} s`);
 const t4 = await scrape(base);
 const calm = await pace(base, SUSTAINABLE);
