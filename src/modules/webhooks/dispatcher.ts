@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Database } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
 import type { Logger } from '../../platform/observability/logger.js';
@@ -246,7 +247,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
 
   async function flush(): Promise<void> {
     // Let the attempts finishing in this turn of the event loop join the batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    await setImmediate();
     while (completions.length > 0 || releases.length > 0) {
       const batch = completions.splice(0, OUTCOMES_PER_TRANSACTION);
       const released = releases.splice(0, OUTCOMES_PER_TRANSACTION);
@@ -264,7 +265,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
       }
       for (const c of [...batch.map((b) => b.job), ...released]) held.delete(c.deliveryId);
       // SQLite answers at once, so without this a backlog of outcomes would be written in one long stall.
-      if (completions.length > 0 || releases.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (completions.length > 0 || releases.length > 0) await setImmediate();
     }
   }
 
@@ -327,7 +328,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
       if (!running) break;
       if (claimed === CLAIM_BATCH || woken) {
         // Between full batches, let responses, completions and other requests through first.
-        await new Promise((resolve) => setImmediate(resolve));
+        await setImmediate();
         continue;
       }
       await new Promise<void>((resolve) => {

@@ -14,7 +14,7 @@ const REUSED_PER_TURN = 256;
 const port = parentPort!;
 const sender = createSender(workerData as { timeoutMs: number; allowPrivate: boolean });
 /** Waiting requests by connection pool (origin), in arrival order. */
-const pools = new Map<string, { url: URL; request: SendRequest }[]>();
+const pools = new Map<string, { target: URL; request: SendRequest }[]>();
 let scheduled = false;
 let results: SendResult[] = [];
 
@@ -27,8 +27,8 @@ function reply(id: number, result: AttemptResult): void {
   results.push({ id, result });
 }
 
-function start({ request }: { request: SendRequest }): void {
-  void sender.post(request.url, request.signing, request.body).then((result) => reply(request.id, result));
+function start(request: SendRequest, target: URL): void {
+  void sender.send(target, request.signing, request.body).then((result) => reply(request.id, result));
 }
 
 /**
@@ -41,15 +41,14 @@ function turn(): void {
   let opened = 0;
   let stuck = 0;
   while (pools.size > 0 && stuck < pools.size && reused < REUSED_PER_TURN) {
-    const [pool, queue] = pools.entries().next().value as [string, { url: URL; request: SendRequest }[]];
+    const [pool, queue] = pools.entries().next().value as [string, { target: URL; request: SendRequest }[]];
     pools.delete(pool);
-    if (sender.idleConnections(queue[0]!.url) > 0) {
-      start(queue.shift()!);
-      reused += 1;
-      stuck = 0;
-    } else if (opened < NEW_CONNECTIONS_PER_TURN) {
-      start(queue.shift()!);
-      opened += 1;
+    const reuse = sender.idleConnections(pool) > 0;
+    if (reuse || opened < NEW_CONNECTIONS_PER_TURN) {
+      const { request, target } = queue.shift()!;
+      start(request, target);
+      if (reuse) reused += 1;
+      else opened += 1;
       stuck = 0;
     } else {
       stuck += 1;
@@ -72,17 +71,18 @@ port.on('message', (batch: SendRequest[] | 'close') => {
     return;
   }
   for (const request of batch) {
-    let url: URL;
+    let target: URL;
     try {
-      url = new URL(request.url);
+      target = new URL(request.url);
     } catch {
-      start({ request });
+      // Saved URLs were parsed when saved; should one not parse, it is a failed attempt like any other.
+      reply(request.id, { ok: false, status: null, error: `not a URL: ${request.url}`, retryAfterMs: null, durationMs: 0 });
       continue;
     }
-    const pool = sender.poolOf(url);
+    const pool = sender.poolOf(target);
     const queue = pools.get(pool);
-    if (queue) queue.push({ url, request });
-    else pools.set(pool, [{ url, request }]);
+    if (queue) queue.push({ target, request });
+    else pools.set(pool, [{ target, request }]);
   }
   schedule();
 });

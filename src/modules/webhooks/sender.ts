@@ -28,10 +28,12 @@ export interface Sender {
 
 /** The sender that makes the requests itself, and can tell which can go out on a connection already open. */
 export interface DirectSender extends Sender {
+  /** `post` for a URL already parsed. */
+  send(target: URL, signing: Signing, body: string): Promise<AttemptResult>;
   /** The connection pool a URL's requests share (one per origin). */
-  poolOf(url: URL): string;
-  /** Open connections to that pool with nothing in flight. */
-  idleConnections(url: URL): number;
+  poolOf(target: URL): string;
+  /** Open connections in that pool with nothing in flight. */
+  idleConnections(pool: string): number;
 }
 
 function retryAfterMs(header: string | undefined): number | null {
@@ -51,64 +53,64 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
   const pool = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity };
   const agents = { 'http:': new http.Agent(pool), 'https:': new https.Agent(pool) };
   const lookup = options.allowPrivate ? undefined : guardedLookup;
-  const agentOf = (url: URL) => (url.protocol === 'https:' ? agents['https:'] : agents['http:']);
-  // The agent's own name for the pool a request joins, which is what it keys its free sockets by.
-  const poolOf = (url: URL) => {
-    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-    const name = url.protocol === 'https:' ? agents['https:'].getName({ host: url.hostname, port, servername: url.hostname } as https.RequestOptions) : agents['http:'].getName({ host: url.hostname, port });
-    return `${url.protocol}${name}`;
-  };
+
+  function send(target: URL, signing: Signing, body: string): Promise<AttemptResult> {
+    const started = performance.now();
+    const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
+    if (!options.allowPrivate && literalHostForbidden(target)) {
+      return Promise.resolve(done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }));
+    }
+    const client = target.protocol === 'https:' ? https : http;
+    return new Promise<AttemptResult>((outcome) => {
+      let timedOut = false;
+      // A plain timer for the whole exchange: an AbortSignal per request cost more than the rest of the send.
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        request.destroy();
+      }, options.timeoutMs);
+      const resolve = (result: AttemptResult) => {
+        clearTimeout(deadline);
+        outcome(result);
+      };
+      const request = client.request(target, {
+        method: 'POST',
+        agent: agents[target.protocol as 'http:' | 'https:'],
+        headers: {
+          'webhook-id': signing.messageId, 'webhook-timestamp': String(signing.timestamp),
+          'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Orderly-Webhooks/1' },
+        ...(lookup ? { lookup } : {}),
+      }, (response) => {
+        const status = response.statusCode ?? 0;
+        // The body is not read for anything, only drained so the socket can be reused.
+        response.resume();
+        response.on('end', () => resolve(done({
+          ok: status >= 200 && status < 300, status, error: status >= 200 && status < 300 ? null : `receiver answered ${status}`,
+          retryAfterMs: retryAfterMs(response.headers['retry-after']),
+        })));
+        const cut = (error: string) => resolve(done({ ok: false, status, error: timedOut ? `no response within ${options.timeoutMs} ms` : error, retryAfterMs: null }));
+        response.on('error', (error) => cut(error.message));
+        response.on('close', () => response.complete || cut('the response was cut off'));
+      });
+      request.on('error', (error: Error) => {
+        resolve(done({ ok: false, status: null, error: timedOut ? `no response within ${options.timeoutMs} ms` : error.message, retryAfterMs: null }));
+      });
+      request.end(body);
+    });
+  }
 
   return {
-    poolOf,
-    idleConnections(url) {
-      const agent = agentOf(url);
-      return agent.freeSockets[poolOf(url).slice(url.protocol.length)]?.length ?? 0;
+    send,
+    post: (url, signing, body) => send(new URL(url), signing, body),
+    // The agent's own name for the pool a request joins (the protocol first), which is what it keys its free sockets by.
+    poolOf(target) {
+      const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
+      return target.protocol === 'https:'
+        ? `https:${agents['https:'].getName({ host: target.hostname, port, servername: target.hostname } as https.RequestOptions)}`
+        : `http:${agents['http:'].getName({ host: target.hostname, port })}`;
     },
-
-    post(url, signing, body) {
-      const started = performance.now();
-      const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
-      const target = new URL(url);
-      if (!options.allowPrivate && literalHostForbidden(target)) {
-        return Promise.resolve(done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }));
-      }
-      const client = target.protocol === 'https:' ? https : http;
-      return new Promise<AttemptResult>((outcome) => {
-        let timedOut = false;
-        // A plain timer for the whole exchange: an AbortSignal per request cost more than the rest of the send.
-        const deadline = setTimeout(() => {
-          timedOut = true;
-          request.destroy();
-        }, options.timeoutMs);
-        const resolve = (result: AttemptResult) => {
-          clearTimeout(deadline);
-          outcome(result);
-        };
-        const request = client.request(target, {
-          method: 'POST',
-          agent: agents[target.protocol as 'http:' | 'https:'],
-          headers: {
-            'webhook-id': signing.messageId, 'webhook-timestamp': String(signing.timestamp),
-            'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Orderly-Webhooks/1' },
-          ...(lookup ? { lookup } : {}),
-        }, (response) => {
-          const status = response.statusCode ?? 0;
-          // The body is not read for anything, only drained so the socket can be reused.
-          response.resume();
-          response.on('end', () => resolve(done({
-            ok: status >= 200 && status < 300, status, error: status >= 200 && status < 300 ? null : `receiver answered ${status}`,
-            retryAfterMs: retryAfterMs(response.headers['retry-after']),
-          })));
-          const cut = (error: string) => resolve(done({ ok: false, status, error: timedOut ? `no response within ${options.timeoutMs} ms` : error, retryAfterMs: null }));
-          response.on('error', (error) => cut(error.message));
-          response.on('close', () => response.complete || cut('the response was cut off'));
-        });
-        request.on('error', (error: Error) => {
-          resolve(done({ ok: false, status: null, error: timedOut ? `no response within ${options.timeoutMs} ms` : error.message, retryAfterMs: null }));
-        });
-        request.end(body);
-      });
+    idleConnections(pool) {
+      const [protocol, name] = pool.startsWith('https:') ? ['https:', pool.slice(6)] as const : ['http:', pool.slice(5)] as const;
+      return agents[protocol].freeSockets[name]?.length ?? 0;
     },
     close() {
       agents['http:'].destroy();

@@ -5,7 +5,7 @@ import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/trans
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
 import { newSecret } from './signing.js';
-import { pendingDelivery, WAITING_OR_DEAD, webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
+import { endpointsChanged, pendingDelivery, WAITING_OR_DEAD, webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
 
 export interface Endpoint {
   id: string;
@@ -65,7 +65,6 @@ const attemptView = (a: AttemptRow): Attempt => ({
 
 export function createWebhookService(database: Database, options: { allowPrivate: boolean; wake: () => void }): WebhookService {
   const store = webhookStore(database.db);
-  const tables = webhookDb(database.db);
 
   function checkUrl(text: string): string {
     const url = new URL(text);
@@ -81,8 +80,9 @@ export function createWebhookService(database: Database, options: { allowPrivate
   /** Runs a change to the endpoints in a transaction that also bumps their version (see the fan-out's cache). */
   function changeEndpoints(change: (w: ReturnType<typeof webhookDb>) => Promise<unknown>): Promise<void> {
     return database.db.transaction().execute(async (tx) => {
-      await change(webhookDb(tx));
-      await webhookStore(tx).endpointsChanged();
+      const w = webhookDb(tx);
+      await change(w);
+      await endpointsChanged(w);
     });
   }
 

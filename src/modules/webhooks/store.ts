@@ -49,7 +49,6 @@ export function webhookStore(executor: Executor) {
     async endpointsVersion(): Promise<number> {
       return (await db.selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version;
     },
-    endpointsChanged: () => endpointsChanged(db),
 
     listEndpoints(limit: number, after?: string) {
       let q = db.selectFrom('webhook_endpoints').selectAll();
