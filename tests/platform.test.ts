@@ -93,11 +93,16 @@ describe.each(databaseKinds)('platform edge on %s', (kind) => {
   });
 });
 
+/** An app whose log lines are kept, as written, in `lines`. */
+async function startAppLogging(kind: (typeof databaseKinds)[number], level: 'info' | 'error') {
+  const lines: string[] = [];
+  const logger = createLogger(level, { write: (line: string) => { lines.push(line); } });
+  return { app: await startApp(kind, {}, { logger }), lines };
+}
+
 describe.each(databaseKinds)('the access log on %s', (kind) => {
   it('writes one pino line per completed request, with the request id, the route and, when signed in, the user', async () => {
-    const lines: string[] = [];
-    const logger = createLogger('info', { write: (line: string) => { lines.push(line); } });
-    const app = await startApp(kind, {}, { logger });
+    const { app, lines } = await startAppLogging(kind, 'info');
     try {
       const customer = await app.customer();
       const anonymous = await app.http.get('/v1/products?limit=1');
@@ -119,9 +124,7 @@ describe.each(databaseKinds)('the access log on %s', (kind) => {
 
 describe.each(databaseKinds)('an unexpected failure on %s', (kind) => {
   it('is a 500 problem that logs the stack but never leaks it, and /readyz reports the failing check', async () => {
-    const lines: string[] = [];
-    const logger = createLogger('error', { write: (line: string) => { lines.push(line); } });
-    const app = await startApp(kind, {}, { logger });
+    const { app, lines } = await startAppLogging(kind, 'error');
     try {
       await app.orderly.database.close();
       const res = await app.http.get('/v1/products');
