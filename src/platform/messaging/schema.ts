@@ -77,6 +77,7 @@ export const messagingMigrations: MigrationSet = {
           .addColumn('dead_at', 'text')
           .addUniqueConstraint('messaging_deliveries_message_group', ['message_id', 'group_name'])
           .execute();
+        // Claims walk pending deliveries in outbox order and stop at the batch size; most are due at once.
         await db.schema.createIndex('messaging_deliveries_due').on('messaging_deliveries').columns(['status', 'message_seq']).execute();
         await db.schema.createIndex('messaging_deliveries_key_order').on('messaging_deliveries').columns(['group_name', 'key', 'message_seq']).execute();
         await db.schema
@@ -86,15 +87,6 @@ export const messagingMigrations: MigrationSet = {
           .addColumn('applied_at', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('messaging_inbox_pk', ['group_name', 'message_id'])
           .execute();
-      },
-    },
-    '0003_claim_by_due_time': {
-      // Claims walked pending deliveries in outbox order, so deliveries waiting to retry later (thousands of
-      // rate-limited emails) were stepped over by every claim of every group, slowing the whole bus. Walking
-      // them by due time stops at the first one not yet due.
-      async up(db: Kysely<unknown>) {
-        await db.schema.dropIndex('messaging_deliveries_due').execute();
-        await db.schema.createIndex('messaging_deliveries_due_at').on('messaging_deliveries').columns(['status', 'next_attempt_at', 'message_seq']).execute();
       },
     },
   },

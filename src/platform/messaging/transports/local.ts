@@ -73,7 +73,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
     else woken = true;
   }
 
-  /** Claims due deliveries, each the oldest pending of its (group, key), that nobody else holds. */
+  /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
   async function claim(now: Date, limit: number): Promise<Row[]> {
     const nowIso = now.toISOString();
     const candidates = db
@@ -90,8 +90,6 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .where('e.status', '=', 'pending')
           .whereRef('e.message_seq', '<', 'd.message_seq'),
       )))
-      // Oldest due first; order within a key is kept by the condition above, whatever this order.
-      .orderBy('d.next_attempt_at')
       .orderBy('d.message_seq')
       .limit(limit);
     // One statement picks and leases: between a separate read and write another process could lease the same rows.
