@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { batchedStdout } from './log-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -22,10 +23,10 @@ export const redactedPaths = [
 ];
 
 /**
- * One JSON line per event, secrets redacted. Lines go to stdout asynchronously (a synchronous write per
- * request costs more than serving it); pino flushes what is buffered when the process exits.
+ * One JSON line per event, secrets redacted. Lines go to stdout asynchronously and in batches (a
+ * synchronous write per request costs more than serving it); what is buffered is written on exit.
  */
-export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
+export function createLogger(level: string, destination: pino.DestinationStream = batchedStdout()): Logger {
   return pino(
     {
       level,

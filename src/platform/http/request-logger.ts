@@ -1,0 +1,67 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A request's logger (`request.log`), made into a pino child only when the request logs something. Most
+ * requests never do (their access line is written apart), and a child per request, its bindings
+ * serialized up front, cost about 2 µs of a cached product read (bench:read).
+ */
+export class RequestLogger implements FastifyBaseLogger {
+  #child: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    this.#child ??= this.parent.child(this.bindings, this.options);
+    return this.#child;
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.forward('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.forward('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.forward('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.forward('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.forward('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.forward('trace', args);
+  }
+
+  silent(): void {}
+
+  private forward(level: Level, args: unknown[]): void {
+    const logger = this.logger;
+    (logger[level] as (...a: unknown[]) => void).apply(logger, args);
+  }
+}
