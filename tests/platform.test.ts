@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -94,6 +95,20 @@ describe.each(databaseKinds)('platform edge on %s', (kind) => {
 });
 
 /** An app whose log lines are kept, as written, in `lines`. */
+/** A GET sent as raw bytes, so the request line reaches the server exactly as written; resolves with the status. */
+function rawGet(baseUrl: string, target: string, requestId: string): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.end(`GET ${target} HTTP/1.1\r\nhost: ${hostname}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n`);
+    });
+    let response = '';
+    socket.on('data', (chunk) => { response += chunk.toString('latin1'); });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)));
+  });
+}
+
 async function startAppLogging(kind: (typeof databaseKinds)[number], level: 'info' | 'error') {
   const lines: string[] = [];
   const logger = createLogger(level, { write: (line: string) => { lines.push(line); } });
@@ -116,6 +131,11 @@ describe.each(databaseKinds)('the access log on %s', (kind) => {
       expect(first[0].userId).toBeUndefined();
       const second = completed.find((l) => l.requestId === signedIn.headers.get('x-request-id'));
       expect(second).toMatchObject({ route: '/v1/cart', statusCode: 200, userId: customer.id });
+      // fetch percent-encodes a quote and turns a backslash into a slash; a raw request line keeps both.
+      const odd = '/v1/products?q="quoted"&path=a\\b';
+      const status = await rawGet(app.url, odd, 'odd-url-1');
+      const oddLine = lines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'odd-url-1');
+      expect(oddLine).toMatchObject({ url: odd, statusCode: status });
     } finally {
       await app.stop();
     }

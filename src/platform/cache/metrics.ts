@@ -11,16 +11,17 @@ export interface CacheMetrics {
   sharedFailure(cache: string): void;
 }
 
+const RESULTS = ['l1_hit', 'l2_hit', 'coalesced', 'miss'] as const satisfies readonly CacheResult[];
+
 export function createCacheMetrics(registry: Registry): CacheMetrics {
   // Lookups are counted in plain numbers and handed to prom-client when scraped: a labelled inc() per
   // lookup hashes its labels, which on a cached read shows in the profile.
-  const lookups = new Map<string, { cache: string; result: CacheResult; n: number }>();
-  const totals = new Map<string, { hits: number; all: number }>();
+  const lookups = new Map<string, Record<CacheResult, number>>();
   new Counter({
     name: 'orderly_cache_requests_total', help: 'Cache lookups by result: l1_hit, l2_hit, coalesced (joined a load in flight) or miss', labelNames: ['cache', 'result'] as const, registers: [registry],
     collect() {
       this.reset();
-      for (const { cache, result, n } of lookups.values()) this.inc({ cache, result }, n);
+      for (const [cache, counts] of lookups) for (const result of RESULTS) if (counts[result] > 0) this.inc({ cache, result }, counts[result]);
     },
   });
   const loads = new Counter({ name: 'orderly_cache_loads_total', help: 'Loader calls (database reads) behind each cache; single-flight makes a stampede one', labelNames: ['cache'] as const, registers: [registry] });
@@ -28,19 +29,17 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   new Gauge({
     name: 'orderly_cache_hit_ratio', help: 'Hits (either layer) over lookups since start', labelNames: ['cache'] as const, registers: [registry],
     collect() {
-      for (const [cache, t] of totals) this.set({ cache }, t.all === 0 ? 0 : t.hits / t.all);
+      for (const [cache, counts] of lookups) {
+        const all = RESULTS.reduce((sum, result) => sum + counts[result], 0);
+        this.set({ cache }, all === 0 ? 0 : (all - counts.miss) / all);
+      }
     },
   });
   return {
     count(cache, result) {
-      const key = `${cache} ${result}`;
-      const counted = lookups.get(key);
-      if (counted === undefined) lookups.set(key, { cache, result, n: 1 });
-      else counted.n += 1;
-      let t = totals.get(cache);
-      if (!t) totals.set(cache, (t = { hits: 0, all: 0 }));
-      t.all += 1;
-      if (result !== 'miss') t.hits += 1;
+      let counts = lookups.get(cache);
+      if (counts === undefined) lookups.set(cache, (counts = { l1_hit: 0, l2_hit: 0, coalesced: 0, miss: 0 }));
+      counts[result] += 1;
     },
     loaded: (cache) => loads.inc({ cache }),
     sharedFailure: (cache) => failures.inc({ cache }),

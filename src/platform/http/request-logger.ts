@@ -65,3 +65,12 @@ export class RequestLogger implements FastifyBaseLogger {
     (logger[level] as (...a: unknown[]) => void).apply(logger, args);
   }
 }
+
+/**
+ * The logger Fastify is given: pino itself, except that the child it makes for each request is a
+ * RequestLogger. (Given as `childLoggerFactory`, a factory's product is validated on every request.)
+ */
+export function edgeLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const child = (bindings: Bindings, options?: ChildLoggerOptions) => new RequestLogger(logger, bindings, options ?? {});
+  return Object.create(logger, { child: { value: child } }) as FastifyBaseLogger;
+}

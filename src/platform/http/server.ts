@@ -17,7 +17,7 @@ import { registerOperations, type ReadinessCheck } from './operations.js';
 import type { LoadShedder } from './load-shedding.js';
 import type { RateLimiter } from './rate-limits/limiter.js';
 import { ProblemRef } from './schemas.js';
-import { RequestLogger } from './request-logger.js';
+import { edgeLogger } from './request-logger.js';
 
 export type { HttpApp } from './types.js';
 
@@ -95,14 +95,13 @@ class RequestLog extends LogController {
 /** The HTTP edge every module plugs its routes into: problem+json errors, request ids, metrics, OpenAPI. */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: edgeLogger(options.logger as FastifyBaseLogger),
     logController: new RequestLog(createAccessLog(options.logger)),
     bodyLimit: options.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds.next();
     },
-    childLoggerFactory: (logger, bindings, childOptions) => new RequestLogger(logger, bindings, childOptions),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -39,9 +39,17 @@ export function createAccessLog(logger: Logger): AccessLog {
   const { stream, chindings } = internals;
   return (line) => {
     if (!logger.isLevelEnabled('info')) return;
-    stream.write(`{"level":30,"time":${Date.now()}${chindings},"requestId":${JSON.stringify(line.requestId)}`
-      + `${line.userId === undefined ? '' : `,"userId":${JSON.stringify(line.userId)}`},"method":${JSON.stringify(line.method)}`
-      + `,"url":${JSON.stringify(line.url)},"route":${JSON.stringify(line.route)},"statusCode":${line.statusCode}`
+    stream.write(`{"level":30,"time":${Date.now()}${chindings},"requestId":${jsonString(line.requestId)}`
+      + `${line.userId === undefined ? '' : `,"userId":${jsonString(line.userId)}`},"method":${jsonString(line.method)}`
+      + `,"url":${jsonString(line.url)},"route":${jsonString(line.route)},"statusCode":${line.statusCode}`
       + `,"durationMs":${line.durationMs},"msg":"request completed"}\n`);
   };
+}
+
+/** Printable ASCII without quote or backslash: the same in JSON as it is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A JSON string literal. JSON.stringify costs about 300 ns a field; almost every field is plain. */
+function jsonString(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 }

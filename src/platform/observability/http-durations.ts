@@ -19,10 +19,13 @@ export interface HttpDurations {
 /**
  * Kept by hand and exported through the registry like any prom-client histogram: a prom-client
  * observation validates, sorts and hashes its labels every time, which on a cached read is a few percent
- * of the request (bench:read); here a request adds to its series, found by one map lookup.
+ * of the request (bench:read); here a request adds to its series, found by route, method and status.
  */
 export function createHttpDurations(registry: Registry): HttpDurations {
-  const series = new Map<string, Series>();
+  const series = new Map<string, Map<string, Map<number, Series>>>();
+  function* everySeries(): Generator<Series> {
+    for (const byMethod of series.values()) for (const byStatus of byMethod.values()) yield* byStatus.values();
+  }
   const metric = {
     name: NAME,
     help: 'HTTP request latency by route and status',
@@ -31,7 +34,7 @@ export function createHttpDurations(registry: Registry): HttpDurations {
     reset: () => series.clear(),
     async get() {
       const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-      for (const s of series.values()) {
+      for (const s of everySeries()) {
         let cumulative = 0;
         BUCKETS.forEach((le, i) => {
           cumulative += s.counts[i]!;
@@ -48,11 +51,15 @@ export function createHttpDurations(registry: Registry): HttpDurations {
   registry.registerMetric(metric as unknown as Histogram);
   return {
     observe(method, route, statusCode, seconds) {
-      const key = `${method} ${statusCode} ${route}`;
-      let s = series.get(key);
+      // Strings the request already holds and a number: a key joined per request would be a new string to hash.
+      let byMethod = series.get(route);
+      if (byMethod === undefined) series.set(route, (byMethod = new Map()));
+      let byStatus = byMethod.get(method);
+      if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+      let s = byStatus.get(statusCode);
       if (s === undefined) {
         s = { labels: { method, route, status_code: String(statusCode) }, counts: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
-        series.set(key, s);
+        byStatus.set(statusCode, s);
       }
       let i = 0;
       while (i < BUCKETS.length && seconds > BUCKETS[i]!) i += 1;
