@@ -17,8 +17,12 @@ export class RequestLogger implements FastifyBaseLogger {
     private readonly options: ChildLoggerOptions,
   ) {}
 
+  /** The pino child itself (a parent of this kind makes its own first). */
   private get logger(): FastifyBaseLogger {
-    this.#child ??= this.parent.child(this.bindings, this.options);
+    if (this.#child === null) {
+      const parent = this.parent instanceof RequestLogger ? this.parent.logger : this.parent;
+      this.#child = parent.child(this.bindings, this.options);
+    }
     return this.#child;
   }
 
@@ -30,8 +34,9 @@ export class RequestLogger implements FastifyBaseLogger {
     this.logger.level = level;
   }
 
+  /** Lazy too: Fastify makes a request's logger from its plugin's, which may itself be one of these. */
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.logger.child(bindings, options);
+    return new RequestLogger(this, bindings, options ?? {});
   }
 
   fatal(...args: unknown[]): void {
