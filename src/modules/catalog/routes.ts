@@ -59,13 +59,18 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
       tags: ['catalog'], summary: 'One product; send If-None-Match with its ETag to get 304 when unchanged',
       params: IdParams, response: { 200: ProductSchema, 304: Type.Null(), ...problems(404) },
     },
-  }, async (request, reply) => {
+  }, (request, reply) => {
     const { id } = request.params;
     if (!isId(id, 'prd')) throw notFound(id);
+    const respond = (representation: ProductRepresentation | null): void => {
+      if (representation === null) throw notFound(id);
+      sendRepresentation(request, reply, representation);
+    };
+    // Most reads find the product held in this process: answered then and there, without a promise.
+    const held = productReads.peek(id);
+    if (held !== undefined) return respond(held.value);
     // Unknown ids are cached too, so a flood of them costs one database read each per TTL.
-    const representation = await readProduct(service, productReads, id);
-    if (representation === null) throw notFound(id);
-    return sendRepresentation(request, reply, representation);
+    return readProduct(service, productReads, id).then(respond);
   });
 
   app.patch('/products/:id', {

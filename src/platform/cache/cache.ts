@@ -11,6 +11,11 @@ import type { SharedLayer } from './shared-layer.js';
 export interface Cache<V> {
   readonly name: string;
   get(key: string, load: () => Promise<V | null>): Promise<V | null>;
+  /**
+   * What this process holds for the key (L1), boxed so a cached "not found" is told apart from nothing
+   * held; counted as a hit. A hot read answers from it without a promise.
+   */
+  peek(key: string): { value: V | null } | undefined;
   /** Forgets the key here, in L2, and on every other node (via the invalidation broadcast). */
   invalidate(key: string): Promise<void>;
   /** Forgets the key in this process only: what a broadcast from another node asks for. */
@@ -73,19 +78,24 @@ export function createCache<V>(options: CacheOptions, deps: CacheDeps): Cache<V>
     loading.delete(key);
   };
 
+  function peek(key: string): { value: V | null } | undefined {
+    if (options.ttlMs <= 0) return undefined;
+    const hit = local.get(key);
+    if (hit) deps.metrics.count(name, 'l1_hit');
+    return hit;
+  }
+
   return {
     name,
+    peek,
     get(key, load) {
       if (options.ttlMs <= 0) {
         deps.metrics.count(name, 'miss');
         deps.metrics.loaded(name);
         return load();
       }
-      const hit = local.get(key);
-      if (hit) {
-        deps.metrics.count(name, 'l1_hit');
-        return Promise.resolve(hit.value);
-      }
+      const hit = peek(key);
+      if (hit) return Promise.resolve(hit.value);
       const pending = loading.get(key);
       if (pending) {
         deps.metrics.count(name, 'coalesced');

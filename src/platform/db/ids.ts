@@ -41,8 +41,12 @@ export function newId(prefix: string): string {
 const ID_SHAPE = /^[a-z]{2,4}_[0-9a-f]{32}$/;
 
 export function isId(value: string, prefix?: string): boolean {
-  return ID_SHAPE.test(value) && (prefix === undefined || value.startsWith(`${prefix}_`));
+  // The prefix first, without building "prefix_": this runs on every read by id.
+  if (prefix !== undefined && !(value.startsWith(prefix) && value.charCodeAt(prefix.length) === UNDERSCORE)) return false;
+  return ID_SHAPE.test(value);
 }
+
+const UNDERSCORE = 0x5f;
 
 export function nowIso(): string {
   return new Date().toISOString();
