@@ -100,7 +100,8 @@ function rawGet(baseUrl: string, target: string, requestId: string): Promise<num
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname, () => {
-      socket.end(`GET ${target} HTTP/1.1\r\nhost: ${hostname}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n`);
+      // Written, not ended: a half-closed socket may be dropped before a slower database answers.
+      socket.write(`GET ${target} HTTP/1.1\r\nhost: ${hostname}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n`);
     });
     let response = '';
     socket.on('data', (chunk) => { response += chunk.toString('latin1'); });
