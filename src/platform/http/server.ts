@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpApp } from './types.js';
@@ -19,6 +18,7 @@ import type { LoadShedder } from './load-shedding.js';
 import type { RateLimiter } from './rate-limits/limiter.js';
 import { ProblemRef } from './schemas.js';
 import { edgeLogger } from './request-logger.js';
+import { RequestIds } from './request-ids.js';
 
 export type { HttpApp } from './types.js';
 
@@ -43,28 +43,6 @@ export interface HttpServer {
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
-/**
- * Request ids unique across processes and restarts, in UUID form (version 8, RFC 9562): this process's
- * random first 80 bits, then a counter. A random UUID per request cost more than 1 µs of a cached
- * product read (bench:read).
- */
-class RequestIds {
-  private readonly prefix: string;
-  private count = 0;
-
-  constructor() {
-    const hex = randomBytes(10).toString('hex').split('');
-    hex[12] = '8';
-    hex[16] = '89ab'[Number.parseInt(hex[16]!, 16) % 4]!;
-    const h = hex.join('');
-    this.prefix = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-`;
-  }
-
-  next(): string {
-    this.count += 1;
-    return this.prefix + this.count.toString(16).padStart(12, '0');
-  }
-}
 const requestIds = new RequestIds();
 
 function asArray<T>(value: T | T[] | undefined): T[] {
