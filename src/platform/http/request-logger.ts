@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 
-type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type Level = (typeof LEVELS)[number];
 
 /**
  * A request's logger (`request.log`), made into a pino child only when the request logs something. Most
@@ -18,9 +19,9 @@ export class RequestLogger implements FastifyBaseLogger {
   ) {}
 
   /** The pino child itself (a parent of this kind makes its own first). */
-  private get logger(): FastifyBaseLogger {
+  get pino(): FastifyBaseLogger {
     if (this.#child === null) {
-      const parent = this.parent instanceof RequestLogger ? this.parent.logger : this.parent;
+      const parent = this.parent instanceof RequestLogger ? this.parent.pino : this.parent;
       this.#child = parent.child(this.bindings, this.options);
     }
     return this.#child;
@@ -31,7 +32,7 @@ export class RequestLogger implements FastifyBaseLogger {
   }
 
   set level(level: string) {
-    this.logger.level = level;
+    this.pino.level = level;
   }
 
   /** Lazy too: Fastify makes a request's logger from its plugin's, which may itself be one of these. */
@@ -39,36 +40,18 @@ export class RequestLogger implements FastifyBaseLogger {
     return new RequestLogger(this, bindings, options ?? {});
   }
 
-  fatal(...args: unknown[]): void {
-    this.forward('fatal', args);
-  }
-
-  error(...args: unknown[]): void {
-    this.forward('error', args);
-  }
-
-  warn(...args: unknown[]): void {
-    this.forward('warn', args);
-  }
-
-  info(...args: unknown[]): void {
-    this.forward('info', args);
-  }
-
-  debug(...args: unknown[]): void {
-    this.forward('debug', args);
-  }
-
-  trace(...args: unknown[]): void {
-    this.forward('trace', args);
-  }
-
   silent(): void {}
+}
 
-  private forward(level: Level, args: unknown[]): void {
-    const logger = this.logger;
-    (logger[level] as (...a: unknown[]) => void).apply(logger, args);
-  }
+// The six levels forward alike, to the pino child made on first use.
+export interface RequestLogger extends Pick<FastifyBaseLogger, Level> {}
+for (const level of LEVELS) {
+  Object.defineProperty(RequestLogger.prototype, level, {
+    value(this: RequestLogger, ...args: unknown[]): void {
+      const logger = this.pino;
+      (logger[level] as (...a: unknown[]) => void).apply(logger, args);
+    },
+  });
 }
 
 /**

@@ -33,7 +33,7 @@ export function batchedStdout(): BatchedDestination {
     target.write(text);
   };
 
-  const destination: BatchedDestination = {
+  const destination: Gathering = {
     write(line: string) {
       pending += line;
       if (pending.length >= FLUSH_AT_CHARS) drain();
@@ -47,25 +47,26 @@ export function batchedStdout(): BatchedDestination {
       drain();
       target.flushSync();
     },
+    // Only with lines gathered: at a natural exit there are none (the timer kept the loop alive until they
+    // were written), and pino has ended its stream by then, which would refuse flushSync.
+    atExit() {
+      if (pending !== '') destination.flushSync();
+    },
   };
-  // Only with lines gathered: at a natural exit there are none (the timer kept the loop alive until they
-  // were written), and pino has ended its stream by then, which would refuse flushSync.
-  const atExit = () => {
-    if (pending !== '') destination.flushSync();
-  };
-  flushedOnExit(destination, atExit);
+  flushedOnExit(destination);
   return destination;
 }
 
 // pino flushes its own stream on exit; what is still gathered here has to reach that stream first. Weak
 // references, so the loggers of apps that were closed (tests make many) can still be collected.
-const atExit = new WeakMap<BatchedDestination, () => void>();
-const live = new Set<WeakRef<BatchedDestination>>();
+interface Gathering extends BatchedDestination {
+  atExit(): void;
+}
+const live = new Set<WeakRef<Gathering>>();
 let exitHooked = false;
-function flushedOnExit(destination: BatchedDestination, flush: () => void): void {
-  if (!exitHooked) process.once('exit', () => { for (const ref of live) { const d = ref.deref(); if (d) atExit.get(d)?.(); } });
+function flushedOnExit(destination: Gathering): void {
+  if (!exitHooked) process.once('exit', () => { for (const ref of live) ref.deref()?.atExit(); });
   exitHooked = true;
   for (const ref of live) if (ref.deref() === undefined) live.delete(ref);
-  atExit.set(destination, flush);
   live.add(new WeakRef(destination));
 }
