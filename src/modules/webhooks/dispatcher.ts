@@ -5,7 +5,7 @@ import type { Logger } from '../../platform/observability/logger.js';
 import type { PeriodicTask } from '../../platform/periodic-task.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { AttemptResult, Sender } from './sender.js';
-import { endpointsChanged, pendingDelivery, webhookDb, type EndpointRow, type WebhookTables } from './store.js';
+import { endpointsChanged, live, pendingDelivery, webhookDb, type EndpointRow, type WebhookTables } from './store.js';
 
 export interface DispatcherSettings {
   /** Delay before each retry; one more attempt than it has entries. */
@@ -154,22 +154,23 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
     const nowIso = now.toISOString();
     // Most polls find nothing due: one look along the due index costs a fraction of the claim's transaction.
     const anyDue = await webhookDb(database.db).selectFrom('webhook_deliveries').select('id')
-      .where('status', 'in', ['pending', 'delivering']).where('next_attempt_at', '<=', nowIso).limit(1).executeTakeFirst();
+      .where(live()).where('next_attempt_at', '<=', nowIso).limit(1).executeTakeFirst();
     if (anyDue === undefined) return 0;
     const lease = new Date(now.getTime() + leaseMs).toISOString();
     const full = [...endpoints].filter(([id]) => roomFor(id) <= 0).map(([id]) => id);
     const rows = await database.db.transaction().execute(async (tx) => {
       const db = webhookDb(tx);
-      const due = (busy: string[], statuses: ('pending' | 'delivering')[]) => db.selectFrom('webhook_deliveries as d')
+      const due = (busy: string[], onlyPending: boolean) => db.selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
         .select(['d.id', 'd.endpoint_id'])
-        .where('d.status', 'in', statuses).where('d.next_attempt_at', '<=', nowIso).where('e.disabled', '=', 0)
+        .where(live('d')).where('d.next_attempt_at', '<=', nowIso).where('e.disabled', '=', 0)
+        .$if(onlyPending, (q) => q.where('d.status', '=', 'pending'))
         .$if(busy.length > 0, (q) => q.where('d.endpoint_id', 'not in', busy))
         .orderBy('d.next_attempt_at').limit(CLAIM_BATCH).execute();
       // Endpoints with nothing under way here go first, so a delivery to a quiet endpoint is claimed at once
       // however many thousands wait for a busy one; then the rest, oldest first, skipping full endpoints.
-      const quiet = await due([...endpoints].filter(([, e]) => e.active + e.queue.length > 0).map(([id]) => id), ['pending']);
-      const rest = quiet.length < CLAIM_BATCH ? await due(full, ['pending', 'delivering']) : [];
+      const quiet = await due([...endpoints].filter(([, e]) => e.active + e.queue.length > 0).map(([id]) => id), true);
+      const rest = quiet.length < CLAIM_BATCH ? await due(full, false) : [];
       const seen = new Set<string>();
       const ranked = [...quiet, ...rest].filter((r) => !seen.has(r.id) && seen.add(r.id));
       const room = new Map<string, number>();
@@ -182,7 +183,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
       if (candidates.length === 0) return [];
       // The condition is checked again by the update itself, so two processes never claim the same delivery.
       const picked = (await db.updateTable('webhook_deliveries').set({ status: 'delivering', next_attempt_at: lease })
-        .where('id', 'in', candidates).where('status', 'in', ['pending', 'delivering']).where('next_attempt_at', '<=', nowIso)
+        .where('id', 'in', candidates).where(live()).where('next_attempt_at', '<=', nowIso)
         .returning('id').execute()).map((r) => r.id);
       if (picked.length === 0) return [];
       return db.selectFrom('webhook_deliveries as d')
