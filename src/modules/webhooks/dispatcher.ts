@@ -56,6 +56,8 @@ interface EndpointState {
   url: string;
   secrets: string[];
   active: number;
+  /** Its last attempt was answered within a second: its requests may go in the express lane. */
+  prompt: boolean;
   queue: Job[];
   /** Slots promised to hand-offs whose transaction has not committed yet. */
   reserved: number;
@@ -72,6 +74,10 @@ const CLAIM_BATCH = 128;
 // Each a few milliseconds of writing; the event loop gets a turn between them.
 const OUTCOMES_PER_TRANSACTION = 100;
 const MAX_RETRY_AFTER_MS = 86_400_000;
+// The express lane is for endpoints whose last attempt was answered within PROMPT_MS and that have at most
+// EXPRESS_IN_FLIGHT requests open; the rest (new endpoints too, until they answer) use the bulk lane.
+const EXPRESS_IN_FLIGHT = 8;
+const PROMPT_MS = 1_000;
 
 function secretsOf(e: EndpointRow, now: Date): string[] {
   const overlap = e.previous_secret !== null && e.previous_secret_until !== null && e.previous_secret_until > now.toISOString();
@@ -80,14 +86,20 @@ function secretsOf(e: EndpointRow, now: Date): string[] {
 
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
+/** Where requests are made: two senders, each on a thread of its own (see `attempt`). */
+export interface SenderLanes {
+  express: Sender;
+  bulk: Sender;
+}
+
 /**
  * Delivers webhooks: claims due deliveries with a lease, queues them per endpoint so each endpoint has its
  * own concurrency limit (a hanging receiver fills only its own slots), and writes outcomes in batches.
  * A delivery is claimed only while its endpoint has room, so nothing waits in memory for long; a process
  * that dies leaves leases that run out, and the deliveries are sent again under the same webhook-id.
  */
-export function createDispatcher(deps: { database: Database; sender: Sender; logger: Logger; metrics: WebhookMetrics; settings: DispatcherSettings }): Dispatcher {
-  const { database, sender, logger, metrics, settings } = deps;
+export function createDispatcher(deps: { database: Database; senders: SenderLanes; logger: Logger; metrics: WebhookMetrics; settings: DispatcherSettings }): Dispatcher {
+  const { database, senders, logger, metrics, settings } = deps;
   const leaseMs = settings.timeoutMs * 2 + 5_000;
   const capacity = settings.endpointConcurrency * 2;
   const endpoints = new Map<string, EndpointState>();
@@ -113,7 +125,7 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
   /** The endpoint's state, refreshed from a row just read as enabled. */
   function stateOf(row: EndpointRow, now: Date): EndpointState {
     let state = endpoints.get(row.id);
-    if (!state) endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, queue: [], reserved: 0, disabled: false }));
+    if (!state) endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, prompt: false, queue: [], reserved: 0, disabled: false }));
     Object.assign(state, { url: row.url, secrets: secretsOf(row, now), disabled: false });
     return state;
   }
@@ -227,9 +239,18 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
     }
   }
 
+  /**
+   * Endpoints that answer promptly and have few requests open are sent to from the express lane; the rest,
+   * and endpoints not heard from yet, from the bulk lane. Thousands of connections opening to slow receivers
+   * keep a thread's event loop busy for tens of milliseconds a turn; on a thread of its own, a prompt
+   * endpoint's request is not queued behind them, and the operating system runs that mostly idle thread as
+   * soon as it has work.
+   */
   async function attempt(state: EndpointState, job: Job): Promise<void> {
+    const lane = state.prompt && state.active <= EXPRESS_IN_FLIGHT ? senders.express : senders.bulk;
     // Signed where it is sent (the sender's thread): an HMAC per delivery is work the event loop need not do.
-    const result = await sender.post(state.url, { messageId: job.messageId, timestamp: Math.floor(Date.now() / 1000), secrets: state.secrets }, job.body);
+    const result = await lane.post(state.url, { messageId: job.messageId, timestamp: Math.floor(Date.now() / 1000), secrets: state.secrets }, job.body);
+    state.prompt = result.status !== null && result.durationMs < PROMPT_MS;
     metrics.attempt(result.ok ? 'succeeded' : 'failed', result.durationMs);
     if (result.ok) metrics.delivered(job.occurredAt);
     if (result.status === 410) state.disabled = true;
@@ -365,7 +386,8 @@ export function createDispatcher(deps: { database: Database; sender: Sender; log
       for (const id of endpoints.keys()) pump(id);
       while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       while (flushing) await flushing;
-      sender.close();
+      senders.express.close();
+      senders.bulk.close();
     },
   };
 }

@@ -23,10 +23,11 @@ export function createWebhooksModule(deps: {
   database: Database; bus: MessageBus; logger: Logger; registry: Registry; settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
 }): WebhooksModule {
   const { settings } = deps;
-  const sender = createThreadedSender({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate }, deps.logger);
+  const senderOptions = { timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate };
+  const senders = { express: createThreadedSender(senderOptions, 'express', deps.logger), bulk: createThreadedSender(senderOptions, 'bulk', deps.logger) };
   let load = () => ({ inFlight: 0, queued: 0 });
   const metrics = webhookMetrics(deps.registry, () => load());
-  const dispatcher = createDispatcher({ database: deps.database, sender, logger: deps.logger, metrics, settings });
+  const dispatcher = createDispatcher({ database: deps.database, senders, logger: deps.logger, metrics, settings });
   load = dispatcher.load;
   deps.bus.subscribe(webhookSubscription(dispatcher.handOff));
   const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });

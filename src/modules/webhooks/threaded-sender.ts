@@ -11,7 +11,7 @@ export interface SendResult { id: number; result: AttemptResult }
  * Requests made in one turn of the event loop cross in one message. If the thread dies, what it had
  * in hand ends as a failed attempt (retried on schedule like any other) and the next send starts a new one.
  */
-export function createThreadedSender(options: { timeoutMs: number; allowPrivate: boolean }, logger: Logger): Sender {
+export function createThreadedSender(options: { timeoutMs: number; allowPrivate: boolean }, lane: string, logger: Logger): Sender {
   const waiting = new Map<number, (result: AttemptResult) => void>();
   let outgoing: SendRequest[] = [];
   let worker: Worker | null = null;
@@ -24,7 +24,7 @@ export function createThreadedSender(options: { timeoutMs: number; allowPrivate:
 
   function started(): Worker {
     if (worker) return worker;
-    const thread = new Worker(threadEntry(import.meta.url, 'sender-thread'), { workerData: options });
+    const thread = new Worker(threadEntry(import.meta.url, 'sender-thread'), { workerData: options, name: `webhooks-${lane}` });
     thread.on('message', (results: SendResult[]) => {
       for (const { id, result } of results) {
         waiting.get(id)?.(result);
@@ -32,7 +32,7 @@ export function createThreadedSender(options: { timeoutMs: number; allowPrivate:
       }
       if (waiting.size === 0) thread.unref();
     });
-    thread.on('error', (error) => logger.error({ err: error }, 'webhook sender thread failed'));
+    thread.on('error', (error) => logger.error({ err: error, lane }, 'webhook sender thread failed'));
     thread.on('exit', () => {
       if (worker === thread) worker = null;
       fail('the sender thread stopped before the receiver answered');
