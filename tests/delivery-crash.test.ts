@@ -23,8 +23,10 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
     let server: OrderlyProcess = await startServer(env);
     try {
       const login = async () => (await http.post('/v1/auth/login', ADMIN)).body.token as string;
-      const endpoint = await http.post('/v1/webhooks/endpoints', { url: receiver.url, events: ['product.created'] }, { token: await login() });
-      expect(endpoint.status).toBe(201);
+      const adminToken = await login();
+      // One endpoint, and more than the bus's transaction gives deliveries to: the rest are fanned out after it.
+      const urls = [receiver.url, ...Array.from({ length: 40 }, (_, i) => `http://127.0.0.1:${receiver.port}/fan/${i}`)];
+      for (const url of urls) expect((await http.post('/v1/webhooks/endpoints', { url, events: ['product.created'] }, { token: adminToken })).status).toBe(201);
 
       const products: string[] = [];
       const signups: string[] = [];
@@ -51,7 +53,8 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
       const workers = [0, 1, 2].map(load);
 
       for (let kill = 0; kill < KILLS; kill += 1) {
-        await new Promise((r) => setTimeout(r, 400 + randomInt(800)));
+        // Long enough between kills for a fair number of products, each fanned out to 41 endpoints, to be made.
+        await new Promise((r) => setTimeout(r, 700 + randomInt(800)));
         server.child.kill('SIGKILL');
         await server.exited;
         server = await startServer(env);
@@ -63,9 +66,9 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
 
       const token = await login();
       // Leases of deliveries cut off by a kill run out after 2 × timeout + 5 s; then they are sent again.
-      await eventually('every accepted product delivered', async () => {
-        const got = new Set(receiver.received.map((m) => (JSON.parse(m.body) as { data: { product: { id: string } } }).data.product.id));
-        return products.every((id) => got.has(id));
+      await eventually('every accepted product delivered to every endpoint', async () => {
+        const got = new Set(receiver.received.map((m) => `${(JSON.parse(m.body) as { data: { product: { id: string } } }).data.product.id} ${m.path}`));
+        return products.every((id) => urls.every((url) => got.has(`${id} ${new URL(url).pathname}`)));
       }, 60_000);
       await eventually('every accepted signup welcomed', async () => {
         for (const email of signups) {

@@ -121,6 +121,20 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     expect(r.received[1]!.at - r.received[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('fans an event out to more endpoints than one transaction takes, each endpoint once under the same webhook-id', async () => {
+    const many = await receiver();
+    // More than the 32 endpoints the bus's transaction gives deliveries to; the rest are fanned out after it.
+    const endpoints = [];
+    for (let i = 0; i < 75; i += 1) endpoints.push(await createEndpoint(`http://127.0.0.1:${many.port}/fan/${i}`, ['product.created']));
+    const product = await app.product({ title: 'Fanned out' });
+    const mine = () => many.received.filter((m) => bodyOf(m).data.product.id === product.id);
+    await eventually('every endpoint has the product', async () => new Set(mine().map((m) => m.path)).size === 75, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine()).toHaveLength(75);
+    expect(new Set(mine().map((m) => m.headers['webhook-id'])).size).toBe(1);
+    for (const e of endpoints) expect((await app.http.delete(`/v1/webhooks/endpoints/${e.id}`, admin())).status).toBe(204);
+  });
+
   it('does not let a receiver that hangs delay deliveries to another endpoint', async () => {
     const hanging = await receiver(() => ({ delayMs: 60_000 }));
     const fast = await receiver();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 
 export interface Received {
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   at: number;
@@ -29,7 +30,7 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({})): Pr
   const server = http.createServer((request, response) => {
     let body = '';
     request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
-      const received = { headers: request.headers, body, at: Date.now() };
+      const received = { path: request.url ?? '', headers: request.headers, body, at: Date.now() };
       const n = receiver.received.push(received) - 1;
       const { status = 200, headers = {}, delayMs = 0 } = receiver.answer(n, received);
       const reply = () => {

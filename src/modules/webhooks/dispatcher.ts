@@ -5,7 +5,7 @@ import type { Logger } from '../../platform/observability/logger.js';
 import type { PeriodicTask } from '../../platform/periodic-task.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { AttemptResult, Sender } from './sender.js';
-import { endpointsChanged, live, pendingDelivery, webhookDb, type EndpointRow, type WebhookTables } from './store.js';
+import { endpointsChanged, live, pendingDelivery, webhookDb, webhookStore, type EndpointRow, type WebhookTables } from './store.js';
 
 export interface DispatcherSettings {
   /** Delay before each retry; one more attempt than it has entries. */
@@ -25,6 +25,8 @@ export interface Dispatcher extends PeriodicTask {
    * process, to be sent as soon as the creating transaction commits, with no claim in between.
    */
   handOff(message: HandedMessage, endpoints: EndpointRow[]): HandOff;
+  /** A fan-out was recorded (committed): give its remaining endpoints their deliveries, a chunk at a time. */
+  fanOutLater(): void;
   load(): { inFlight: number; queued: number };
 }
 
@@ -71,6 +73,12 @@ interface Completion {
 }
 
 const CLAIM_BATCH = 128;
+/** Endpoints given their deliveries per transaction: by the bus's handler for the first, by `fanOut` for the rest. */
+export const FANOUT_CHUNK = 32;
+// How many messages' fan-outs take turns, a chunk each, in one round; and how often to look for fan-outs
+// this process was not told about (left by a process that died).
+const FANOUTS_PER_ROUND = 16;
+const FANOUT_LOOK_MS = 5_000;
 // Each a few milliseconds of writing; the event loop gets a turn between them.
 const OUTCOMES_PER_TRANSACTION = 100;
 const MAX_RETRY_AFTER_MS = 86_400_000;
@@ -111,6 +119,9 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
   let woken = false;
   let wakeUp: (() => void) | null = null;
   let flushing: Promise<void> | null = null;
+  // True at start, so a restart finishes the fan-outs a killed process left.
+  let fanOutsWaiting = true;
+  let lastFanOutLook = 0;
 
   function wake(): void {
     woken = true;
@@ -216,6 +227,39 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     }
     for (const id of new Set(rows.map((r) => r.id))) pump(id);
     return rows.length;
+  }
+
+  /** One round: the oldest unfinished fan-outs take turns, one chunk of endpoints each, a transaction per chunk. */
+  async function fanOut(): Promise<boolean> {
+    lastFanOutLook = Date.now();
+    const pending = await webhookStore(database.db).pendingFanouts(FANOUTS_PER_ROUND);
+    if (pending.length === 0) {
+      fanOutsWaiting = false;
+      return false;
+    }
+    for (const fanout of pending) {
+      if (!running) break;
+      const ids = JSON.parse(fanout.endpoint_ids) as string[];
+      const to = Math.min(ids.length, fanout.next_index + FANOUT_CHUNK);
+      let handed: HandOff | undefined;
+      try {
+        const ours = await database.db.transaction().execute(async (tx) => {
+          const store = webhookStore(tx);
+          if (!(await store.advanceFanout(fanout.message_id, fanout.next_index, to, ids.length))) return false;
+          // Endpoints disabled or deleted since the event get nothing, as if they had been then.
+          const targets = await store.enabledEndpointsIn(ids.slice(fanout.next_index, to));
+          if (targets.length === 0) return true;
+          handed = handOff({ id: fanout.message_id, type: fanout.type, body: fanout.body, occurredAt: fanout.occurred_at }, targets);
+          await store.addDeliveries(handed.rows);
+          return true;
+        });
+        if (ours) handed?.commit();
+      } finally {
+        handed?.cancel();
+      }
+      await setImmediate();
+    }
+    return true;
   }
 
   function pump(endpointId: string): void {
@@ -351,8 +395,16 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
       } catch (error) {
         logger.error({ err: error }, 'webhook claim failed');
       }
+      let fannedOut = false;
+      if (fanOutsWaiting || Date.now() - lastFanOutLook > FANOUT_LOOK_MS) {
+        try {
+          fannedOut = await fanOut();
+        } catch (error) {
+          logger.error({ err: error }, 'webhook fan-out failed; retrying');
+        }
+      }
       if (!running) break;
-      if (claimed === CLAIM_BATCH || woken) {
+      if (claimed === CLAIM_BATCH || woken || fannedOut) {
         // Between full batches, let responses, completions and other requests through first.
         await setImmediate();
         continue;
@@ -372,6 +424,10 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     name: 'webhooks.dispatcher',
     wake,
     handOff,
+    fanOutLater() {
+      fanOutsWaiting = true;
+      wake();
+    },
     load: () => ({ inFlight, queued: [...endpoints.values()].reduce((n, s) => n + s.queue.length, 0) }),
     start() {
       if (running) return;

@@ -1,15 +1,16 @@
 import type { Subscription } from '../../platform/messaging/bus.js';
-import type { HandOff, HandedMessage } from './dispatcher.js';
+import { FANOUT_CHUNK, type Dispatcher, type HandOff } from './dispatcher.js';
 import type { EndpointRow } from './store.js';
 import { subscribes, WEBHOOK_EVENT_TYPES } from './event-types.js';
 import { webhookStore } from './store.js';
 
 /**
  * Records each public event once, as the exact body every endpoint will receive, with one delivery per
- * enabled endpoint subscribed to it. Deliveries to endpoints with room are leased to this process in the
+ * enabled endpoint subscribed to it: for the first chunk of endpoints here, for the rest in the
+ * dispatcher's fan-out (recorded here). Deliveries to endpoints with room are leased to this process in the
  * same transaction and sent once it commits; the others wait for the dispatcher to claim them.
  */
-export function webhookSubscription(handOff: (message: HandedMessage, endpoints: EndpointRow[]) => HandOff): Subscription {
+export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fanOutLater'>): Subscription {
   // The enabled endpoints with their subscriptions parsed, as of a version of the endpoints: reading and
   // parsing every endpoint for every event cost more than the rest of the fan-out.
   let known: { version: number; endpoints: { row: EndpointRow; events: string[] }[] } | null = null;
@@ -26,7 +27,7 @@ export function webhookSubscription(handOff: (message: HandedMessage, endpoints:
     types: WEBHOOK_EVENT_TYPES,
     async handle(message, context) {
       // Set inside the transaction; a holder, since a closure's assignment is invisible to narrowing.
-      const pending: { handed?: HandOff } = {};
+      const pending: { handed?: HandOff; fanOut?: boolean } = {};
       try {
         const applied = await context.apply(async (tx) => {
           const store = webhookStore(tx);
@@ -34,11 +35,19 @@ export function webhookSubscription(handOff: (message: HandedMessage, endpoints:
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
-          const handed = handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets);
+          const handed = dispatcher.handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets.slice(0, FANOUT_CHUNK));
           pending.handed = handed;
           await store.addDeliveries(handed.rows);
+          if (targets.length > FANOUT_CHUNK) {
+            const rest = targets.slice(FANOUT_CHUNK).map((e) => e.id);
+            await store.saveFanout({ message_id: message.id, endpoint_ids: JSON.stringify(rest), next_index: 0, created_at: message.occurredAt });
+            pending.fanOut = true;
+          }
         });
-        if (applied) pending.handed?.commit();
+        if (applied) {
+          pending.handed?.commit();
+          if (pending.fanOut) dispatcher.fanOutLater();
+        }
       } finally {
         pending.handed?.cancel();
       }

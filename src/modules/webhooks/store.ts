@@ -17,6 +17,8 @@ export interface WebhookTables {
     id: string; message_id: string; endpoint_id: string; status: DeliveryStatus; attempts: number; next_attempt_at: string;
     last_error: string | null; created_at: string; dead_at: string | null;
   };
+  /** The endpoints of a message still to be given deliveries, from `next_index` on (a JSON array of ids). */
+  webhook_fanouts: { message_id: string; endpoint_ids: string; next_index: number; created_at: string };
   webhook_attempts: {
     id: string; delivery_id: string; endpoint_id: string; message_id: string; event_type: string; attempt: number; status: 'succeeded' | 'failed';
     response_status: number | null; duration_ms: number; error: string | null; at: string;
@@ -68,6 +70,28 @@ export function webhookStore(executor: Executor) {
     async addDeliveries(rows: WebhookTables['webhook_deliveries'][]): Promise<void> {
       if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
     },
+
+    async saveFanout(row: WebhookTables['webhook_fanouts']): Promise<void> {
+      await db.insertInto('webhook_fanouts').values(row).execute();
+    },
+
+    /** Fan-outs not finished, oldest first, with their message. */
+    pendingFanouts: (limit: number) => db.selectFrom('webhook_fanouts as f').innerJoin('webhook_messages as m', 'm.id', 'f.message_id')
+      .select(['f.message_id', 'f.endpoint_ids', 'f.next_index', 'm.type', 'm.body', 'm.occurred_at'])
+      .orderBy('f.message_id').limit(limit).execute(),
+
+    /**
+     * Moves a fan-out on from `from` to `to` (deleting it when that is the end); false when another
+     * transaction moved it first, so each chunk is fanned out once.
+     */
+    async advanceFanout(messageId: string, from: number, to: number, total: number): Promise<boolean> {
+      const result = to >= total
+        ? await db.deleteFrom('webhook_fanouts').where('message_id', '=', messageId).where('next_index', '=', from).executeTakeFirst()
+        : await db.updateTable('webhook_fanouts').set({ next_index: to }).where('message_id', '=', messageId).where('next_index', '=', from).executeTakeFirst();
+      return Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) === 1;
+    },
+
+    enabledEndpointsIn: (ids: string[]) => db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', ids).where('disabled', '=', 0).execute(),
 
     endpointsOfMessage: async (messageId: string) =>
       (await db.selectFrom('webhook_deliveries').select('endpoint_id').distinct().where('message_id', '=', messageId).execute()).map((r) => r.endpoint_id),
