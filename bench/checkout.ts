@@ -27,7 +27,8 @@ async function json(url: string, init: RequestInit = {}): Promise<any> {
 const dataDir = tempDir('orderly-bench-checkout-');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const orderly = await startServer([path.join(root, 'bin/orderly.js'), 'start'], {
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const orderly = await startServer([...profile, path.join(root, 'bin/orderly.js'), 'start'], {
   PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password, ORDERLY_RATE_LIMITS: 'off',
 }, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
 // Whatever happens to the benchmark, the server it started goes with it.
