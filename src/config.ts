@@ -57,6 +57,7 @@ const EnvSchema = Type.Object({
   ORDERLY_WEBHOOK_RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h', description: 'delays before each retry of a failed webhook delivery (units ms, s, m, h, d), each ±20 %; then dead-lettered' }),
   ORDERLY_WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000, description: 'a webhook attempt without a response after this has failed' }),
   ORDERLY_WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100_000, default: 100, description: 'deliveries in flight to one endpoint at once' }),
+  ORDERLY_WEBHOOK_FANOUT_CHUNK: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'endpoints given their deliveries per transaction when an event fans out' }),
   ORDERLY_WEBHOOK_DISABLE_AFTER: Type.String({ default: '5d', description: 'an endpoint failing continuously this long is disabled' }),
   ORDERLY_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'allow webhook URLs that resolve to private, loopback or link-local addresses (local tests)' }),
   ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop stall at which shedding starts with the lowest priorities' }),
@@ -104,7 +105,7 @@ export interface Config {
     perUser: Quota;
     perChannel: Record<'email' | 'sms' | 'push', Quota>;
   };
-  webhooks: { retryScheduleMs: number[]; timeoutMs: number; endpointConcurrency: number; disableAfterMs: number; allowPrivate: boolean };
+  webhooks: { retryScheduleMs: number[]; timeoutMs: number; endpointConcurrency: number; fanOutChunk: number; disableAfterMs: number; allowPrivate: boolean };
 }
 
 
@@ -168,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleMs: e.ORDERLY_WEBHOOK_RETRY_SCHEDULE.split(',').map((part) => durationMs('ORDERLY_WEBHOOK_RETRY_SCHEDULE', part)),
       timeoutMs: e.ORDERLY_WEBHOOK_TIMEOUT_MS,
       endpointConcurrency: e.ORDERLY_WEBHOOK_ENDPOINT_CONCURRENCY,
+      fanOutChunk: e.ORDERLY_WEBHOOK_FANOUT_CHUNK,
       disableAfterMs: durationMs('ORDERLY_WEBHOOK_DISABLE_AFTER', e.ORDERLY_WEBHOOK_DISABLE_AFTER),
       allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
     },

@@ -18,13 +18,15 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
     const env = {
       ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
       ORDERLY_RELAY_POLL_MS: '50', ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERLY_WEBHOOK_TIMEOUT_MS: '1000', ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s,1s',
+      // Small chunks, so each product's fan-out to 41 endpoints spans several transactions a kill can fall between.
+      ORDERLY_WEBHOOK_FANOUT_CHUNK: '8',
     };
     const http = httpClient(`http://127.0.0.1:${port}`);
     let server: OrderlyProcess = await startServer(env);
     try {
       const login = async () => (await http.post('/v1/auth/login', ADMIN)).body.token as string;
       const adminToken = await login();
-      // One endpoint, and more than the bus's transaction gives deliveries to: the rest are fanned out after it.
+      // One endpoint, and 40 more: the bus's transaction gives deliveries to the first 8, the rest are fanned out after it.
       const urls = [receiver.url, ...Array.from({ length: 40 }, (_, i) => `http://127.0.0.1:${receiver.port}/fan/${i}`)];
       for (const url of urls) expect((await http.post('/v1/webhooks/endpoints', { url, events: ['product.created'] }, { token: adminToken })).status).toBe(201);
 

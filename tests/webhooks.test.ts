@@ -123,7 +123,7 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
 
   it('fans an event out to more endpoints than one transaction takes, each endpoint once under the same webhook-id', async () => {
     const many = await receiver();
-    // More than the 32 endpoints the bus's transaction gives deliveries to; the rest are fanned out after it.
+    // More than the 64 endpoints (ORDERLY_WEBHOOK_FANOUT_CHUNK) the bus's transaction gives deliveries to; the rest are fanned out after it.
     const endpoints = [];
     for (let i = 0; i < 75; i += 1) endpoints.push(await createEndpoint(`http://127.0.0.1:${many.port}/fan/${i}`, ['product.created']));
     const product = await app.product({ title: 'Fanned out' });

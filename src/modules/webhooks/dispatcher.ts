@@ -13,6 +13,8 @@ export interface DispatcherSettings {
   timeoutMs: number;
   /** In flight to one endpoint at once; as many again may wait, claimed, for a slot. */
   endpointConcurrency: number;
+  /** Endpoints given their deliveries per transaction: by the bus's handler for the first, by `fanOut` for the rest. */
+  fanOutChunk: number;
   disableAfterMs: number;
   pollIntervalMs: number;
 }
@@ -27,6 +29,7 @@ export interface Dispatcher extends PeriodicTask {
   handOff(message: HandedMessage, endpoints: EndpointRow[]): HandOff;
   /** A fan-out was recorded (committed): give its remaining endpoints their deliveries, a chunk at a time. */
   fanOutLater(): void;
+  readonly fanOutChunk: number;
   load(): { inFlight: number; queued: number };
 }
 
@@ -73,8 +76,6 @@ interface Completion {
 }
 
 const CLAIM_BATCH = 128;
-/** Endpoints given their deliveries per transaction: by the bus's handler for the first, by `fanOut` for the rest. */
-export const FANOUT_CHUNK = 32;
 // How many messages' fan-outs take turns, a chunk each, in one round; and how often to look for fan-outs
 // this process was not told about (left by a process that died).
 const FANOUTS_PER_ROUND = 16;
@@ -84,7 +85,7 @@ const OUTCOMES_PER_TRANSACTION = 100;
 const MAX_RETRY_AFTER_MS = 86_400_000;
 // The express lane is for endpoints whose last attempt was answered within PROMPT_MS and that have at most
 // EXPRESS_IN_FLIGHT requests open; the rest (new endpoints too, until they answer) use the bulk lane.
-const EXPRESS_IN_FLIGHT = 8;
+const EXPRESS_IN_FLIGHT = 32;
 const PROMPT_MS = 1_000;
 
 function secretsOf(e: EndpointRow, now: Date): string[] {
@@ -240,7 +241,7 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     for (const fanout of pending) {
       if (!running) break;
       const ids = JSON.parse(fanout.endpoint_ids) as string[];
-      const to = Math.min(ids.length, fanout.next_index + FANOUT_CHUNK);
+      const to = Math.min(ids.length, fanout.next_index + settings.fanOutChunk);
       let handed: HandOff | undefined;
       try {
         const ours = await database.db.transaction().execute(async (tx) => {
@@ -424,6 +425,7 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     name: 'webhooks.dispatcher',
     wake,
     handOff,
+    fanOutChunk: settings.fanOutChunk,
     fanOutLater() {
       fanOutsWaiting = true;
       wake();

@@ -1,5 +1,5 @@
 import type { Subscription } from '../../platform/messaging/bus.js';
-import { FANOUT_CHUNK, type Dispatcher, type HandOff } from './dispatcher.js';
+import type { Dispatcher, HandOff } from './dispatcher.js';
 import type { EndpointRow } from './store.js';
 import { subscribes, WEBHOOK_EVENT_TYPES } from './event-types.js';
 import { webhookStore } from './store.js';
@@ -10,7 +10,8 @@ import { webhookStore } from './store.js';
  * dispatcher's fan-out (recorded here). Deliveries to endpoints with room are leased to this process in the
  * same transaction and sent once it commits; the others wait for the dispatcher to claim them.
  */
-export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fanOutLater'>): Subscription {
+export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fanOutLater' | 'fanOutChunk'>): Subscription {
+  const chunk = dispatcher.fanOutChunk;
   // The enabled endpoints with their subscriptions parsed, as of a version of the endpoints: reading and
   // parsing every endpoint for every event cost more than the rest of the fan-out.
   let known: { version: number; endpoints: { row: EndpointRow; events: string[] }[] } | null = null;
@@ -35,11 +36,11 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fa
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
-          const handed = dispatcher.handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets.slice(0, FANOUT_CHUNK));
+          const handed = dispatcher.handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets.slice(0, chunk));
           pending.handed = handed;
           await store.addDeliveries(handed.rows);
-          if (targets.length > FANOUT_CHUNK) {
-            const rest = targets.slice(FANOUT_CHUNK).map((e) => e.id);
+          if (targets.length > chunk) {
+            const rest = targets.slice(chunk).map((e) => e.id);
             await store.saveFanout({ message_id: message.id, endpoint_ids: JSON.stringify(rest), next_index: 0, created_at: message.occurredAt });
             pending.fanOut = true;
           }
