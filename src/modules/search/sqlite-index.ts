@@ -80,7 +80,8 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
   // through the page cache's reads that costs twice as much. SQLite caps the mapping (2 GB by default).
   db.pragma('mmap_size = 4294967296');
   db.exec(SCHEMA);
-  const stopCheckpoints = checkpointInBackground(db, file);
+  // Its writes are synchronous and spaced out, so a restart of the WAL finds a gap between them without being let in.
+  const checkpoints = checkpointInBackground(db, file);
   const typedWord = prefixExpression(db);
   // Weights per column: title, description, category, attributes; tags (filter tokens) do not rank.
   db.prepare(`insert into documents_fts(documents_fts, rank) values ('rank', 'bm25(10.0, 1.0, 4.0, 2.0, 0.0)')`).run();
@@ -312,7 +313,7 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
       return (db.prepare('select count(*) as n from documents').get() as { n: number }).n;
     },
     async close() {
-      await stopCheckpoints();
+      await checkpoints.stop();
       db.close();
     },
   };

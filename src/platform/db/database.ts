@@ -7,7 +7,7 @@ import {
   type DatabaseConnection, type Driver, type Transaction,
 } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
-import { checkpointInBackground } from './sqlite-checkpoints.js';
+import { checkpointInBackground, type BackgroundCheckpoints } from './sqlite-checkpoints.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -30,19 +30,26 @@ export function asSchema<T>(executor: Executor | Transaction<object>): Kysely<T>
 
 // Take the write lock when the transaction starts: a deferred transaction that later upgrades to a writer
 // fails with SQLITE_BUSY when another process wrote meanwhile, whatever the busy timeout.
+// A write transaction also waits, first, while the background checkpointer starts the WAL over.
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(database: SqliteDatabase.Database, private readonly checkpoints: BackgroundCheckpoints) {
+    super({ database });
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const restarting = this.checkpoints.beforeWrite();
+    if (restarting) await restarting;
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: SqliteDatabase.Database) {
+  constructor(private readonly sqlite: SqliteDatabase.Database, private readonly checkpoints: BackgroundCheckpoints) {
     super({ database: sqlite });
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.sqlite });
+    return new ImmediateSqliteDriver(this.sqlite, this.checkpoints);
   }
 }
 
@@ -74,8 +81,8 @@ function openSqlite(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const stopCheckpoints = checkpointInBackground(sqlite, file);
-  const db = new Kysely<object>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  const checkpoints = checkpointInBackground(sqlite, file);
+  const db = new Kysely<object>({ dialect: new ImmediateSqliteDialect(sqlite, checkpoints) });
   return {
     dialect: 'sqlite',
     db,
@@ -83,7 +90,7 @@ function openSqlite(file: string): Database {
       sqlite.prepare('select 1').get();
     },
     close: async () => {
-      await stopCheckpoints();
+      await checkpoints.stop();
       await db.destroy();
     },
   };
