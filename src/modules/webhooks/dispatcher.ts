@@ -1,11 +1,11 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Database } from '../../platform/db/database.js';
-import { newId } from '../../platform/db/ids.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import type { PeriodicTask } from '../../platform/periodic-task.js';
 import type { WebhookMetrics } from './metrics.js';
-import type { AttemptResult, Sender } from './sender.js';
-import { endpointsChanged, live, pendingDelivery, webhookDb, webhookStore, type EndpointRow, type WebhookTables } from './store.js';
+import { recordOutcomes, type Completion, type Job } from './outcomes.js';
+import type { Sender } from './sender.js';
+import { live, pendingDelivery, webhookDb, webhookStore, type EndpointRow, type WebhookTables } from './store.js';
 
 export interface DispatcherSettings {
   /** Delay before each retry; one more attempt than it has entries. */
@@ -47,16 +47,6 @@ export interface HandOff {
   cancel(): void;
 }
 
-interface Job {
-  deliveryId: string;
-  messageId: string;
-  endpointId: string;
-  attempt: number;
-  type: string;
-  body: string;
-  occurredAt: string;
-}
-
 interface EndpointState {
   url: string;
   secrets: string[];
@@ -69,12 +59,6 @@ interface EndpointState {
   disabled: boolean;
 }
 
-interface Completion {
-  job: Job;
-  result: AttemptResult;
-  at: Date;
-}
-
 const CLAIM_BATCH = 128;
 // How many messages' fan-outs take turns, a chunk each, in one round; and how often to look for fan-outs
 // this process was not told about (left by a process that died).
@@ -82,7 +66,6 @@ const FANOUTS_PER_ROUND = 16;
 const FANOUT_LOOK_MS = 5_000;
 // Each a few milliseconds of writing; the event loop gets a turn between them.
 const OUTCOMES_PER_TRANSACTION = 100;
-const MAX_RETRY_AFTER_MS = 86_400_000;
 // The express lane is for endpoints whose last attempt was answered within PROMPT_MS and that have at most
 // EXPRESS_IN_FLIGHT requests open; the rest (new endpoints too, until they answer) use the bulk lane.
 const EXPRESS_IN_FLIGHT = 32;
@@ -92,8 +75,6 @@ function secretsOf(e: EndpointRow, now: Date): string[] {
   const overlap = e.previous_secret !== null && e.previous_secret_until !== null && e.previous_secret_until > now.toISOString();
   return overlap ? [e.secret, e.previous_secret!] : [e.secret];
 }
-
-const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
 /** Where requests are made: two senders, each on a thread of its own (see `attempt`). */
 export interface SenderLanes {
@@ -328,7 +309,7 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
             await webhookDb(tx).updateTable('webhook_deliveries').set({ status: 'pending', next_attempt_at: new Date().toISOString() })
               .where('id', 'in', released.map((j) => j.deliveryId)).where('status', '=', 'delivering').execute();
           }
-          await record(tx, batch);
+          await recordOutcomes(tx, batch, { settings, metrics, logger });
         });
       } catch (error) {
         // Unrecorded outcomes are not lost work: the leases run out and the deliveries are attempted again.
@@ -337,53 +318,6 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
       for (const c of [...batch.map((b) => b.job), ...released]) held.delete(c.deliveryId);
       // SQLite answers at once, so without this a backlog of outcomes would be written in one long stall.
       if (completions.length > 0 || releases.length > 0) await setImmediate();
-    }
-  }
-
-  async function record(tx: Parameters<typeof webhookDb>[0], batch: Completion[]): Promise<void> {
-    if (batch.length === 0) return;
-    const db = webhookDb(tx);
-    const attempts: WebhookTables['webhook_attempts'][] = batch.map(({ job, result, at }) => ({
-      id: newId('wha'), delivery_id: job.deliveryId, endpoint_id: job.endpointId, message_id: job.messageId, event_type: job.type, attempt: job.attempt,
-      status: result.ok ? 'succeeded' : 'failed', response_status: result.status, duration_ms: result.durationMs, error: result.error?.slice(0, 500) ?? null, at: at.toISOString(),
-    }));
-    await db.insertInto('webhook_attempts').values(attempts).execute();
-    const succeeded = batch.filter((c) => c.result.ok);
-    if (succeeded.length > 0) {
-      await db.updateTable('webhook_deliveries').set((eb) => ({ status: 'succeeded', attempts: eb('attempts', '+', 1), last_error: null }))
-        .where('id', 'in', succeeded.map((c) => c.job.deliveryId)).where('status', '=', 'delivering').execute();
-      await db.updateTable('webhook_endpoints').set({ failing_since: null })
-        .where('id', 'in', [...new Set(succeeded.map((c) => c.job.endpointId))]).where('failing_since', 'is not', null).execute();
-    }
-    for (const { job, result, at } of batch.filter((c) => !c.result.ok)) await recordFailure(db, job, result, at);
-  }
-
-  async function recordFailure(db: ReturnType<typeof webhookDb>, job: Job, result: AttemptResult, at: Date): Promise<void> {
-    const atIso = at.toISOString();
-    const gone = result.status === 410;
-    const dead = gone || job.attempt > settings.retryScheduleMs.length;
-    const delay = result.retryAfterMs === null ? jitter(settings.retryScheduleMs[job.attempt - 1] ?? 0) : Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS);
-    const error = gone ? 'receiver answered 410 Gone: endpoint disabled' : result.error;
-    await db.updateTable('webhook_deliveries')
-      .set({
-        status: dead ? 'dead' : 'pending', attempts: job.attempt, last_error: error?.slice(0, 500) ?? null,
-        next_attempt_at: new Date(at.getTime() + (dead ? 0 : delay)).toISOString(), dead_at: dead ? atIso : null,
-      })
-      .where('id', '=', job.deliveryId).where('status', '=', 'delivering').execute();
-    if (dead) {
-      metrics.deadLettered();
-      logger.warn({ deliveryId: job.deliveryId, endpointId: job.endpointId, messageId: job.messageId, attempts: job.attempt, error }, 'webhook delivery dead-lettered');
-    }
-    await db.updateTable('webhook_endpoints').set({ failing_since: atIso }).where('id', '=', job.endpointId).where('failing_since', 'is', null).execute();
-    const disable = gone
-      ? db.updateTable('webhook_endpoints').set({ disabled: 1, disabled_reason: 'gone', updated_at: atIso })
-      : db.updateTable('webhook_endpoints').set({ disabled: 1, disabled_reason: 'failing', updated_at: atIso })
-        .where('failing_since', '<=', new Date(at.getTime() - settings.disableAfterMs).toISOString());
-    const disabled = await disable.where('id', '=', job.endpointId).where('disabled', '=', 0).executeTakeFirst();
-    if (Number(disabled.numUpdatedRows) === 1) {
-      await endpointsChanged(db);
-      metrics.disabled(gone ? 'gone' : 'failing');
-      logger.warn({ endpointId: job.endpointId, reason: gone ? 'gone' : 'failing' }, 'webhook endpoint disabled');
     }
   }
 
