@@ -82,7 +82,8 @@ export function createMessageBus(database: Database, transport: Transport, logge
     return { ...options.retry, ...subscriptions.get(group)?.retry };
   }
 
-  async function publishIn(tx: Executor, events: NewEvent[]): Promise<void> {
+  /** `root`: the chain the publishing handler's message belongs to; null outside a handler, where each message starts its own. */
+  async function publishIn(tx: Executor, events: NewEvent[], root: number | null): Promise<void> {
     if (events.length === 0) return;
     const occurredAt = nowIso();
     const envelopes: EventEnvelope[] = events.map((event) => ({
@@ -98,7 +99,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
       .returning(['id', 'seq'])
       .execute();
     const seqOf = new Map(stored.map((s) => [s.id, s.seq]));
-    await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)! })), groupsFor);
+    await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })), groupsFor);
   }
 
   async function recordInbox(tx: Executor, group: string, messageId: string): Promise<boolean> {
@@ -119,7 +120,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
       attempt: delivery.attempt,
       maxAttempts: policyFor(group).maxAttempts,
       apply: async (fn) => {
-        const applied = await bus.transaction(async (tx, publish) => {
+        const applied = await transactionIn(delivery.root, async (tx, publish) => {
           settled = true;
           await delivery.settle(tx);
           if (!(await recordInbox(tx, group, envelope.id))) return false;
@@ -154,6 +155,18 @@ export function createMessageBus(database: Database, transport: Transport, logge
     }
   }
 
+  async function transactionIn<T>(root: number | null, fn: (tx: Executor, publish: Publish) => Promise<T>): Promise<T> {
+    let published = false;
+    const result = await database.db.transaction().execute((tx) =>
+      fn(tx, async (events) => {
+        published ||= events.length > 0;
+        await publishIn(tx, events, root);
+      }),
+    );
+    if (published) transport.wake();
+    return result;
+  }
+
   const bus: MessageBus = {
     subscribe(subscription) {
       if (subscriptions.has(subscription.group)) throw new Error(`consumer group ${subscription.group} subscribed twice`);
@@ -161,17 +174,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
       groupsByType.clear();
     },
 
-    async transaction(fn) {
-      let published = false;
-      const result = await database.db.transaction().execute((tx) =>
-        fn(tx, async (events) => {
-          published ||= events.length > 0;
-          await publishIn(tx, events);
-        }),
-      );
-      if (published) transport.wake();
-      return result;
-    },
+    transaction: (fn) => transactionIn(null, fn),
 
     start() {
       transport.start(handle, policyFor);

@@ -19,6 +19,8 @@ export interface MessagingTables {
     id: Generated<number>;
     message_id: string;
     message_seq: number;
+    /** The outbox position of the message that started its chain (a saga's first message): claims go oldest chain first. */
+    root_seq: number;
     group_name: string;
     key: string;
     status: 'pending' | 'dead';
@@ -87,6 +89,16 @@ export const messagingMigrations: MigrationSet = {
           .addColumn('applied_at', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('messaging_inbox_pk', ['group_name', 'message_id'])
           .execute();
+      },
+    },
+    '0003_claims_by_chain': {
+      async up(db: Kysely<unknown>) {
+        // Claims take the oldest chain of messages first (a saga's steps follow its first message), so under a
+        // backlog the orders placed first are finished first, instead of every order moving one step per pass.
+        await db.schema.alterTable('messaging_deliveries').addColumn('root_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await sql`update messaging_deliveries set root_seq = message_seq`.execute(db);
+        await db.schema.dropIndex('messaging_deliveries_due').execute();
+        await db.schema.createIndex('messaging_deliveries_due').on('messaging_deliveries').columns(['status', 'root_seq', 'message_seq']).execute();
       },
     },
   },

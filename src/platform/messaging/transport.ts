@@ -8,6 +8,8 @@ export interface Delivery {
   envelope: EventEnvelope;
   /** 1 on the first delivery, counting every earlier failed one. */
   attempt: number;
+  /** The outbox position of the first message of its chain; what its handler publishes continues the chain. */
+  root: number;
   /** Marks the delivery handled, inside the transaction that applied its effect. */
   settle(tx: Executor): Promise<void>;
 }
@@ -49,8 +51,11 @@ export interface DeliveryBacklog {
  * the database; a broker-backed one (NATS JetStream) implements the same contract.
  */
 export interface Transport {
-  /** Inside the producer's transaction: makes each stored message (with its outbox position) durable for every group that subscribes to it. */
-  enqueue(tx: Executor, messages: { envelope: EventEnvelope; seq: number }[], groupsFor: (type: string) => string[]): Promise<void>;
+  /**
+   * Inside the producer's transaction: makes each stored message (with its outbox position, and that of the
+   * first message of its chain) durable for every group that subscribes to it.
+   */
+  enqueue(tx: Executor, messages: { envelope: EventEnvelope; seq: number; root: number }[], groupsFor: (type: string) => string[]): Promise<void>;
   /** Starts handing deliveries to `handle`; a rejection schedules a retry under the group's policy. */
   start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): void;
   /** Something was committed: look for work now rather than at the next poll. */

@@ -21,7 +21,7 @@ export interface LocalTransportOptions {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Row = {
-  id: number; group_name: string; attempts: number;
+  id: number; group_name: string; attempts: number; root_seq: number;
   message_id: string; type: string; version: number; key: string; occurred_at: string; traceparent: string | null; data: string;
 };
 
@@ -90,6 +90,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .where('e.status', '=', 'pending')
           .whereRef('e.message_seq', '<', 'd.message_seq'),
       )))
+      .orderBy('d.root_seq')
       .orderBy('d.message_seq')
       .limit(limit);
     // One statement picks and leases: between a separate read and write another process could lease the same rows.
@@ -104,9 +105,10 @@ export function createLocalTransport(database: Database, logger: Logger, options
     return db
       .selectFrom('messaging_deliveries as d')
       .innerJoin('outbox as o', 'o.id', 'd.message_id')
-      .select(['d.id', 'd.group_name', 'd.attempts', 'd.message_id', 'o.type', 'o.version', 'o.key', 'o.occurred_at', 'o.traceparent', 'o.data'])
+      .select(['d.id', 'd.group_name', 'd.attempts', 'd.root_seq', 'd.message_id', 'o.type', 'o.version', 'o.key', 'o.occurred_at', 'o.traceparent', 'o.data'])
       .where('d.id', 'in', leased.map((l) => l.id))
       .where('d.lease_owner', '=', owner)
+      .orderBy('d.root_seq')
       .orderBy('d.message_seq')
       .execute();
   }
@@ -167,6 +169,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
         group: row.group_name,
         envelope: envelopeOf(row),
         attempt: row.attempts + 1,
+        root: row.root_seq,
         settle: async (tx: Executor) => {
           await asSchema<MessagingTables>(tx).deleteFrom('messaging_deliveries').where('id', '=', row.id).execute();
         },
@@ -208,12 +211,12 @@ export function createLocalTransport(database: Database, logger: Logger, options
 
   return {
     async enqueue(tx, messages, groupsFor) {
-      const rows = messages.flatMap(({ envelope, seq }) => groupsFor(envelope.type).map((group) => ({ e: envelope, seq, group })));
+      const rows = messages.flatMap(({ envelope, seq, root }) => groupsFor(envelope.type).map((group) => ({ e: envelope, seq, root, group })));
       if (rows.length === 0) return;
       await asSchema<MessagingTables>(tx)
         .insertInto('messaging_deliveries')
-        .values(rows.map(({ e, seq, group }) => ({
-          message_id: e.id, message_seq: seq, group_name: group, key: e.key, status: 'pending' as const,
+        .values(rows.map(({ e, seq, root, group }) => ({
+          message_id: e.id, message_seq: seq, root_seq: root, group_name: group, key: e.key, status: 'pending' as const,
           attempts: 0, next_attempt_at: e.occurredAt, lease_owner: null, lease_until: null, last_error: null, created_at: e.occurredAt, dead_at: null,
         })))
         .execute();
