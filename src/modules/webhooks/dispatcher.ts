@@ -1,8 +1,9 @@
 import { setImmediate } from 'node:timers/promises';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import type { PeriodicTask } from '../../platform/periodic-task.js';
 import type { WebhookMetrics } from './metrics.js';
+import { fanOutNextChunk } from './fanout.js';
 import { recordOutcomes, type Completion, type Job } from './outcomes.js';
 import type { Sender } from './sender.js';
 import { live, pendingDelivery, webhookDb, webhookStore, type EndpointRow, type WebhookTables } from './store.js';
@@ -23,13 +24,11 @@ export interface Dispatcher extends PeriodicTask {
   /** Deliveries were added or became due: claim now rather than at the next poll. */
   wake(): void;
   /**
-   * For deliveries about to be created: each endpoint with room here gets its delivery leased to this
-   * process, to be sent as soon as the creating transaction commits, with no claim in between.
+   * In the transaction that records a message: deliveries for its first `fanOutChunk` endpoints, and a
+   * fan-out for the rest, given theirs a chunk per transaction once this one commits. Each endpoint with
+   * room here gets its delivery leased to this process, to be sent as soon as the transaction commits.
    */
-  handOff(message: HandedMessage, endpoints: EndpointRow[]): HandOff;
-  /** A fan-out was recorded (committed): give its remaining endpoints their deliveries, a chunk at a time. */
-  fanOutLater(): void;
-  readonly fanOutChunk: number;
+  deliver(tx: Executor, message: HandedMessage, endpoints: EndpointRow[]): Promise<HandOff>;
   load(): { inFlight: number; queued: number };
 }
 
@@ -40,9 +39,8 @@ export interface HandedMessage {
   occurredAt: string;
 }
 
-/** The deliveries of one message, to insert in its transaction; then `commit()` after it commits, or `cancel()`. */
+/** What `deliver` leased: `commit()` once its transaction has committed, else `cancel()` (after `commit()`, a no-op). */
 export interface HandOff {
-  rows: WebhookTables['webhook_deliveries'][];
   commit(): void;
   cancel(): void;
 }
@@ -123,7 +121,8 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     return state;
   }
 
-  function handOff(message: HandedMessage, rows: EndpointRow[]): HandOff {
+  /** The deliveries of one message to these endpoints, leased here where there is room, to insert in its transaction. */
+  function handOff(message: HandedMessage, rows: EndpointRow[]): HandOff & { rows: WebhookTables['webhook_deliveries'][] } {
     const now = new Date();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + leaseMs).toISOString();
@@ -211,6 +210,37 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     return rows.length;
   }
 
+  async function addDeliveries(tx: Executor, message: HandedMessage, targets: EndpointRow[]): Promise<HandOff> {
+    const handed = handOff(message, targets);
+    try {
+      await webhookStore(tx).addDeliveries(handed.rows);
+    } catch (error) {
+      handed.cancel();
+      throw error;
+    }
+    return handed;
+  }
+
+  async function deliver(tx: Executor, message: HandedMessage, targets: EndpointRow[]): Promise<HandOff> {
+    const handed = await addDeliveries(tx, message, targets.slice(0, settings.fanOutChunk));
+    if (targets.length <= settings.fanOutChunk) return handed;
+    try {
+      const rest = targets.slice(settings.fanOutChunk).map((e) => e.id);
+      await webhookStore(tx).saveFanout({ message_id: message.id, endpoint_ids: JSON.stringify(rest), next_index: 0, created_at: message.occurredAt });
+    } catch (error) {
+      handed.cancel();
+      throw error;
+    }
+    return {
+      commit() {
+        handed.commit();
+        fanOutsWaiting = true;
+        wake();
+      },
+      cancel: handed.cancel,
+    };
+  }
+
   /** One round: the oldest unfinished fan-outs take turns, one chunk of endpoints each, a transaction per chunk. */
   async function fanOut(): Promise<boolean> {
     lastFanOutLook = Date.now();
@@ -221,24 +251,7 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     }
     for (const fanout of pending) {
       if (!running) break;
-      const ids = JSON.parse(fanout.endpoint_ids) as string[];
-      const to = Math.min(ids.length, fanout.next_index + settings.fanOutChunk);
-      let handed: HandOff | undefined;
-      try {
-        const ours = await database.db.transaction().execute(async (tx) => {
-          const store = webhookStore(tx);
-          if (!(await store.advanceFanout(fanout.message_id, fanout.next_index, to, ids.length))) return false;
-          // Endpoints disabled or deleted since the event get nothing, as if they had been then.
-          const targets = await store.enabledEndpointsIn(ids.slice(fanout.next_index, to));
-          if (targets.length === 0) return true;
-          handed = handOff({ id: fanout.message_id, type: fanout.type, body: fanout.body, occurredAt: fanout.occurred_at }, targets);
-          await store.addDeliveries(handed.rows);
-          return true;
-        });
-        if (ours) handed?.commit();
-      } finally {
-        handed?.cancel();
-      }
+      await fanOutNextChunk(database, fanout, settings.fanOutChunk, addDeliveries);
       await setImmediate();
     }
     return true;
@@ -358,12 +371,7 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
   return {
     name: 'webhooks.dispatcher',
     wake,
-    handOff,
-    fanOutChunk: settings.fanOutChunk,
-    fanOutLater() {
-      fanOutsWaiting = true;
-      wake();
-    },
+    deliver,
     load: () => ({ inFlight, queued: [...endpoints.values()].reduce((n, s) => n + s.queue.length, 0) }),
     start() {
       if (running) return;

@@ -6,12 +6,10 @@ import { webhookStore } from './store.js';
 
 /**
  * Records each public event once, as the exact body every endpoint will receive, with one delivery per
- * enabled endpoint subscribed to it: for the first chunk of endpoints here, for the rest in the
- * dispatcher's fan-out (recorded here). Deliveries to endpoints with room are leased to this process in the
- * same transaction and sent once it commits; the others wait for the dispatcher to claim them.
+ * enabled endpoint subscribed to it (the dispatcher's `deliver`). Deliveries to endpoints with room are
+ * leased to this process in the same transaction and sent once it commits; the others wait for a claim.
  */
-export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fanOutLater' | 'fanOutChunk'>): Subscription {
-  const chunk = dispatcher.fanOutChunk;
+export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>): Subscription {
   // The enabled endpoints with their subscriptions parsed, as of a version of the endpoints: reading and
   // parsing every endpoint for every event cost more than the rest of the fan-out.
   let known: { version: number; endpoints: { row: EndpointRow; events: string[] }[] } | null = null;
@@ -28,7 +26,7 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fa
     types: WEBHOOK_EVENT_TYPES,
     async handle(message, context) {
       // Set inside the transaction; a holder, since a closure's assignment is invisible to narrowing.
-      const pending: { handed?: HandOff; fanOut?: boolean } = {};
+      const pending: { handed?: HandOff } = {};
       try {
         const applied = await context.apply(async (tx) => {
           const store = webhookStore(tx);
@@ -36,19 +34,9 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'handOff' | 'fa
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
-          const handed = dispatcher.handOff({ id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets.slice(0, chunk));
-          pending.handed = handed;
-          await store.addDeliveries(handed.rows);
-          if (targets.length > chunk) {
-            const rest = targets.slice(chunk).map((e) => e.id);
-            await store.saveFanout({ message_id: message.id, endpoint_ids: JSON.stringify(rest), next_index: 0, created_at: message.occurredAt });
-            pending.fanOut = true;
-          }
+          pending.handed = await dispatcher.deliver(tx, { id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets);
         });
-        if (applied) {
-          pending.handed?.commit();
-          if (pending.fanOut) dispatcher.fanOutLater();
-        }
+        if (applied) pending.handed?.commit();
       } finally {
         pending.handed?.cancel();
       }

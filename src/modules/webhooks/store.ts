@@ -27,6 +27,8 @@ export interface WebhookTables {
 
 export type EndpointRow = Selectable<WebhookTables['webhook_endpoints']>;
 export type AttemptRow = Selectable<WebhookTables['webhook_attempts']>;
+/** A fan-out not finished, with its message (`pendingFanouts`). */
+export type PendingFanout = Awaited<ReturnType<ReturnType<typeof webhookStore>['pendingFanouts']>>[number];
 
 /** A delivery waiting to be claimed. */
 export function pendingDelivery(messageId: string, endpointId: string, at: string): WebhookTables['webhook_deliveries'] {
@@ -37,7 +39,7 @@ export function pendingDelivery(messageId: string, endpointId: string, at: strin
 export const WAITING_OR_DEAD = sql<boolean>`status in ('pending', 'dead')`;
 /** The conditions of the partial indexes of live deliveries by due time and of dead ones (migration 0004), in their exact words. */
 export const live = (table = 'webhook_deliveries') => sql<boolean>`${sql.ref(`${table}.status`)} in ('pending', 'delivering')`;
-export const DEAD = sql<boolean>`status = 'dead'`;
+export const dead = (table = 'webhook_deliveries') => sql<boolean>`${sql.ref(`${table}.status`)} = 'dead'`;
 
 /** In the transaction that changes an endpoint, so whoever sees the change sees the new version. */
 export async function endpointsChanged(db: Kysely<WebhookTables>): Promise<void> {
@@ -105,7 +107,7 @@ export function webhookStore(executor: Executor) {
     deadDeliveries(limit: number, before?: string) {
       let q = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
         .select(['d.id', 'd.message_id', 'd.endpoint_id', 'd.attempts', 'd.last_error', 'd.dead_at', 'm.type', 'm.occurred_at', 'm.body'])
-        .where(sql<boolean>`d.status = 'dead'`);
+        .where(dead('d'));
       if (before !== undefined) q = q.where('d.id', '<', before);
       return q.orderBy('d.id', 'desc').limit(limit).execute();
     },
@@ -113,12 +115,12 @@ export function webhookStore(executor: Executor) {
     async redrive(id: string, at: string): Promise<boolean> {
       const result = await db.updateTable('webhook_deliveries')
         .set({ status: 'pending', attempts: 0, next_attempt_at: at, dead_at: null })
-        .where('id', '=', id).where(DEAD).executeTakeFirst();
+        .where('id', '=', id).where(dead()).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
     async countDead(): Promise<number> {
-      const row = await db.selectFrom('webhook_deliveries').select(db.fn.countAll<number>().as('n')).where(DEAD).executeTakeFirstOrThrow();
+      const row = await db.selectFrom('webhook_deliveries').select(db.fn.countAll<number>().as('n')).where(dead()).executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };
