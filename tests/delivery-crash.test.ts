@@ -18,16 +18,16 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
     const env = {
       ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
       ORDERLY_RELAY_POLL_MS: '50', ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERLY_WEBHOOK_TIMEOUT_MS: '1000', ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s,1s',
-      // Small chunks, so each product's fan-out to 41 endpoints spans several transactions a kill can fall between.
-      ORDERLY_WEBHOOK_FANOUT_CHUNK: '8',
+      // Small chunks, so each product's fan-out to 17 endpoints spans several transactions a kill can fall between.
+      ORDERLY_WEBHOOK_FANOUT_CHUNK: '4',
     };
     const http = httpClient(`http://127.0.0.1:${port}`);
     let server: OrderlyProcess = await startServer(env);
     try {
       const login = async () => (await http.post('/v1/auth/login', ADMIN)).body.token as string;
       const adminToken = await login();
-      // One endpoint, and 40 more: the bus's transaction gives deliveries to the first 8, the rest are fanned out after it.
-      const urls = [receiver.url, ...Array.from({ length: 40 }, (_, i) => `http://127.0.0.1:${receiver.port}/fan/${i}`)];
+      // One endpoint, and 16 more: the bus's transaction gives deliveries to the first 4, the rest are fanned out after it.
+      const urls = [receiver.url, ...Array.from({ length: 16 }, (_, i) => `http://127.0.0.1:${receiver.port}/fan/${i}`)];
       for (const url of urls) expect((await http.post('/v1/webhooks/endpoints', { url, events: ['product.created'] }, { token: adminToken })).status).toBe(201);
 
       const products: string[] = [];
@@ -55,7 +55,7 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
       const workers = [0, 1, 2].map(load);
 
       for (let kill = 0; kill < KILLS; kill += 1) {
-        // Long enough between kills for a fair number of products, each fanned out to 41 endpoints, to be made.
+        // Long enough between kills for a fair number of products, each fanned out to 17 endpoints, to be made.
         await new Promise((r) => setTimeout(r, 700 + randomInt(800)));
         server.child.kill('SIGKILL');
         await server.exited;
