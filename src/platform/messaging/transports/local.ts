@@ -4,7 +4,7 @@ import { asSchema, type Database, type Executor } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import type { EventEnvelope } from '../envelope.js';
 import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
-import type { MessagingTables } from '../schema.js';
+import { dead, pending, waiting, type MessagingTables } from '../schema.js';
 import type { DeadLetter, Delivery, DeliveryBacklog, Transport } from '../transport.js';
 
 export interface LocalTransportOptions {
@@ -63,9 +63,14 @@ export function createLocalTransport(database: Database, logger: Logger, options
     });
   }
 
+  // Counted state by state, each from its own partial index rather than by scanning the table.
+  async function count(state: typeof pending): Promise<number> {
+    const row = await db.selectFrom('messaging_deliveries').select(sql<number>`count(*)`.as('n')).where(state()).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async function counts(): Promise<{ pending: number; dead: number }> {
-    const rows = await db.selectFrom('messaging_deliveries').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
-    return { pending: Number(rows.find((c) => c.status === 'pending')?.n ?? 0), dead: Number(rows.find((c) => c.status === 'dead')?.n ?? 0) };
+    return { pending: (await count(pending)) + (await count(waiting)), dead: await count(dead) };
   }
 
   function wake(): void {
@@ -76,10 +81,11 @@ export function createLocalTransport(database: Database, logger: Logger, options
   /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
   async function claim(now: Date, limit: number): Promise<Row[]> {
     const nowIso = now.toISOString();
+    await db.updateTable('messaging_deliveries').set({ status: 'pending' }).where(waiting()).where('next_attempt_at', '<=', nowIso).execute();
     const candidates = db
       .selectFrom('messaging_deliveries as d')
       .select('d.id')
-      .where('d.status', '=', 'pending')
+      .where(pending())
       .where('d.next_attempt_at', '<=', nowIso)
       .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', nowIso)]))
       .where(({ not, exists, selectFrom }) => not(exists(
@@ -87,7 +93,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .select('e.id')
           .whereRef('e.group_name', '=', 'd.group_name')
           .whereRef('e.key', '=', 'd.key')
-          .where('e.status', '=', 'pending')
+          .where('e.status', 'in', ['pending', 'waiting'])
           .whereRef('e.message_seq', '<', 'd.message_seq'),
       )))
       .orderBy('d.root_seq')
@@ -123,7 +129,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
       .updateTable('messaging_deliveries')
       .set({
         attempts,
-        status: dead ? 'dead' : 'pending',
+        status: dead ? 'dead' : 'waiting',
         dead_at: dead ? now.toISOString() : null,
         next_attempt_at: new Date(now.getTime() + (dead ? 0 : retryDelayMs(policy, attempts))).toISOString(),
         last_error: message.slice(0, 2000),
@@ -140,7 +146,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
   async function defer(row: Row, deferral: DeferDelivery): Promise<void> {
     await db
       .updateTable('messaging_deliveries')
-      .set({ next_attempt_at: new Date(Date.now() + deferral.delayMs).toISOString(), last_error: deferral.message.slice(0, 2000), lease_owner: null, lease_until: null })
+      .set({ status: 'waiting', next_attempt_at: new Date(Date.now() + deferral.delayMs).toISOString(), last_error: deferral.message.slice(0, 2000), lease_owner: null, lease_until: null })
       .where('id', '=', row.id)
       .execute();
     logger.debug({ group: row.group_name, messageId: row.message_id, type: row.type, key: row.key, delayMs: deferral.delayMs, reason: deferral.message }, 'message deferred');
@@ -243,7 +249,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .selectFrom('messaging_deliveries as d')
           .innerJoin('outbox as o', 'o.id', 'd.message_id')
           .select(['d.id', 'd.message_id', 'o.type', 'o.key', 'd.group_name', 'd.attempts', 'd.last_error', 'o.occurred_at', 'd.dead_at', 'o.data'])
-          .where('d.status', '=', 'dead');
+          .where(dead());
         if (before !== undefined) query = query.where('d.id', '<', Number(before));
         const rows = await query.orderBy('d.id', 'desc').limit(limit).execute();
         return rows.map((r): DeadLetter => ({
@@ -261,10 +267,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
           .executeTakeFirst();
         return Number(result.numUpdatedRows) === 1;
       },
-      async count() {
-        const row = await db.selectFrom('messaging_deliveries').select(sql<number>`count(*)`.as('n')).where('status', '=', 'dead').executeTakeFirstOrThrow();
-        return Number(row.n);
-      },
+      count: () => count(dead),
     },
 
     counts,
@@ -276,7 +279,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
         .selectFrom('messaging_deliveries as d')
         .innerJoin('outbox as o', 'o.id', 'd.message_id')
         .select(['d.message_id', 'o.type', 'd.group_name', 'd.attempts', 'd.next_attempt_at'])
-        .where('d.status', '=', 'pending')
+        .where('d.status', 'in', ['pending', 'waiting'])
         .where('d.next_attempt_at', '<', overdueBefore)
         .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', new Date(now).toISOString())]))
         .limit(100)
