@@ -115,7 +115,7 @@ export function createInventoryService(database: Database, options: { reservatio
 
   /** Returns held stock; `to` is 'expired' for the sweeper, so a late commit may still try to take the stock again. */
   async function unhold(orderId: string, to: 'released' | 'expired'): Promise<boolean> {
-    return db.transaction().execute(async (tx) => {
+    return database.transaction(async (tx) => {
       const s = inventoryStore(tx);
       const now = nowIso();
       if (!(await s.transition(orderId, 'reserved', to, now))) return false;
@@ -150,7 +150,7 @@ export function createInventoryService(database: Database, options: { reservatio
     getStock: level,
 
     async adjust(sku, delta, reason) {
-      const applied = await db.transaction().execute(async (tx) => {
+      const applied = await database.transaction(async (tx) => {
         const s = inventoryStore(tx);
         if (!(await s.getStock(sku))) return 'unknown';
         try {
@@ -180,7 +180,7 @@ export function createInventoryService(database: Database, options: { reservatio
         expires_at: new Date(Date.parse(now) + options.reservationTtlMs).toISOString(), created_at: now, updated_at: now,
       });
       try {
-        const granted = await db.transaction().execute(async (tx) => {
+        const granted = await database.transaction(async (tx) => {
           const s = inventoryStore(tx);
           const now = nowIso();
           const row = header('reserved', now);
@@ -202,7 +202,7 @@ export function createInventoryService(database: Database, options: { reservatio
 
     async commit(orderId) {
       try {
-        return await db.transaction().execute(async (tx): Promise<CommitOutcome> => {
+        return await database.transaction(async (tx): Promise<CommitOutcome> => {
           const s = inventoryStore(tx);
           const now = nowIso();
           const lines = await s.getReservationLines(orderId);
@@ -226,7 +226,7 @@ export function createInventoryService(database: Database, options: { reservatio
     },
 
     async restock(orderId) {
-      const done = await db.transaction().execute(async (tx) => {
+      const done = await database.transaction(async (tx) => {
         const s = inventoryStore(tx);
         const now = nowIso();
         if (!(await s.transition(orderId, 'committed', 'returned', now))) return false;

@@ -133,7 +133,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
     await subscription.handle(envelope, context);
     // A handler with nothing to write still marks the message applied, so a redelivery is skipped.
     if (!settled) {
-      await database.db.transaction().execute(async (tx) => {
+      await database.transaction(async (tx) => {
         await delivery.settle(tx);
         await recordInbox(tx, group, envelope.id);
       });
@@ -157,7 +157,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
 
   async function transactionIn<T>(root: number | null, fn: (tx: Executor, publish: Publish) => Promise<T>): Promise<T> {
     let published = false;
-    const result = await database.db.transaction().execute((tx) =>
+    const result = await database.transaction((tx) =>
       fn(tx, async (events) => {
         published ||= events.length > 0;
         await publishIn(tx, events, root);

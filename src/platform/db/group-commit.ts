@@ -1,0 +1,84 @@
+import { CompiledQuery } from 'kysely';
+import type { Executor } from './database.js';
+
+/** Runs `fn` in a transaction and resolves once what it wrote is committed. */
+export type Transact = <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>;
+
+interface Member {
+  fn: (tx: Executor) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** How many transactions share one commit, and how long the first of them may wait for the rest. */
+export interface GroupLimits {
+  members: number;
+  ms: number;
+}
+
+const savepoint = CompiledQuery.raw('savepoint member');
+const release = CompiledQuery.raw('release member');
+const rollbackTo = CompiledQuery.raw('rollback to member');
+
+/**
+ * Group commit for a database with one writer (SQLite): transactions that ask while one is open join it,
+ * each in a savepoint of its own, and all are committed together. A commit costs the same for one
+ * transaction as for thirty, and a saga step is one small transaction, so under load most of the cost of
+ * a transaction was its commit. Each member still succeeds or fails alone: a member that throws is rolled
+ * back to its savepoint and rejected at once; the others resolve only after the commit, so nobody acts on
+ * a write that could still be lost. Nothing waits to form a group: a lone transaction commits at once.
+ */
+export function groupCommit(db: Executor, limits: GroupLimits): Transact {
+  const queue: Member[] = [];
+  let running = false;
+
+  async function runGroup(): Promise<void> {
+    const open: Member[] = [];
+    const values = new Map<Member, unknown>();
+    const started = Date.now();
+    let taken = 0;
+    try {
+      await db.transaction().execute(async (tx) => {
+        // Members that arrive while the group runs join it, up to the limits.
+        while (queue.length > 0 && taken < limits.members && (taken === 0 || Date.now() - started < limits.ms)) {
+          const member = queue.shift()!;
+          taken += 1;
+          open.push(member);
+          await tx.executeQuery(savepoint);
+          try {
+            const value = await member.fn(tx);
+            await tx.executeQuery(release);
+            values.set(member, value);
+            open.pop();
+          } catch (error) {
+            open.pop();
+            member.reject(error);
+            await tx.executeQuery(rollbackTo);
+            await tx.executeQuery(release);
+          }
+        }
+      });
+    } catch (error) {
+      // The transaction itself failed (it could not begin, or commit): nothing of the group was written.
+      const failed = taken === 0 ? queue.splice(0) : [...values.keys(), ...open];
+      for (const member of failed) member.reject(error);
+      return;
+    }
+    for (const [member, value] of values) member.resolve(value);
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      while (queue.length > 0) await runGroup();
+    } finally {
+      running = false;
+    }
+  }
+
+  return <T>(fn: (tx: Executor) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!running) void drain();
+    });
+}
