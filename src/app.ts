@@ -11,6 +11,7 @@ import { createMessageBus, type MessageBus } from './platform/messaging/bus.js';
 import { deadLetterRoutes } from './platform/messaging/routes.js';
 import { messagingMigrations } from './platform/messaging/schema.js';
 import { createLocalTransport } from './platform/messaging/transports/local.js';
+import { edgeActivity, type EdgeActivity } from './platform/edge-activity.js';
 import type { AppModule } from './platform/module.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
@@ -69,6 +70,8 @@ export interface Core {
   deadLetters: DeadLetterStore;
   /** What start-up migrated (empty when the schema was current). */
   migrations: AppliedMigration[];
+  /** Told of every request, so the bus's consumers give way while requests come in. */
+  edge: EdgeActivity;
   close(): Promise<void>;
 }
 
@@ -158,7 +161,10 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   // Notification rate limits are shared between processes when Redis is there, like the HTTP ones.
   const buckets = config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'notification-limits')) : memoryBuckets();
   try {
-    const transport = createLocalTransport(database, logger, { pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32 });
+    const edge = edgeActivity();
+    const transport = createLocalTransport(database, logger, {
+      pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32, busyConcurrency: 8, edgeBusy: edge.busy,
+    });
     const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
     const breakers = createBreakerRegistry(metrics.registry);
     const modules = buildModules(config, database, bus, logger, metrics, breakers, caches, buckets);
@@ -168,7 +174,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
       { store: modules.webhooks.service.deadLetters, owns: (id) => id.startsWith('whd_') },
     ]);
     return {
-      config, logger, metrics, database, bus, modules, migrations, breakers, deadLetters,
+      config, logger, metrics, database, bus, modules, migrations, breakers, deadLetters, edge,
       async close() {
         await modules.notifications.close();
         await buckets.close();
@@ -220,6 +226,10 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       version: VERSION,
       rateLimiter,
       loadShedder,
+    });
+    http.app.addHook('onRequest', (_request, _reply, done) => {
+      core.edge.requestStarted();
+      done();
     });
     if (config.role !== 'worker') {
       for (const module of all) {

@@ -14,6 +14,9 @@ export interface LocalTransportOptions {
   leaseMs: number;
   batchSize: number;
   concurrency: number;
+  /** Deliveries in flight while `edgeBusy()` says requests are coming in: turns short enough for them to get in between. */
+  busyConcurrency?: number;
+  edgeBusy?: () => boolean;
 }
 
 // With SQLite every query resolves at once, so a busy dispatcher would run on microtasks alone and
@@ -188,10 +191,11 @@ export function createLocalTransport(database: Database, logger: Logger, options
     };
 
     while (running) {
-      const free = options.concurrency - inFlight.size;
+      const concurrency = options.busyConcurrency !== undefined && options.edgeBusy?.() ? options.busyConcurrency : options.concurrency;
+      const free = concurrency - inFlight.size;
       let rows: Row[] = [];
       // Claim in batches: a claim per freed slot would cost more than the deliveries it hands out.
-      if (free > 0 && (inFlight.size === 0 || free >= Math.ceil(options.concurrency / 4))) {
+      if (free > 0 && (inFlight.size === 0 || free >= Math.ceil(concurrency / 4))) {
         try {
           rows = await claim(new Date(), Math.min(free, options.batchSize));
         } catch (error) {
