@@ -89,10 +89,11 @@ function openSqlite(file: string): Database {
   sqlite.pragma('foreign_keys = ON');
   const checkpoints = checkpointInBackground(sqlite, file);
   const db = new Kysely<object>({ dialect: new ImmediateSqliteDialect(sqlite, checkpoints) });
+  const grouped = groupCommit(db, { members: 32, ms: 5 });
   return {
     dialect: 'sqlite',
     db,
-    transaction: groupCommit(db, { members: 32, ms: 5 }),
+    transaction: grouped,
     ping: async () => {
       sqlite.prepare('select 1').get();
     },

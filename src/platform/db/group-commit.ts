@@ -1,5 +1,7 @@
-import { CompiledQuery } from 'kysely';
-import type { Executor } from './database.js';
+import { CompiledQuery, type Kysely } from 'kysely';
+
+// Kysely<object> is database.ts's Executor, named here without importing it back (database.ts imports this file).
+type Executor = Kysely<object>;
 
 /** Runs `fn` in a transaction and resolves once what it wrote is committed. */
 export type Transact = <T>(fn: (tx: Executor) => Promise<T>) => Promise<T>;
