@@ -163,7 +163,9 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   try {
     const edge = edgeActivity();
     const transport = createLocalTransport(database, logger, {
-      pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32, busyConcurrency: 8, edgeBusy: edge.busy,
+      pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32,
+      // Only SQLite runs its queries on the event loop itself; PostgreSQL's leave it free while they wait.
+      ...(database.dialect === 'sqlite' ? { busyConcurrency: 8, edgeBusy: edge.busy } : {}),
     });
     const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
     const breakers = createBreakerRegistry(metrics.registry);
