@@ -35,8 +35,9 @@ export function groupCommit(db: Executor, limits: GroupLimits): Transact {
   let running = false;
 
   async function runGroup(): Promise<void> {
-    const open: Member[] = [];
-    const values = new Map<Member, unknown>();
+    const done = new Map<Member, unknown>();
+    // The member whose savepoint is open: if the transaction fails under it, it is rejected with the rest.
+    let current: Member | null = null;
     const started = Date.now();
     let taken = 0;
     try {
@@ -45,15 +46,15 @@ export function groupCommit(db: Executor, limits: GroupLimits): Transact {
         while (queue.length > 0 && taken < limits.members && (taken === 0 || Date.now() - started < limits.ms)) {
           const member = queue.shift()!;
           taken += 1;
-          open.push(member);
+          current = member;
           await tx.executeQuery(savepoint);
           try {
             const value = await member.fn(tx);
             await tx.executeQuery(release);
-            values.set(member, value);
-            open.pop();
+            done.set(member, value);
+            current = null;
           } catch (error) {
-            open.pop();
+            current = null;
             member.reject(error);
             await tx.executeQuery(rollbackTo);
             await tx.executeQuery(release);
@@ -62,11 +63,11 @@ export function groupCommit(db: Executor, limits: GroupLimits): Transact {
       });
     } catch (error) {
       // The transaction itself failed (it could not begin, or commit): nothing of the group was written.
-      const failed = taken === 0 ? queue.splice(0) : [...values.keys(), ...open];
+      const failed = taken === 0 ? queue.splice(0) : [...done.keys(), ...(current ? [current] : [])];
       for (const member of failed) member.reject(error);
       return;
     }
-    for (const [member, value] of values) member.resolve(value);
+    for (const [member, value] of done) member.resolve(value);
   }
 
   async function drain(): Promise<void> {
