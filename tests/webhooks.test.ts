@@ -47,6 +47,24 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   });
 
+  // First in the suite: no endpoint exists yet.
+  it('queues nothing for an event no endpoint subscribes to, yet counts it as applied, and sends the next one once an endpoint does', async () => {
+    const handled = (group: string) => metricValue(app.http, 'orderly_messages_handled_total', { group, outcome: 'applied' });
+    const [webhooksBefore, searchBefore] = [await handled('webhooks'), await handled('search')];
+    const r = await receiver();
+    const { id } = await createEndpoint(r.url, ['order.confirmed']);
+    await app.product({ title: 'Unwatched product' });
+    await eventually('search applied product.created', async () => (await handled('search')) > searchBefore || undefined);
+    expect(await handled('webhooks')).toBe(webhooksBefore);
+    expect((await app.orderly.bus.backlog(0)).lost).toEqual([]);
+
+    await app.http.patch(`/v1/webhooks/endpoints/${id}`, { events: ['product.created'] }, admin());
+    const { product } = await productEvent(r, 'Watched product');
+    expect(r.received.map((m) => bodyOf(m).data.product.id)).toEqual([product.id]);
+    await eventually('webhooks applied product.created', async () => (await handled('webhooks')) === webhooksBefore + 1);
+    expect((await app.http.delete(`/v1/webhooks/endpoints/${id}`, admin())).status).toBe(204);
+  });
+
   it('manages endpoints: the secret is shown once, and bad input is refused with problem+json', async () => {
     const r = await receiver();
     const created = await createEndpoint(r.url, ['order.confirmed', 'product.created']);

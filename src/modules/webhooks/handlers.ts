@@ -24,6 +24,10 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>): Su
   return {
     group: 'webhooks',
     types: WEBHOOK_EVENT_TYPES,
+    async interest(tx) {
+      const endpoints = await enabledEndpoints(webhookStore(tx));
+      return (type) => endpoints.some((e) => subscribes(e.events, type));
+    },
     async handle(message, context) {
       // Set inside the transaction; a holder, since a closure's assignment is invisible to narrowing.
       const pending: { handed?: HandOff } = {};

@@ -27,6 +27,12 @@ export interface Subscription {
   types: readonly string[];
   retry?: Partial<RetryPolicy>;
   handle(message: EventEnvelope, context: HandlerContext): Promise<void>;
+  /**
+   * Asked in the publisher's transaction: which types the group would act on as things stand. A message
+   * it would do nothing with (webhooks, with no endpoint subscribed to its type) is recorded as applied
+   * there and then, rather than queued, claimed and handled to no effect.
+   */
+  interest?(tx: Executor): Promise<(type: string) => boolean>;
 }
 
 export interface MessageBus {
@@ -99,7 +105,29 @@ export function createMessageBus(database: Database, transport: Transport, logge
       .returning(['id', 'seq'])
       .execute();
     const seqOf = new Map(stored.map((s) => [s.id, s.seq]));
-    await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })), groupsFor);
+    const routes = await route(tx, envelopes.map((e) => e.type));
+    const skipped = envelopes.flatMap((e) => routes.get(e.type)!.skip.map((group) => ({ group_name: group, message_id: e.id, applied_at: occurredAt })));
+    if (skipped.length > 0) await asSchema<MessagingTables>(tx).insertInto('messaging_inbox').values(skipped).execute();
+    await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })), (type) => routes.get(type)!.queue);
+  }
+
+  /** Per type: the groups that get a delivery, and those that said in `interest` they have nothing to do with it. */
+  async function route(tx: Executor, types: Iterable<string>): Promise<Map<string, { queue: string[]; skip: string[] }>> {
+    const interests = new Map<string, (type: string) => boolean>();
+    const routes = new Map<string, { queue: string[]; skip: string[] }>();
+    for (const type of types) {
+      if (routes.has(type)) continue;
+      const queue: string[] = [];
+      const skip: string[] = [];
+      for (const group of groupsFor(type)) {
+        const interest = subscriptions.get(group)?.interest;
+        let wants = interests.get(group);
+        if (interest && !wants) interests.set(group, (wants = await interest(tx)));
+        (wants === undefined || wants(type) ? queue : skip).push(group);
+      }
+      routes.set(type, { queue, skip });
+    }
+    return routes;
   }
 
   async function recordInbox(tx: Executor, group: string, messageId: string): Promise<boolean> {
