@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { EventEnvelope, NewEvent } from './envelope.js';
 import { DeferDelivery, type RetryPolicy } from './retry.js';
 import type { MessagingTables } from './schema.js';
+import { messagingStatements } from './statements.js';
 import type { DeadLetterStore, Delivery, DeliveryBacklog, Transport } from './transport.js';
 
 /** Appends events to the outbox of the transaction it was handed. */
@@ -74,6 +75,7 @@ export function createMessageBus(database: Database, transport: Transport, logge
     },
   });
   const groupsByType = new Map<string, string[]>();
+  const statements = messagingStatements(database.db);
 
   function groupsFor(type: string): string[] {
     let groups = groupsByType.get(type);
@@ -96,18 +98,14 @@ export function createMessageBus(database: Database, transport: Transport, logge
       id: newId('msg'), type: event.type, version: event.version ?? 1, occurredAt, key: event.key,
       ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }), data: event.data,
     }));
-    const stored = await asSchema<MessagingTables>(tx)
-      .insertInto('outbox')
-      .values(envelopes.map((e) => ({
-        id: e.id, type: e.type, version: e.version, key: e.key, occurred_at: e.occurredAt,
-        traceparent: e.traceparent ?? null, data: JSON.stringify(e.data), dispatched_at: occurredAt,
-      })))
-      .returning(['id', 'seq'])
-      .execute();
-    const seqOf = new Map(stored.map((s) => [s.id, s.seq]));
+    const stored = await statements.insertOutbox.execute<{ id: string; seq: number }>(tx, envelopes.map((e) => ({
+      id: e.id, type: e.type, version: e.version, key: e.key, occurred_at: e.occurredAt,
+      traceparent: e.traceparent ?? null, data: JSON.stringify(e.data), dispatched_at: occurredAt,
+    })));
+    const seqOf = new Map(stored.rows.map((s) => [s.id, s.seq]));
     const routes = await route(tx, envelopes.map((e) => e.type));
     const skipped = envelopes.flatMap((e) => routes.get(e.type)!.skip.map((group) => ({ group_name: group, message_id: e.id, applied_at: occurredAt })));
-    if (skipped.length > 0) await asSchema<MessagingTables>(tx).insertInto('messaging_inbox').values(skipped).execute();
+    if (skipped.length > 0) await statements.insertInbox.execute(tx, skipped);
     await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })), (type) => routes.get(type)!.queue);
   }
 
@@ -131,12 +129,8 @@ export function createMessageBus(database: Database, transport: Transport, logge
   }
 
   async function recordInbox(tx: Executor, group: string, messageId: string): Promise<boolean> {
-    const result = await asSchema<MessagingTables>(tx)
-      .insertInto('messaging_inbox')
-      .values({ group_name: group, message_id: messageId, applied_at: nowIso() })
-      .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    const result = await statements.insertInbox.execute(tx, [{ group_name: group, message_id: messageId, applied_at: nowIso() }]);
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async function handleOnce(delivery: Delivery): Promise<void> {

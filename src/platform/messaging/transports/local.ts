@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { EventEnvelope } from '../envelope.js';
 import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
 import { dead, pending, waiting, type MessagingTables } from '../schema.js';
+import { messagingStatements } from '../statements.js';
 import type { DeadLetter, Delivery, DeliveryBacklog, Transport } from '../transport.js';
 
 export interface LocalTransportOptions {
@@ -44,6 +45,7 @@ function envelopeOf(row: Row): EventEnvelope {
 export function createLocalTransport(database: Database, logger: Logger, options: LocalTransportOptions): Transport {
   const db: Kysely<MessagingTables> = asSchema<MessagingTables>(database.db);
   const owner = randomUUID();
+  const statements = messagingStatements(database.db);
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
@@ -180,7 +182,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
         attempt: row.attempts + 1,
         root: row.root_seq,
         settle: async (tx: Executor) => {
-          await asSchema<MessagingTables>(tx).deleteFrom('messaging_deliveries').where('id', '=', row.id).execute();
+          await statements.deleteDelivery.execute(tx, { id: row.id });
         },
       };
       try {
@@ -223,13 +225,10 @@ export function createLocalTransport(database: Database, logger: Logger, options
     async enqueue(tx, messages, groupsFor) {
       const rows = messages.flatMap(({ envelope, seq, root }) => groupsFor(envelope.type).map((group) => ({ e: envelope, seq, root, group })));
       if (rows.length === 0) return;
-      await asSchema<MessagingTables>(tx)
-        .insertInto('messaging_deliveries')
-        .values(rows.map(({ e, seq, root, group }) => ({
-          message_id: e.id, message_seq: seq, root_seq: root, group_name: group, key: e.key, status: 'pending' as const,
-          attempts: 0, next_attempt_at: e.occurredAt, lease_owner: null, lease_until: null, last_error: null, created_at: e.occurredAt, dead_at: null,
-        })))
-        .execute();
+      await statements.insertDeliveries.execute(tx, rows.map(({ e, seq, root, group }) => ({
+        message_id: e.id, message_seq: seq, root_seq: root, group_name: group, key: e.key, status: 'pending' as const,
+        attempts: 0, next_attempt_at: e.occurredAt, lease_owner: null, lease_until: null, last_error: null, created_at: e.occurredAt, dead_at: null,
+      })));
     },
 
     start(handle, policyFor) {
