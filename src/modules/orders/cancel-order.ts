@@ -5,17 +5,17 @@ import { ordersErrors } from './errors.js';
 import { requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
 import { canBeCancelled } from './status.js';
-import { ordersStore } from './store.js';
+import { ordersStore, type OrderStatements } from './store.js';
 
 /**
  * Asks for an order's cancellation. Before shipping it is accepted (the saga refunds and restocks
  * asynchronously); after shipping it is refused with order_not_cancellable. Idempotent.
  */
-export async function cancelOrder(bus: MessageBus, principal: Principal, orderId: string): Promise<void> {
+export async function cancelOrder(bus: MessageBus, statements: OrderStatements, principal: Principal, orderId: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       await bus.transaction(async (tx, publish) => {
-        const store = ordersStore(tx);
+        const store = ordersStore(tx, statements);
         const state = await loadState(store, orderId);
         if (!state || (principal.role !== 'admin' && state.order.user_id !== principal.userId)) throw platformErrors.error('not_found', `No order ${orderId}`);
         if (state.order.status === 'cancelled') return;

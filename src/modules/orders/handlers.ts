@@ -3,7 +3,7 @@ import type { MessageBus, Subscription } from '../../platform/messaging/bus.js';
 import type { Database } from '../../platform/db/database.js';
 import { decide, requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
-import { ordersStore } from './store.js';
+import { ordersStore, type OrderStatements } from './store.js';
 import type { OrderMetrics } from './metrics.js';
 
 const SAGA_EVENTS = [
@@ -13,7 +13,7 @@ const SAGA_EVENTS = [
 ] as const;
 
 /** The orchestrator: each event the saga waits for moves it one step, in one transaction with what it sends next. */
-export function ordersSubscription(logger: Logger, metrics: OrderMetrics): Subscription {
+export function ordersSubscription(logger: Logger, metrics: OrderMetrics, statements: OrderStatements): Subscription {
   return {
     group: 'orders',
     types: SAGA_EVENTS,
@@ -22,7 +22,7 @@ export function ordersSubscription(logger: Logger, metrics: OrderMetrics): Subsc
       let finished = null as { outcome: 'confirmed' | 'cancelled'; reason: string | null; placedAt: string } | null;
       // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
       await context.apply(async (tx, publish) => {
-        const store = ordersStore(tx);
+        const store = ordersStore(tx, statements);
         const state = await loadState(store, orderId);
         if (!state) throw new Error(`event ${message.type} for unknown order ${orderId}`);
         const decision = decide(state, message);
@@ -42,13 +42,13 @@ export function ordersSubscription(logger: Logger, metrics: OrderMetrics): Subsc
 }
 
 /** Sagas past their deadline get a cancellation request ('expired'); the saga compensates at its next event. */
-export async function expireOverdueSagas(database: Database, bus: MessageBus, now = new Date()): Promise<number> {
-  const overdue = await ordersStore(database.db).overdueSagas(now.toISOString(), 100);
+export async function expireOverdueSagas(database: Database, bus: MessageBus, statements: OrderStatements, now = new Date()): Promise<number> {
+  const overdue = await ordersStore(database.db, statements).overdueSagas(now.toISOString(), 100);
   let expired = 0;
   for (const row of overdue) {
     try {
       await bus.transaction(async (tx, publish) => {
-        const store = ordersStore(tx);
+        const store = ordersStore(tx, statements);
         const state = await loadState(store, row.order_id);
         const decision = state && requestCancellation(state, 'expired');
         if (state && decision) {

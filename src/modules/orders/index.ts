@@ -11,6 +11,7 @@ import { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
 import { ordersRoutes } from './routes.js';
 import { createOrdersService, type OrdersService } from './service.js';
+import { orderStatements } from './store.js';
 
 export type { OrdersService, OrderOutcome } from './service.js';
 export type { Order } from './view.js';
@@ -25,11 +26,12 @@ export interface OrdersModule extends AppModule {
 export function createOrdersModule(deps: {
   database: Database; bus: MessageBus; logger: Logger; metrics: Registry; ports: OrderingPorts; sagaDeadlineMs: number; sweepIntervalMs: number;
 }): OrdersModule {
-  const service = createOrdersService(deps.database, deps.bus, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
-  deps.bus.subscribe(ordersSubscription(deps.logger, createOrderMetrics(deps.metrics)));
+  const statements = orderStatements(deps.database.db);
+  const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
+  deps.bus.subscribe(ordersSubscription(deps.logger, createOrderMetrics(deps.metrics), statements));
   const streams = new Set<() => void>();
   const sweeper = createPeriodicTask('orders.expire-overdue-sagas', deps.sweepIntervalMs, async () => {
-    const expired = await expireOverdueSagas(deps.database, deps.bus);
+    const expired = await expireOverdueSagas(deps.database, deps.bus, statements);
     if (expired > 0) deps.logger.warn({ expired }, 'orders past their saga deadline are being cancelled');
   }, deps.logger);
   return {

@@ -4,7 +4,7 @@ import { platformErrors } from '../../platform/http/errors.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { ordersErrors } from './errors.js';
 import { orderEvent, reserveStock } from './saga.js';
-import { ordersStore, type LineRow, type OrderRow, type SagaRow } from './store.js';
+import { ordersStore, type LineRow, type OrderRow, type OrderStatements, type SagaRow } from './store.js';
 import { toOrder, type Order, type ShippingAddress } from './view.js';
 
 export interface PlaceOrderInput {
@@ -32,7 +32,7 @@ function merge(items: { variantId: string; quantity: number }[]): { variantId: s
  * Accepts an order: prices it from the catalog, then in one transaction writes the order, its saga and
  * the saga's first command (and empties the cart it came from). From here on it is never lost.
  */
-export async function placeOrder(bus: MessageBus, ports: OrderingPorts, input: PlaceOrderInput, options: { sagaDeadlineMs: number }): Promise<Order> {
+export async function placeOrder(bus: MessageBus, statements: OrderStatements, ports: OrderingPorts, input: PlaceOrderInput, options: { sagaDeadlineMs: number }): Promise<Order> {
   const cart = input.items === undefined ? await ports.cart(input.userId) : null;
   const items = merge(cart ? cart.items : input.items!);
   if (items.length === 0) throw ordersErrors.error('cart_empty', 'Add items to the cart, or send items with the order');
@@ -64,7 +64,7 @@ export async function placeOrder(bus: MessageBus, ports: OrderingPorts, input: P
   const view = toOrder(order, lines, [{ id: 'placed', ...timeline }]);
 
   await bus.transaction(async (tx, publish) => {
-    const store = ordersStore(tx);
+    const store = ordersStore(tx, statements);
     await store.insertOrder(order);
     await store.insertLines(lines);
     await store.insertSaga(saga);

@@ -4,7 +4,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import { cancelOrder } from './cancel-order.js';
 import { placeOrder, type OrderingPorts, type PlaceOrderInput } from './place-order.js';
 import type { OrderStatus } from './status.js';
-import { ordersStore, type LineRow, type OrderRow, type TimelineRow } from './store.js';
+import { ordersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
 import { timelineEntry, toOrder, type Order, type TimelineEntry } from './view.js';
 
 export interface OrderOutcome {
@@ -27,8 +27,8 @@ export interface OrdersService {
   outcomes(): Promise<OrderOutcome[]>;
 }
 
-export function createOrdersService(database: Database, bus: MessageBus, ports: OrderingPorts, options: { sagaDeadlineMs: number }): OrdersService {
-  const store = ordersStore(database.db);
+export function createOrdersService(database: Database, bus: MessageBus, statements: OrderStatements, ports: OrderingPorts, options: { sagaDeadlineMs: number }): OrdersService {
+  const store = ordersStore(database.db, statements);
 
   async function views(rows: OrderRow[]): Promise<Order[]> {
     const ids = rows.map((r) => r.id);
@@ -47,7 +47,7 @@ export function createOrdersService(database: Database, bus: MessageBus, ports: 
   }
 
   return {
-    place: (input) => placeOrder(bus, ports, input, options),
+    place: (input) => placeOrder(bus, statements, ports, input, options),
     get: visible,
     async list(principal, filter) {
       const userId = principal.role === 'admin' ? filter.userId : principal.userId;
@@ -56,7 +56,7 @@ export function createOrdersService(database: Database, bus: MessageBus, ports: 
       return { items: await views(page), lastId: rows.length > filter.limit ? page[page.length - 1]!.id : null };
     },
     async cancel(principal, orderId) {
-      await cancelOrder(bus, principal, orderId);
+      await cancelOrder(bus, statements, principal, orderId);
       return (await visible(principal, orderId))!;
     },
     async timelineSince(orderId, afterId) {

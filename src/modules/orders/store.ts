@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
+import { prepare, type Prepared } from '../../platform/db/prepared.js';
 import type { CancellationReason, OrderStatus, PaymentStatus } from './status.js';
 
 export type SagaStep =
@@ -36,20 +37,61 @@ export interface OrderListFilter {
   limit: number;
 }
 
-export function ordersStore(executor: Executor) {
+type SagaChanges = Partial<Omit<SagaRow, 'order_id' | 'user_id' | 'version'>>;
+
+/** An update of `table` setting `columns`, where `key` and (for sagas) `version` match: compiled once per set of columns. */
+function updatesBy<Row>(compiler: Executor, table: 'orders' | 'order_sagas', key: 'id' | 'order_id', guarded: boolean) {
+  const byColumns = new Map<string, Prepared<Row & { key: string; expected: number }>>();
+  return (changes: object) => {
+    const columns = Object.entries(changes).filter(([, value]) => value !== undefined).map(([column]) => column);
+    const name = columns.join(',');
+    let statement = byColumns.get(name);
+    if (!statement) {
+      statement = prepare<Row & { key: string; expected: number }>(compiler, (d, v) => {
+        const values = v as Record<string, unknown>;
+        const update = asSchema<OrdersTables>(d).updateTable(table).set(Object.fromEntries(columns.map((c) => [c, values[c]]))).where(key, '=', v.key);
+        return guarded ? update.where('version', '=', v.expected) : update;
+      });
+      byColumns.set(name, statement);
+    }
+    return statement;
+  };
+}
+
+/**
+ * The statements every saga step runs, compiled once for the database's dialect (see platform/db/prepared.ts):
+ * the saga reads its order and writes a step several times per order.
+ */
+export function orderStatements(compiler: Executor) {
+  return {
+    order: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('orders').selectAll().where('id', '=', v.id)),
+    saga: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('order_sagas').selectAll().where('order_id', '=', v.id)),
+    lines: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('order_lines').selectAll().where('order_id', '=', v.id).orderBy('position')),
+    addTimeline: prepare<TimelineRow>(compiler, (d, v) => asSchema<OrdersTables>(d).insertInto('order_timeline')
+      .values({ id: v.id, order_id: v.order_id, user_id: v.user_id, status: v.status, note: v.note, at: v.at })),
+    updateOrder: updatesBy<Partial<OrderRow>>(compiler, 'orders', 'id', false),
+    updateSaga: updatesBy<SagaChanges & { version: number }>(compiler, 'order_sagas', 'order_id', true),
+  };
+}
+
+export type OrderStatements = ReturnType<typeof orderStatements>;
+
+export function ordersStore(executor: Executor, statements: OrderStatements) {
   const db: Kysely<OrdersTables> = asSchema<OrdersTables>(executor);
   return {
     insertOrder: (row: OrderRow) => db.insertInto('orders').values(row).execute(),
     insertLines: (rows: LineRow[]) => db.insertInto('order_lines').values(rows).execute(),
     insertSaga: (row: SagaRow) => db.insertInto('order_sagas').values(row).execute(),
 
-    addTimeline: (entry: Omit<TimelineRow, 'id'>) => db.insertInto('order_timeline').values({ id: newId('tml'), ...entry }).execute(),
+    addTimeline: (entry: Omit<TimelineRow, 'id'>) => statements.addTimeline.execute(executor, { id: newId('tml'), ...entry }),
 
-    order: (id: string) => db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst(),
-    saga: (orderId: string) => db.selectFrom('order_sagas').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+    order: async (id: string) => (await statements.order.execute<OrderRow>(executor, { id })).rows[0],
+    saga: async (orderId: string) => (await statements.saga.execute<SagaRow>(executor, { id: orderId })).rows[0],
 
-    linesOf: (orderIds: string[]) =>
-      orderIds.length === 0 ? Promise.resolve([]) : db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('position').execute(),
+    linesOf: async (orderIds: string[]): Promise<LineRow[]> => {
+      if (orderIds.length === 1) return (await statements.lines.execute<LineRow>(executor, { id: orderIds[0]! })).rows;
+      return orderIds.length === 0 ? [] : db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('position').execute();
+    },
 
     timelineOf: (orderIds: string[], after?: string) => {
       if (orderIds.length === 0) return Promise.resolve([]);
@@ -66,14 +108,15 @@ export function ordersStore(executor: Executor) {
       return query.orderBy('id', 'desc').limit(filter.limit).execute();
     },
 
-    updateOrder: (id: string, changes: Partial<Omit<OrderRow, 'id' | 'user_id' | 'created_at'>>) =>
-      db.updateTable('orders').set(changes).where('id', '=', id).execute(),
+    async updateOrder(id: string, changes: Partial<Omit<OrderRow, 'id' | 'user_id' | 'created_at'>>): Promise<void> {
+      await statements.updateOrder(changes).execute(executor, { ...changes, key: id, expected: 0 });
+    },
 
     /** Writes the saga only if nobody moved it since `version` was read; false means read again and retry. */
-    async updateSaga(orderId: string, version: number, changes: Partial<Omit<SagaRow, 'order_id' | 'user_id' | 'version'>>): Promise<boolean> {
-      const result = await db.updateTable('order_sagas').set({ ...changes, version: version + 1 })
-        .where('order_id', '=', orderId).where('version', '=', version).executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    async updateSaga(orderId: string, version: number, changes: SagaChanges): Promise<boolean> {
+      const set = { ...changes, version: version + 1 };
+      const result = await statements.updateSaga(set).execute(executor, { ...set, key: orderId, expected: version });
+      return Number(result.numAffectedRows) === 1;
     },
 
     overdueSagas: (now: string, limit: number) =>
