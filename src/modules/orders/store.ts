@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
-import { prepare, type Prepared } from '../../platform/db/prepared.js';
+import { prepare, prepareRows, type Prepared } from '../../platform/db/prepared.js';
 import type { CancellationReason, OrderStatus, PaymentStatus } from './status.js';
 
 export type SagaStep =
@@ -64,6 +64,19 @@ function updatesBy<Row>(compiler: Executor, table: 'orders' | 'order_sagas', key
  */
 export function orderStatements(compiler: Executor) {
   return {
+    insertOrder: prepare<OrderRow>(compiler, (d, o) => asSchema<OrdersTables>(d).insertInto('orders').values({
+      id: o.id, user_id: o.user_id, status: o.status, total_amount: o.total_amount, currency: o.currency, shipping_address: o.shipping_address,
+      payment_token: o.payment_token, payment_status: o.payment_status, shipment: o.shipment, cancellation_reason: o.cancellation_reason,
+      created_at: o.created_at, updated_at: o.updated_at,
+    })),
+    insertLines: prepareRows<LineRow>(compiler, (d, rows) => asSchema<OrdersTables>(d).insertInto('order_lines').values(rows.map((l) => ({
+      order_id: l.order_id, position: l.position, user_id: l.user_id, variant_id: l.variant_id, sku: l.sku, title: l.title,
+      quantity: l.quantity, unit_amount: l.unit_amount, currency: l.currency,
+    })))),
+    insertSaga: prepare<SagaRow>(compiler, (d, v) => asSchema<OrdersTables>(d).insertInto('order_sagas').values({
+      order_id: v.order_id, user_id: v.user_id, step: v.step, stock: v.stock, payment: v.payment, cancel_reason: v.cancel_reason,
+      deadline: v.deadline, version: v.version, last_event: v.last_event, updated_at: v.updated_at,
+    })),
     order: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('orders').selectAll().where('id', '=', v.id)),
     saga: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('order_sagas').selectAll().where('order_id', '=', v.id)),
     lines: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('order_lines').selectAll().where('order_id', '=', v.id).orderBy('position')),
@@ -79,9 +92,9 @@ export type OrderStatements = ReturnType<typeof orderStatements>;
 export function ordersStore(executor: Executor, statements: OrderStatements) {
   const db: Kysely<OrdersTables> = asSchema<OrdersTables>(executor);
   return {
-    insertOrder: (row: OrderRow) => db.insertInto('orders').values(row).execute(),
-    insertLines: (rows: LineRow[]) => db.insertInto('order_lines').values(rows).execute(),
-    insertSaga: (row: SagaRow) => db.insertInto('order_sagas').values(row).execute(),
+    insertOrder: (row: OrderRow) => statements.insertOrder.execute(executor, row),
+    insertLines: (rows: LineRow[]) => statements.insertLines.execute(executor, rows),
+    insertSaga: (row: SagaRow) => statements.insertSaga.execute(executor, row),
 
     addTimeline: (entry: Omit<TimelineRow, 'id'>) => statements.addTimeline.execute(executor, { id: newId('tml'), ...entry }),
 

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../db/database.js';
+import { prepare } from '../db/prepared.js';
 import type { IdempotencyTables } from './schema.js';
 
 export type IdempotencyRecord = Selectable<IdempotencyTables['idempotency_keys']>;
@@ -10,14 +11,29 @@ export interface StoredResponse {
   body: string;
 }
 
-/** Durable idempotency keys: claimed while a request runs, then holding its response for replay. */
+/**
+ * Durable idempotency keys: claimed while a request runs, then holding its response for replay. Every
+ * POST claims and completes a key, so those two statements are compiled once (see db/prepared.ts).
+ */
 export function idempotencyStore(executor: Executor) {
   const db: Kysely<IdempotencyTables> = asSchema<IdempotencyTables>(executor);
+  const claim = prepare<IdempotencyRecord>(executor, (d, r) => asSchema<IdempotencyTables>(d)
+    .insertInto('idempotency_keys')
+    .values({
+      scope: r.scope, key: r.key, method: r.method, path: r.path, fingerprint: r.fingerprint, state: r.state, status_code: r.status_code,
+      headers: r.headers, body: r.body, created_at: r.created_at, expires_at: r.expires_at, locked_until: r.locked_until,
+    })
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()));
+  const complete = prepare<{ scope: string; key: string; status_code: number; headers: string; body: string }>(executor, (d, v) => asSchema<IdempotencyTables>(d)
+    .updateTable('idempotency_keys')
+    .set({ state: 'completed', status_code: v.status_code, headers: v.headers, body: v.body })
+    .where('scope', '=', v.scope)
+    .where('key', '=', v.key));
   return {
     /** Claims the key for a new request; false when the key is already known (in flight or completed). */
     async claim(record: IdempotencyRecord): Promise<boolean> {
-      const result = await db.insertInto('idempotency_keys').values(record).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+      const result = await claim.execute(executor, record);
+      return Number(result.numAffectedRows ?? 0) === 1;
     },
 
     get: (scope: string, key: string) => db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst(),
@@ -30,11 +46,9 @@ export function idempotencyStore(executor: Executor) {
       return Number(result.numUpdatedRows) === 1;
     },
 
-    complete: (scope: string, key: string, response: StoredResponse) =>
-      db.updateTable('idempotency_keys')
-        .set({ state: 'completed', status_code: response.statusCode, headers: JSON.stringify(response.headers), body: response.body })
-        .where('scope', '=', scope).where('key', '=', key)
-        .execute(),
+    async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+      await complete.execute(executor, { scope, key, status_code: response.statusCode, headers: JSON.stringify(response.headers), body: response.body });
+    },
 
     release: (scope: string, key: string) => db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute(),
 
