@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
+import { prepareRows } from '../../platform/db/prepared.js';
 
 export type ProductStatus = 'active' | 'archived';
 
@@ -38,6 +39,9 @@ export interface ProductListFilter {
 
 export function catalogStore(executor: Executor) {
   const db: Kysely<CatalogTables> = asSchema<CatalogTables>(executor);
+  // Every order prices its items through these two; compiled once per id count (see db/prepared.ts).
+  const variantsById = prepareRows<{ id: string }>(executor, (d, ids) => asSchema<CatalogTables>(d).selectFrom('catalog_variants').selectAll().where('id', 'in', ids.map((i) => i.id)));
+  const productsById = prepareRows<{ id: string }>(executor, (d, ids) => asSchema<CatalogTables>(d).selectFrom('catalog_products').selectAll().where('id', 'in', ids.map((i) => i.id)));
   return {
     insertProduct: (rows: ProductRow | ProductRow[]) => db.insertInto('catalog_products').values(rows).execute(),
     insertVariants: (rows: VariantRow[]) => db.insertInto('catalog_variants').values(rows).execute(),
@@ -49,11 +53,11 @@ export function catalogStore(executor: Executor) {
         ? Promise.resolve([])
         : db.selectFrom('catalog_variants').selectAll().where('product_id', 'in', productIds).orderBy('product_id').orderBy('position').execute(),
 
-    variantsById: (ids: string[]) =>
-      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('catalog_variants').selectAll().where('id', 'in', ids).execute(),
+    variantsById: async (ids: string[]): Promise<VariantRow[]> =>
+      ids.length === 0 ? [] : (await variantsById.execute<VariantRow>(executor, ids.map((id) => ({ id })))).rows,
 
-    productsById: (ids: string[]) =>
-      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('catalog_products').selectAll().where('id', 'in', ids).execute(),
+    productsById: async (ids: string[]): Promise<ProductRow[]> =>
+      ids.length === 0 ? [] : (await productsById.execute<ProductRow>(executor, ids.map((id) => ({ id })))).rows,
 
     takenSkus: (skus: string[]) =>
       db.selectFrom('catalog_variants').select('sku').where('sku', 'in', skus).execute().then((rows) => rows.map((r) => r.sku)),

@@ -1,22 +1,27 @@
+import type { Executor } from '../../platform/db/database.js';
+import { prepare } from '../../platform/db/prepared.js';
 import type { Subscription } from '../../platform/messaging/bus.js';
 import type { Dispatcher, HandOff } from './dispatcher.js';
 import type { EndpointRow } from './store.js';
 import { subscribes, WEBHOOK_EVENT_TYPES } from './event-types.js';
-import { webhookStore } from './store.js';
+import { webhookDb, webhookStore } from './store.js';
 
 /**
  * Records each public event once, as the exact body every endpoint will receive, with one delivery per
  * enabled endpoint subscribed to it (the dispatcher's `deliver`). Deliveries to endpoints with room are
  * leased to this process in the same transaction and sent once it commits; the others wait for a claim.
  */
-export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>): Subscription {
+export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, compiler: Executor): Subscription {
+  // Read for every event published (see `interest`), so compiled once.
+  const endpointsVersion = prepare<object>(compiler, (d) => webhookDb(d).selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1));
   // The enabled endpoints with their subscriptions parsed, as of a version of the endpoints: reading and
   // parsing every endpoint for every event cost more than the rest of the fan-out.
   let known: { version: number; endpoints: { row: EndpointRow; events: string[] }[] } | null = null;
-  async function enabledEndpoints(store: ReturnType<typeof webhookStore>) {
-    const version = await store.endpointsVersion();
+  async function enabledEndpoints(tx: Executor) {
+    const { rows } = await endpointsVersion.execute<{ version: number }>(tx, {});
+    const version = rows[0]!.version;
     if (known?.version !== version) {
-      known = { version, endpoints: (await store.enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })) };
+      known = { version, endpoints: (await webhookStore(tx).enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })) };
     }
     return known.endpoints;
   }
@@ -25,7 +30,7 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>): Su
     group: 'webhooks',
     types: WEBHOOK_EVENT_TYPES,
     async interest(tx) {
-      const endpoints = await enabledEndpoints(webhookStore(tx));
+      const endpoints = await enabledEndpoints(tx);
       return (type) => endpoints.some((e) => subscribes(e.events, type));
     },
     async handle(message, context) {
@@ -34,7 +39,7 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>): Su
       try {
         const applied = await context.apply(async (tx) => {
           const store = webhookStore(tx);
-          const targets = (await enabledEndpoints(store)).filter((e) => subscribes(e.events, message.type)).map((e) => e.row);
+          const targets = (await enabledEndpoints(tx)).filter((e) => subscribes(e.events, message.type)).map((e) => e.row);
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });

@@ -29,7 +29,7 @@ export function createWebhooksModule(deps: {
   const metrics = webhookMetrics(deps.registry, () => load());
   const dispatcher = createDispatcher({ database: deps.database, senders, logger: deps.logger, metrics, settings });
   load = dispatcher.load;
-  deps.bus.subscribe(webhookSubscription(dispatcher));
+  deps.bus.subscribe(webhookSubscription(dispatcher, deps.database.db));
   const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });
   return {
     name: 'webhooks',

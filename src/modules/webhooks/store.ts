@@ -53,9 +53,6 @@ export function webhookStore(executor: Executor) {
   return {
     endpoint: (id: string) => db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst(),
     enabledEndpoints: () => db.selectFrom('webhook_endpoints').selectAll().where('disabled', '=', 0).execute(),
-    async endpointsVersion(): Promise<number> {
-      return (await db.selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1).executeTakeFirstOrThrow()).version;
-    },
 
     listEndpoints(limit: number, after?: string) {
       let q = db.selectFrom('webhook_endpoints').selectAll();
