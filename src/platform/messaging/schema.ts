@@ -130,6 +130,13 @@ export const messagingMigrations: MigrationSet = {
         await sql`update messaging_deliveries set status = 'waiting' where status = 'pending' and next_attempt_at > ${new Date().toISOString()}`.execute(db);
       },
     },
+    '0005_drop_undispatched_index': {
+      async up(db: Kysely<unknown>) {
+        // The relay that looked for undispatched messages is gone (the transport's deliveries are written with
+        // the message); the index still cost a write, and a page to commit, for every message published.
+        await db.schema.dropIndex('outbox_undispatched').ifExists().execute();
+      },
+    },
   },
 };
 

@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { EventEnvelope } from '../envelope.js';
 import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
 import { dead, pending, waiting, type MessagingTables } from '../schema.js';
+import { prepare, prepareRows } from '../../db/prepared.js';
 import { messagingStatements } from '../statements.js';
 import type { DeadLetter, Delivery, DeliveryBacklog, Transport } from '../transport.js';
 
@@ -83,16 +84,17 @@ export function createLocalTransport(database: Database, logger: Logger, options
     else woken = true;
   }
 
-  /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
-  async function claim(now: Date, limit: number): Promise<Row[]> {
-    const nowIso = now.toISOString();
-    await db.updateTable('messaging_deliveries').set({ status: 'pending' }).where(waiting()).where('next_attempt_at', '<=', nowIso).execute();
-    const candidates = db
+  // The claim's statements, compiled once (see db/prepared.ts): a claim runs for every batch of deliveries.
+  const promoteDue = prepare<{ now: string }>(database.db, (d, v) => asSchema<MessagingTables>(d)
+    .updateTable('messaging_deliveries').set({ status: 'pending' }).where(waiting()).where('next_attempt_at', '<=', v.now));
+  const lease = prepare<{ now: string; leaseUntil: string; limit: number }>(database.db, (d, v) => {
+    const deliveries = asSchema<MessagingTables>(d);
+    const candidates = deliveries
       .selectFrom('messaging_deliveries as d')
       .select('d.id')
       .where(pending())
-      .where('d.next_attempt_at', '<=', nowIso)
-      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', nowIso)]))
+      .where('d.next_attempt_at', '<=', v.now)
+      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', v.now)]))
       .where(({ not, exists, selectFrom }) => not(exists(
         selectFrom('messaging_deliveries as e')
           .select('e.id')
@@ -103,25 +105,31 @@ export function createLocalTransport(database: Database, logger: Logger, options
       )))
       .orderBy('d.root_seq')
       .orderBy('d.message_seq')
-      .limit(limit);
+      .limit(v.limit);
     // One statement picks and leases: between a separate read and write another process could lease the same rows.
-    const leased = await db
+    return deliveries
       .updateTable('messaging_deliveries')
-      .set({ lease_owner: owner, lease_until: new Date(now.getTime() + options.leaseMs).toISOString() })
+      .set({ lease_owner: owner, lease_until: v.leaseUntil })
       .where('id', 'in', candidates)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowIso)]))
-      .returning('id')
-      .execute();
-    if (leased.length === 0) return [];
-    return db
-      .selectFrom('messaging_deliveries as d')
-      .innerJoin('outbox as o', 'o.id', 'd.message_id')
-      .select(['d.id', 'd.group_name', 'd.attempts', 'd.root_seq', 'd.message_id', 'o.type', 'o.version', 'o.key', 'o.occurred_at', 'o.traceparent', 'o.data'])
-      .where('d.id', 'in', leased.map((l) => l.id))
-      .where('d.lease_owner', '=', owner)
-      .orderBy('d.root_seq')
-      .orderBy('d.message_seq')
-      .execute();
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', v.now)]))
+      .returning('id');
+  });
+  const leasedRows = prepareRows<{ id: number }>(database.db, (d, ids) => asSchema<MessagingTables>(d)
+    .selectFrom('messaging_deliveries as d')
+    .innerJoin('outbox as o', 'o.id', 'd.message_id')
+    .select(['d.id', 'd.group_name', 'd.attempts', 'd.root_seq', 'd.message_id', 'o.type', 'o.version', 'o.key', 'o.occurred_at', 'o.traceparent', 'o.data'])
+    .where('d.id', 'in', ids.map((i) => i.id))
+    .where('d.lease_owner', '=', owner)
+    .orderBy('d.root_seq')
+    .orderBy('d.message_seq'));
+
+  /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
+  async function claim(now: Date, limit: number): Promise<Row[]> {
+    const nowIso = now.toISOString();
+    await promoteDue.execute(database.db, { now: nowIso });
+    const leased = await lease.execute<{ id: number }>(database.db, { now: nowIso, leaseUntil: new Date(now.getTime() + options.leaseMs).toISOString(), limit });
+    if (leased.rows.length === 0) return [];
+    return (await leasedRows.execute<Row>(database.db, leased.rows)).rows;
   }
 
   async function fail(row: Row, error: unknown, policy: RetryPolicy): Promise<void> {
