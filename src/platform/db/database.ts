@@ -2,13 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import {
-  CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver,
-  type DatabaseConnection, type Driver, type Transaction,
-} from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
 import { groupCommit, type Transact } from './group-commit.js';
-import { checkpointInBackground, type BackgroundCheckpoints } from './sqlite-checkpoints.js';
+import { checkpointInBackground } from './sqlite-checkpoints.js';
+import { ReadWriteSqliteDialect } from './sqlite-driver.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -32,31 +30,6 @@ export interface Database {
 /** A module's typed view of the shared connection or of a transaction it was handed. */
 export function asSchema<T>(executor: Executor | Transaction<object>): Kysely<T> {
   return executor as unknown as Kysely<T>;
-}
-
-// Take the write lock when the transaction starts: a deferred transaction that later upgrades to a writer
-// fails with SQLITE_BUSY when another process wrote meanwhile, whatever the busy timeout.
-// A write transaction also waits, first, while the background checkpointer starts the WAL over.
-class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(database: SqliteDatabase.Database, private readonly checkpoints: BackgroundCheckpoints) {
-    super({ database });
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const restarting = this.checkpoints.beforeWrite();
-    if (restarting) await restarting;
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: SqliteDatabase.Database, private readonly checkpoints: BackgroundCheckpoints) {
-    super({ database: sqlite });
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.sqlite, this.checkpoints);
-  }
 }
 
 const STATEMENT_CACHE_SIZE = 1000;
@@ -88,7 +61,12 @@ function openSqlite(file: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const checkpoints = checkpointInBackground(sqlite, file);
-  const db = new Kysely<object>({ dialect: new ImmediateSqliteDialect(sqlite, checkpoints) });
+  // Opened once the file is in WAL mode; it only ever reads (see sqlite-driver.ts).
+  const reader = new SqliteDatabase(file);
+  cachePreparedStatements(reader);
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma('query_only = true');
+  const db = new Kysely<object>({ dialect: new ReadWriteSqliteDialect(sqlite, reader, checkpoints) });
   const grouped = groupCommit(db, { members: 32, ms: 5 });
   return {
     dialect: 'sqlite',
