@@ -41,16 +41,16 @@ type SagaChanges = Partial<Omit<SagaRow, 'order_id' | 'user_id' | 'version'>>;
 
 /** An update of `table` setting `columns`, where `key` and (for sagas) `version` match: compiled once per set of columns. */
 function updatesBy<Row>(compiler: Executor, table: 'orders' | 'order_sagas', key: 'id' | 'order_id', guarded: boolean) {
-  const byColumns = new Map<string, Prepared<Row & { key: string; expected: number }>>();
+  const byColumns = new Map<string, Prepared<Row & { key: string; expected?: number }>>();
   return (changes: object) => {
     const columns = Object.entries(changes).filter(([, value]) => value !== undefined).map(([column]) => column);
     const name = columns.join(',');
     let statement = byColumns.get(name);
     if (!statement) {
-      statement = prepare<Row & { key: string; expected: number }>(compiler, (d, v) => {
+      statement = prepare<Row & { key: string; expected?: number }>(compiler, (d, v) => {
         const values = v as Record<string, unknown>;
         const update = asSchema<OrdersTables>(d).updateTable(table).set(Object.fromEntries(columns.map((c) => [c, values[c]]))).where(key, '=', v.key);
-        return guarded ? update.where('version', '=', v.expected) : update;
+        return guarded ? update.where('version', '=', v.expected!) : update;
       });
       byColumns.set(name, statement);
     }
@@ -122,7 +122,7 @@ export function ordersStore(executor: Executor, statements: OrderStatements) {
     },
 
     async updateOrder(id: string, changes: Partial<Omit<OrderRow, 'id' | 'user_id' | 'created_at'>>): Promise<void> {
-      await statements.updateOrder(changes).execute(executor, { ...changes, key: id, expected: 0 });
+      await statements.updateOrder(changes).execute(executor, { ...changes, key: id });
     },
 
     /** Writes the saga only if nobody moved it since `version` was read; false means read again and retry. */

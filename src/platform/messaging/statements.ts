@@ -1,6 +1,5 @@
-import type { Executor } from '../db/database.js';
+import { asSchema, type Executor } from '../db/database.js';
 import { prepare, prepareRows } from '../db/prepared.js';
-import { asSchema } from '../db/database.js';
 import type { MessagingTables } from './schema.js';
 
 type OutboxRow = Omit<MessagingTables['outbox'], 'seq'>;
