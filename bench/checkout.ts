@@ -5,60 +5,26 @@
 //  2. POST latency p50/p99 at 500 orders/s paced evenly (bench/paced.ts), against a bare Fastify POST route at the same rate
 //     in the same run, and POST → confirmed latency from Orderly's own histogram;
 //  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 50/s).
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { histogramQuantile, sample, scrape } from './metrics.js';
-import { paced, quantile, type PacedRequest } from './paced.js';
+import { paced, quantile } from './paced.js';
+import { benchAdmin, openShop, orders } from './shop.js';
 import { freePort, root, startChild, startServer, tempDir } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
-const CUSTOMERS = 40;
-const PRODUCTS = 20;
-const admin = { email: 'bench@orderly.test', password: 'bench-password-1' };
-
-async function json(url: string, init: RequestInit = {}): Promise<any> {
-  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
 const dataDir = tempDir('orderly-bench-checkout-');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const orderly = await startServer([...profile, path.join(root, 'bin/orderly.js'), 'start'], {
-  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password, ORDERLY_RATE_LIMITS: 'off',
+  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: benchAdmin.email, ORDERLY_ADMIN_PASSWORD: benchAdmin.password, ORDERLY_RATE_LIMITS: 'off',
 }, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
 // Whatever happens to the benchmark, the server it started goes with it.
 process.once('exit', () => orderly.kill('SIGKILL'));
 
-const { token: adminToken } = await json(`${base}/v1/auth/login`, { method: 'POST', body: JSON.stringify(admin) });
-const variants: string[] = [];
-for (let i = 0; i < PRODUCTS; i += 1) {
-  const product = await json(`${base}/v1/products`, {
-    method: 'POST', headers: { authorization: `Bearer ${adminToken}` },
-    body: JSON.stringify({ title: `Bench item ${i}`, category: 'bench', variants: [{ sku: `BENCH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }] }),
-  });
-  variants.push(product.variants[0].id);
-}
-const tokens: string[] = await Promise.all(Array.from({ length: CUSTOMERS }, async (_, i) =>
-  (await json(`${base}/v1/auth/signup`, { method: 'POST', body: JSON.stringify({ email: `buyer-${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }) })).token));
-
-let n = 0;
-function order(): PacedRequest {
-  n += 1;
-  return {
-    method: 'POST', path: '/v1/orders',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}`, 'idempotency-key': randomUUID() },
-    body: JSON.stringify({
-      items: [{ variantId: variants[n % variants.length], quantity: 1 }],
-      shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },
-      paymentToken: 'tok_visa',
-    }),
-  };
-}
+const order = orders(await openShop(base));
 const orderRequest = (request: any) => Object.assign(request, order());
 
 let placed = 0;
