@@ -74,7 +74,7 @@ function ownerOf(sql: string): string {
 
 interface Replay { ms: number; checkpointMs: number; mismatches: number; byOwner: Map<string, { n: number; ms: number }> }
 
-/** Runs `statements` on fresh copies of the files; `perCommit` > 0 drops the run's own transactions for one every `perCommit` statements. */
+/** Runs the recorded statements on fresh copies of the files; `perCommit` > 0 drops the run's own transactions for one every `perCommit` statements. */
 function replay(perCommit: number): Replay {
   const dir = tempDir('orderly-bench-floor-replay-');
   const connections = new Map<string, { db: Database.Database; cache: Map<string, Database.Statement> }>();
@@ -94,14 +94,14 @@ function replay(perCommit: number): Replay {
     }
     return connection;
   };
-  const work = recorded.filter(([, sql]) => perCommit === 0 || !control.test(sql));
-  for (const [file] of work) open(file);
+  const statements = recorded.filter(([, sql]) => perCommit === 0 || !control.test(sql));
+  for (const [file] of statements) open(file);
   let mismatches = 0;
   let inBatch = 0;
   const byOwner = new Map<string, { n: number; ms: number }>();
   const owner = new Map<string, string>();
   const started = performance.now();
-  for (const [file, sql, params, failed] of work) {
+  for (const [file, sql, params, failed] of statements) {
     const { db, cache } = open(file);
     if (perCommit > 0 && inBatch === 0) db.prepare('begin immediate').run();
     let statement = cache.get(sql);
