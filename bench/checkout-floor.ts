@@ -10,10 +10,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { sample, scrape } from './metrics.js';
+import { ordersCompleted, sample, scrape } from './metrics.js';
 import type { RecordedStatement } from './record-statements.js';
 import { benchAdmin, openShop, orders } from './shop.js';
-import { freePort, root, startChild, startServer, tempDir } from './support.js';
+import { freePort, load, root, startChild, startServer, tempDir } from './support.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const GOAL = 1000;
@@ -47,11 +47,9 @@ server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/reco
 const order = orders(shop);
 const placed = await autocannon({ url: base, connections: 16, amount: ORDERS, requests: [{ setupRequest: (request: any) => Object.assign(request, order()) }] });
 if (placed['2xx'] !== ORDERS) throw new Error(`${placed['2xx']} of ${ORDERS} orders accepted`);
-const deadline = Date.now() + 300_000;
-while (sample(await scrape(base), 'orderly_orders_completed_total', { outcome: 'confirmed' }) < ORDERS) {
-  if (Date.now() > deadline) throw new Error('orders did not all confirm within 5 minutes');
-  await new Promise((r) => setTimeout(r, 200));
-}
+await ordersCompleted(base, ORDERS);
+const confirmed = sample(await scrape(base), 'orderly_orders_completed_total', { outcome: 'confirmed' });
+if (confirmed !== ORDERS) throw new Error(`${confirmed} of ${ORDERS} orders confirmed`);
 await stop(server);
 server = null;
 
@@ -145,12 +143,12 @@ const batched = replay(Math.ceil((work / ORDERS) * 100));
 // 4. The HTTP side's floor: a bare Fastify POST route, flat out, with the same body.
 const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null));
 const body = order();
-const flatOut = await autocannon({ url: `${bare.value}/v1/orders`, method: 'POST', headers: body.headers, body: body.body, connections: 32, duration: 5 });
+const flatOut = await load(`${bare.value}/v1/orders`, { method: 'POST', headers: body.headers, body: body.body, connections: 32, seconds: 5 });
 bare.child.kill('SIGTERM');
 
 const perOrder = (ms: number) => ms / ORDERS;
 const rate = (ms: number) => (1000 / ms).toFixed(0);
-const httpMs = 1000 / flatOut.requests.average;
+const httpMs = 1000 / flatOut.rps;
 const floorMs = perOrder(batched.ms + batched.checkpointMs) + httpMs;
 const budgetMs = (CORES * 1000) / GOAL;
 console.log(`\n${ORDERS} orders (POST → confirmed, shipment, email), every SQLite statement recorded and replayed with nothing around it`);
@@ -162,7 +160,7 @@ for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1
   console.log(`     ${whose.padEnd(40)} ${(n / ORDERS).toFixed(1).padStart(6)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(6)} µs`);
 }
 console.log(`   replayed statements whose outcome differed from the run: ${asRun.mismatches} as run, ${batched.mismatches} batched`);
-console.log(`   bare Fastify POST route, 32 connections flat out: ${flatOut.requests.average.toFixed(0)} req/s = ${httpMs.toFixed(2)} ms per POST`);
+console.log(`   bare Fastify POST route, 32 connections flat out: ${flatOut.rps.toFixed(0)} req/s = ${httpMs.toFixed(2)} ms per POST`);
 console.log(`   floor per order (SQLite batched + checkpoint + bare POST): ${floorMs.toFixed(2)} ms`);
 console.log(`   budget per order for ${GOAL} confirmed orders/s on ${CORES} cores: ${budgetMs.toFixed(2)} ms; the floor takes ${((100 * floorMs) / budgetMs).toFixed(0)} % of it, leaving ${(budgetMs - floorMs).toFixed(2)} ms for all of Orderly's own code per order`);
 fs.rmSync(dataDir, { recursive: true, force: true });

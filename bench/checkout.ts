@@ -7,7 +7,7 @@
 //  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 50/s).
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { histogramQuantile, sample, scrape } from './metrics.js';
+import { histogramQuantile, ordersCompleted, sample, scrape } from './metrics.js';
 import { paced, quantile } from './paced.js';
 import { benchAdmin, openShop, orders } from './shop.js';
 import { freePort, root, startChild, startServer, tempDir } from './support.js';
@@ -48,14 +48,7 @@ async function pace(target: string, rate: number) {
  * Waits until every order accepted so far is confirmed or cancelled. Not for the whole message backlog:
  * the confirmation emails to the bench's 40 customers rightly wait out their per-user rate limit.
  */
-async function drain(): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < 300_000) {
-    if (sample(await scrape(base), 'orderly_orders_completed_total') >= placed) return (Date.now() - start) / 1000;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('orders did not all complete within 5 minutes');
-}
+const drain = () => ordersCompleted(base, placed);
 
 const confirmed = (text: string) => sample(text, 'orderly_orders_completed_total', { outcome: 'confirmed' });
 

@@ -41,3 +41,13 @@ export function histogramQuantile(before: string, after: string, name: string, l
   }
   return previousBound;
 }
+
+/** Waits until `count` orders have completed (confirmed or cancelled) since the server started; resolves to the seconds it waited. */
+export async function ordersCompleted(base: string, count: number, timeoutMs = 300_000): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (sample(await scrape(base), 'orderly_orders_completed_total') >= count) return (Date.now() - start) / 1000;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`orders did not all complete within ${timeoutMs / 60_000} minutes`);
+}

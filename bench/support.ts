@@ -17,8 +17,12 @@ export interface Load {
 }
 
 /** One autocannon run; every side of a comparison is measured with the same settings. */
-export async function load(url: string, options: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<Load> {
-  const result = await autocannon({ url, connections: options.connections, duration: options.seconds, headers: options.headers ?? {} });
+export async function load(
+  url: string, options: { connections: number; seconds: number; headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string },
+): Promise<Load> {
+  const result = await autocannon({
+    url, connections: options.connections, duration: options.seconds, headers: options.headers ?? {}, method: options.method ?? 'GET', ...(options.body === undefined ? {} : { body: options.body }),
+  });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
 }
 
