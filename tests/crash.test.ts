@@ -6,6 +6,8 @@ import { freePort, runOrderly, startServer, type OrderlyProcess } from './suppor
 import { ADDRESS } from './support/orders.js';
 
 const KILLS = 6;
+// Orders each round between kills accepts at least, so that more than 50 are at stake across the kills.
+const ORDERS_PER_ROUND = 10;
 const ADMIN = { email: 'crash-admin@orderly.test', password: 'crash-admin-1' };
 
 describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
@@ -54,7 +56,11 @@ describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
       const load = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
 
       for (let kill = 0; kill < KILLS; kill += 1) {
+        // A random while, and on a slow machine on until this round has accepted its share (for at most 10 s more).
+        const acceptedBefore = accepted.length;
         await new Promise((r) => setTimeout(r, 300 + randomInt(900)));
+        const giveUpAt = Date.now() + 10_000;
+        while (accepted.length - acceptedBefore < ORDERS_PER_ROUND && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 50));
         server.child.kill('SIGKILL');
         expect(await server.exited).toBeNull();
         server = await startServer(env);

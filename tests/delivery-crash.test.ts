@@ -7,6 +7,8 @@ import { freePort, startServer, type OrderlyProcess } from './support/process.js
 import { startReceiver } from './support/receiver.js';
 
 const KILLS = 5;
+// Products each round between kills makes at least, so that more than 20 are at stake across the kills.
+const PRODUCTS_PER_ROUND = 5;
 const ADMIN = { email: 'delivery-crash-admin@orderly.test', password: 'crash-admin-1' };
 
 describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
@@ -55,8 +57,12 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
       const workers = [0, 1, 2].map(load);
 
       for (let kill = 0; kill < KILLS; kill += 1) {
-        // Long enough between kills for a fair number of products, each fanned out to 17 endpoints, to be made.
+        // Long enough between kills for a fair number of products, each fanned out to 17 endpoints, to be made:
+        // a random while, and on a slow machine on until this round has made its share (for at most 10 s more).
+        const madeBefore = products.length;
         await new Promise((r) => setTimeout(r, 700 + randomInt(800)));
+        const giveUpAt = Date.now() + 10_000;
+        while (products.length - madeBefore < PRODUCTS_PER_ROUND && Date.now() < giveUpAt) await new Promise((r) => setTimeout(r, 50));
         server.child.kill('SIGKILL');
         await server.exited;
         server = await startServer(env);
