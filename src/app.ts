@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { migrateToLatest, type AppliedMigration, type MigrationSet } from './platform/db/migrations.js';
 import { createAuthentication } from './platform/http/auth.js';
@@ -209,7 +209,10 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
   const closers: (() => Promise<void>)[] = [];
   try {
     const all: AppModule[] = Object.values(modules);
-    const idempotency = createIdempotencyHooks(database, { retentionMs: 24 * 3_600_000, lockMs: 60_000 });
+    const idempotency = createIdempotencyHooks(database, {
+      retentionMs: 24 * 3_600_000, leaseMs: config.idempotency.leaseMs, exitAfterCommit: config.faults.exitAfterCommit, logger,
+    });
+    closers.push(async () => idempotency.stop());
     const rateLimiter = createRateLimiter({
       classes: rateClassesFrom(config.rateLimits),
       store: config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'rate-limits')) : memoryBuckets(),
@@ -242,6 +245,10 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
     }
     await http.app.ready();
+    const fault = config.faults.exitAfterCommit;
+    if (fault !== null && config.role !== 'worker' && !idempotency.effects().includes(fault)) {
+      throw new ConfigError(`invalid configuration:\n  ORDERLY_FAULT: no effect ${fault} (known: ${idempotency.effects().sort().join(', ')})`);
+    }
 
     if (config.admin) {
       const admin = await modules.identity.service.ensureAdmin(config.admin);

@@ -61,6 +61,8 @@ const EnvSchema = Type.Object({
   ORDERLY_WEBHOOK_DISABLE_AFTER: Type.String({ default: '5d', description: 'an endpoint failing continuously this long is disabled' }),
   ORDERLY_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'allow webhook URLs that resolve to private, loopback or link-local addresses (local tests)' }),
   ORDERLY_SHED_LAG_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop stall at which shedding starts with the lowest priorities' }),
+  ORDERLY_IDEMPOTENCY_LEASE_MS: Type.Integer({ minimum: 500, default: 3000, description: 'an Idempotency-Key claim whose process stops renewing it (it died) is free again after this' }),
+  ORDERLY_FAULT: Type.Optional(Type.String({ pattern: '^exit-after-commit:[a-z_-]+\\.[a-z_-]+$', description: 'tests only: exit-after-commit:<effect> kills the process after that effect commits, before its answer is sent' })),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -106,6 +108,9 @@ export interface Config {
     perChannel: Record<'email' | 'sms' | 'push', Quota>;
   };
   webhooks: { retryScheduleMs: number[]; timeoutMs: number; endpointConcurrency: number; fanOutChunk: number; disableAfterMs: number; allowPrivate: boolean };
+  idempotency: { leaseMs: number };
+  /** Test-only fault points. */
+  faults: { exitAfterCommit: string | null };
 }
 
 
@@ -173,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterMs: durationMs('ORDERLY_WEBHOOK_DISABLE_AFTER', e.ORDERLY_WEBHOOK_DISABLE_AFTER),
       allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
     },
+    idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
+    faults: { exitAfterCommit: e.ORDERLY_FAULT === undefined ? null : e.ORDERLY_FAULT.slice('exit-after-commit:'.length) },
   };
 }
 

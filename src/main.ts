@@ -161,6 +161,11 @@ export async function runCli(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (error) {
+    // Settings that can only be judged once the app is built (a fault point naming no effect) stop it as bad settings do.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
     logger.fatal({ err: error }, `${command} failed`);
     return 1;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './support/databases.js';
@@ -64,6 +65,7 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
     const inUse = results.filter((r) => r.status === 409 && r.body.code === 'idempotency_key_in_use');
     expect(created).toHaveLength(1);
     expect(inUse).toHaveLength(5);
+    for (const r of inUse) expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const replay = await app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } });
     expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
@@ -131,5 +133,29 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
     const rows = await sql<{ created_at: string; expires_at: string }>`select created_at, expires_at from idempotency_keys where key = ${key}`.execute(app.orderly.database.db);
     const row = rows.rows[0]!;
     expect(Date.parse(row.expires_at) - Date.parse(row.created_at)).toBe(24 * 3_600_000);
+  });
+
+  it('frees a key whose process died holding it once its lease lapses, not after a fixed minute', async () => {
+    // What a process killed mid-request leaves: the key in flight, owned by a process that no longer renews it.
+    const key = idempotencyKey();
+    const signup = { email: `orphan-${key}@orderly.test`, password: 'long-enough-1', name: 'Orphan' };
+    const print = createHash('sha256').update(`POST\n/v1/auth/signup\n${JSON.stringify(signup)}`).digest('hex');
+    const now = Date.now();
+    const lease = new Date(now + 1500).toISOString();
+    await sql`insert into idempotency_keys (scope, key, method, path, fingerprint, state, created_at, expires_at, locked_until, owner)
+      values (${'ip:127.0.0.1'}, ${key}, 'POST', '/v1/auth/signup', ${print}, 'in_flight', ${new Date(now).toISOString()}, ${new Date(now + 86_400_000).toISOString()}, ${lease}, 'a-dead-process')`
+      .execute(app.orderly.database.db);
+    const blocked = await app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } });
+    expect(blocked.status).toBe(409);
+    const wait = Number(blocked.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(3);
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(lease) - Date.now()) + 50));
+    const taken = await app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } });
+    expect(taken.status).toBe(201);
+    expect(taken.headers.get('idempotent-replayed')).toBeNull();
+    const replay = await app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(taken.text);
   });
 });

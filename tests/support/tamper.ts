@@ -30,3 +30,28 @@ export async function tamper(storage: Storage, statement: string): Promise<void>
     await client.end();
   }
 }
+
+/** The storage of an `orderly` child process, from the environment it was started with. */
+export function storageOfEnv(env: Record<string, string>): Storage {
+  return env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { sqliteFile: path.join(env.ORDERLY_DATA_DIR!, 'orderly.db') };
+}
+
+/** Reads rows from an app's storage from outside it; `?` placeholders on either database. */
+export async function query<T = Record<string, unknown>>(storage: Storage, statement: string, params: unknown[] = []): Promise<T[]> {
+  if ('sqliteFile' in storage) {
+    const db = new SqliteDatabase(storage.sqliteFile, { readonly: true });
+    try {
+      return db.prepare(statement).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  }
+  let n = 0;
+  const client = new pg.Client({ connectionString: storage.postgresUrl });
+  await client.connect();
+  try {
+    return (await client.query(statement.replace(/\?/g, () => `$${(n += 1)}`), params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

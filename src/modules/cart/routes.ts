@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { principalOf, requireAccess } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { effect } from '../../platform/idempotency/effects.js';
 import { MoneySchema, NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -47,13 +48,13 @@ export async function cartRoutes(app: HttpApp, service: CartService): Promise<vo
   }, async (request, reply) => sendCart(reply, await service.get(principalOf(request).userId)));
 
   app.post('/cart/items', {
+    config: { effect: effect<Cart>('cart.add', 200, (cart) => ({ etag: `"${cart.version}"` })) },
     schema: {
       ...common, summary: 'Add units of a variant to the cart', headers: IfMatch,
       body: Type.Object({ variantId: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }),
       response: { 200: CartSchema, ...cartErrorsDoc },
     },
-  }, async (request, reply) =>
-    sendCart(reply, await service.addItem(principalOf(request).userId, request.body.variantId, request.body.quantity, expectedVersion(request))));
+  }, async (request) => service.addItem(principalOf(request).userId, request.body.variantId, request.body.quantity, expectedVersion(request)));
 
   app.put('/cart/items/:variantId', {
     schema: {

@@ -1,6 +1,7 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { Money } from '../../platform/http/schemas.js';
 import type { CatalogService, VariantForSale } from '../catalog/index.js';
 import { cartErrors } from './errors.js';
@@ -46,8 +47,9 @@ export function createCartService(database: Database, catalog: PriceSource, opti
   const db = database.db;
   const store = cartStore(db);
 
-  async function read(userId: string): Promise<Cart> {
-    const [version, lines] = await Promise.all([store.version(userId), store.lines(userId)]);
+  async function read(userId: string, executor: Executor = db): Promise<Cart> {
+    const s = executor === db ? store : cartStore(executor);
+    const [version, lines] = await Promise.all([s.version(userId), s.lines(userId)]);
     const variants = await catalog.variantsForSale(lines.map((l) => l.variant_id));
     const items: CartItem[] = [];
     for (const line of lines) {
@@ -82,9 +84,17 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     await change(s, now);
   }
 
-  /** Runs one change with its version bump in a transaction; a version mismatch rolls it back. */
-  async function write(userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>) {
-    await db.transaction().execute((tx) => writeIn(tx, userId, ifVersion, change));
+  /**
+   * Runs one change with its version bump in a transaction, and resolves to the cart it left, which is the
+   * request's answer (recorded with the change); a version mismatch rolls it back.
+   */
+  async function write(userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>): Promise<Cart> {
+    return db.transaction().execute(async (tx) => {
+      await writeIn(tx, userId, ifVersion, change);
+      const cart = await read(userId, tx);
+      await answerWithin(tx, cart);
+      return cart;
+    });
   }
 
   return {
@@ -92,7 +102,7 @@ export function createCartService(database: Database, catalog: PriceSource, opti
 
     async addItem(userId, variantId, quantity, ifVersion) {
       await sellable(userId, variantId);
-      await write(userId, ifVersion, async (s, now) => {
+      return write(userId, ifVersion, async (s, now) => {
         const total = await s.addToLine(userId, variantId, quantity, now).catch((error: unknown) => {
           // The CHECK on the line refuses a total over the limit on either database.
           if (/check|constraint/i.test(String((error as Error).message))) return MAX_LINE_QUANTITY + 1;
@@ -100,27 +110,24 @@ export function createCartService(database: Database, catalog: PriceSource, opti
         });
         if (total > MAX_LINE_QUANTITY) throw cartErrors.error('cart_quantity_limit', `A line holds at most ${MAX_LINE_QUANTITY} units`);
       });
-      return read(userId);
     },
 
     async setQuantity(userId, variantId, quantity, ifVersion) {
       if (quantity === 0) return this.removeItem(userId, variantId, ifVersion);
       await sellable(userId, variantId);
-      await write(userId, ifVersion, async (s, now) => {
+      return write(userId, ifVersion, async (s, now) => {
         await s.setLine(userId, variantId, quantity, now);
       });
-      return read(userId);
     },
 
     async removeItem(userId, variantId, ifVersion) {
-      await write(userId, ifVersion, async (s) => {
+      return write(userId, ifVersion, async (s) => {
         await s.removeLine(userId, variantId);
       });
-      return read(userId);
     },
 
     async clear(userId, ifVersion) {
-      await write(userId, ifVersion, (s) => s.clear(userId));
+      await db.transaction().execute((tx) => writeIn(tx, userId, ifVersion, (s) => s.clear(userId)));
     },
 
     clearWithin: (tx, userId, version) => writeIn(tx, userId, version, (s) => s.clear(userId)),

@@ -6,8 +6,9 @@ import { PageQuery, decodeIdCursor, encodeCursor, pageOf } from '../../platform/
 import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
+import { effect } from '../../platform/idempotency/effects.js';
 import { NewProductSchema, ProductPatchSchema, ProductSchema } from './schemas.js';
-import { productEtag, type CatalogService } from './service.js';
+import { productEtag, type CatalogService, type Product } from './service.js';
 
 const notFound = (id: string) => platformErrors.error('not_found', `No product ${id}`);
 
@@ -27,15 +28,15 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
   const security = [{ bearer: [] }];
 
   app.post('/products', {
-    ...admin,
+    config: {
+      auth: 'admin',
+      effect: effect<Product>('catalog.create', 201, (product) => ({ location: `/v1/products/${product.id}`, etag: productEtag(product), 'cache-control': PRIVATE_NO_STORE })),
+    },
     schema: {
       tags: ['catalog'], summary: 'Create a product with its variants and initial stock', security,
       body: NewProductSchema, response: { 201: ProductSchema, ...problems(400, 401, 403, 409) },
     },
-  }, async (request, reply) => {
-    const product = await service.create(request.body);
-    return reply.status(201).header('location', `/v1/products/${product.id}`).header('etag', productEtag(product)).header('cache-control', PRIVATE_NO_STORE).send(product);
-  });
+  }, async (request) => service.create(request.body));
 
   app.get('/products', {
     schema: {

@@ -4,6 +4,7 @@ import { newId, nowIso } from '../../platform/db/ids.js';
 import { representationOf } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { Money } from '../../platform/http/schemas.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
@@ -181,6 +182,7 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
           await s.insertVariants(variantRows);
           await stock.receive(tx, input.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })), `initial stock of ${productRow.id}`);
           await publish([{ type: 'product.created', key: product.id, data: { product } }]);
+          await answerWithin(tx, product);
         });
       } catch (error) {
         // Two creates racing for one SKU: the unique index decides, and the loser hears why.

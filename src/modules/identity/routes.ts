@@ -2,9 +2,10 @@ import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { effect } from '../../platform/idempotency/effects.js';
 import { NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
-import type { IdentityService } from './service.js';
+import type { IdentityService, SignedIn as SignedInView } from './service.js';
 
 export const UserSchema = Type.Object(
   {
@@ -24,17 +25,17 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   privateResponses(app);
 
   app.post('/auth/signup', {
-    config: { priority: 'login', rateLimit: ['signup'] },
+    config: { priority: 'login', rateLimit: ['signup'], effect: effect<SignedInView>('identity.signup', 201) },
     schema: {
       tags: ['accounts'], summary: 'Create a customer account and sign in',
       body: Type.Object({ email: Email, password: Type.String({ minLength: 8, maxLength: 1024 }), name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }) }),
       response: { 201: SignedIn, ...problems(400, 409) },
     },
-  }, async (request, reply) => reply.status(201).send(await service.signup(request.body)));
+  }, async (request) => service.signup(request.body));
 
   app.post('/auth/login', {
     // Per IP before the body is read, then per account: a password-guessing bot is slowed whichever it rotates.
-    config: { priority: 'login', rateLimit: ['login_ip', 'login'] },
+    config: { priority: 'login', rateLimit: ['login_ip', 'login'], effect: effect<SignedInView>('identity.login', 200) },
     schema: {
       tags: ['accounts'], summary: 'Sign in with email and password',
       body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }),
@@ -43,11 +44,11 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   }, async (request) => service.login(request.body));
 
   app.post('/auth/logout', {
-    config: { auth: 'user' },
+    config: { auth: 'user', effect: effect<null>('identity.logout', 204) },
     schema: { tags: ['accounts'], summary: 'Revoke the calling token', security: [{ bearer: [] }], response: { 204: NoContent, ...problems(401) } },
-  }, async (request, reply) => {
+  }, async (request) => {
     await service.logout(principalOf(request).sessionId);
-    return reply.status(204).send(null);
+    return null;
   });
 
   app.get('/me', {

@@ -1,7 +1,8 @@
 import type { Cache } from '../../platform/cache/cache.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import type { Authenticate, Role } from '../../platform/http/auth.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { identityErrors } from './errors.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
@@ -47,10 +48,10 @@ export function toUser(row: UserRow): User {
 export function createIdentityService(database: Database, bus: MessageBus, options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal> }): IdentityService {
   const store = identityStore(database.db);
 
-  async function startSession(user: UserRow): Promise<SignedIn> {
+  async function startSession(executor: Executor, user: UserRow): Promise<SignedIn> {
     const token = newToken();
     const now = new Date();
-    await store.insertSession({
+    await identityStore(executor).insertSession({
       id: newId('ses'),
       user_id: user.id,
       token_hash: hashToken(token),
@@ -61,7 +62,17 @@ export function createIdentityService(database: Database, bus: MessageBus, optio
     return { user: toUser(user), token };
   }
 
-  async function createUser(input: { email: string; password: string; name: string; role: Role }): Promise<UserRow | null> {
+  /** A session for `user`, with the request's answer, in one transaction. */
+  function signIn(user: UserRow): Promise<SignedIn> {
+    return database.transaction(async (tx) => {
+      const signedIn = await startSession(tx, user);
+      await answerWithin(tx, signedIn);
+      return signedIn;
+    });
+  }
+
+  /** Creates the account (and runs `within` in the same transaction); null when the email is taken. */
+  async function createUser<T>(input: { email: string; password: string; name: string; role: Role }, within: (tx: Executor, row: UserRow) => Promise<T>): Promise<T | null> {
     const now = nowIso();
     const row: UserRow = {
       id: newId('usr'),
@@ -73,30 +84,38 @@ export function createIdentityService(database: Database, bus: MessageBus, optio
       created_at: now,
       updated_at: now,
     };
-    const created = await bus.transaction(async (tx, publish) => {
-      if (!(await identityStore(tx).insertUser(row))) return false;
+    return bus.transaction(async (tx, publish) => {
+      if (!(await identityStore(tx).insertUser(row))) return null;
       await publish([{ type: 'user.created', key: row.id, data: { user: toUser(row) } }]);
-      return true;
+      return within(tx, row);
     });
-    return created ? row : null;
   }
 
   return {
     async signup(input) {
-      const row = await createUser({ ...input, role: 'customer' });
-      if (row === null) throw identityErrors.error('email_taken', `${input.email.trim()} already has an account`);
-      return startSession(row);
+      // The account, its first session and the answer commit together: a retry finds the account signed in.
+      const signedIn = await createUser({ ...input, role: 'customer' }, async (tx, row) => {
+        const session = await startSession(tx, row);
+        await answerWithin(tx, session);
+        return session;
+      });
+      if (signedIn === null) throw identityErrors.error('email_taken', `${input.email.trim()} already has an account`);
+      return signedIn;
     },
 
     async login(input) {
       const row = await store.findUserByEmail(input.email);
       const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash));
       if (!row || !valid) throw identityErrors.error('invalid_credentials');
-      return startSession(row);
+      return signIn(row);
     },
 
     async logout(sessionId) {
-      const tokenHash = await store.revokeSession(sessionId, nowIso());
+      const tokenHash = await database.transaction(async (tx) => {
+        const revoked = await identityStore(tx).revokeSession(sessionId, nowIso());
+        await answerWithin(tx, null);
+        return revoked;
+      });
       if (tokenHash !== undefined) await options.sessions.invalidate(tokenHash);
     },
 
@@ -120,8 +139,8 @@ export function createIdentityService(database: Database, bus: MessageBus, optio
         await store.updateUser(existing.id, { role: 'admin', password_hash: await hashPassword(input.password), updated_at });
         return toUser({ ...existing, role: 'admin' });
       }
-      const created = await createUser({ ...input, name: 'Administrator', role: 'admin' });
-      if (created) return toUser(created);
+      const created = await createUser({ ...input, name: 'Administrator', role: 'admin' }, async (_tx, row) => toUser(row));
+      if (created) return created;
       // Another process created it between our read and our insert: take that one.
       return this.ensureAdmin(input);
     },

@@ -2,10 +2,11 @@ import { Type } from 'typebox';
 import { requireAccess } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { effect } from '../../platform/idempotency/effects.js';
 import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
-import type { InventoryService } from './service.js';
+import type { InventoryService, StockLevel } from './service.js';
 
 export const SKU_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 
@@ -39,6 +40,7 @@ export async function inventoryRoutes(app: HttpApp, service: InventoryService): 
   });
 
   app.post('/inventory/:sku/adjustments', {
+    config: { effect: effect<StockLevel>('inventory.adjust', 200) },
     schema: {
       tags: ['inventory'], summary: 'Add (receiving, returns) or remove (damage, shrinkage) available stock', security, params: SkuParams,
       body: Type.Object({

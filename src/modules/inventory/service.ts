@@ -1,6 +1,7 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import { inventoryErrors } from './errors.js';
 import { inventoryStore, type InventoryStore, type MovementKind, type MovementRow, type StockDelta, type StockLine } from './store.js';
 
@@ -155,15 +156,18 @@ export function createInventoryService(database: Database, options: { reservatio
         if (!(await s.getStock(sku))) return 'unknown';
         try {
           await moveLines(s, [{ sku, quantity: delta }], 'adjusted', (q) => ({ available: q, reserved: 0, sold: 0 }), null, reason, nowIso());
-          return 'ok';
         } catch (error) {
           if (error instanceof Shortfall) return 'short';
           throw error;
         }
+        const row = (await s.getStock(sku))!;
+        const stock: StockLevel = { sku: row.sku, available: row.available, reserved: row.reserved, sold: row.sold };
+        await answerWithin(tx, stock);
+        return stock;
       });
       if (applied === 'unknown') throw platformErrors.error('not_found', `No stock is kept for SKU ${sku}`);
       if (applied === 'short') throw inventoryErrors.error('insufficient_stock', `Removing ${-delta} of ${sku} would take available stock below zero`);
-      return (await level(sku))!;
+      return applied;
     },
 
     async movements(sku, limit, before) {

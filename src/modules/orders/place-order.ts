@@ -1,6 +1,7 @@
 import type { Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { ordersErrors } from './errors.js';
 import { orderEvent, reserveStock } from './saga.js';
@@ -30,7 +31,8 @@ function merge(items: { variantId: string; quantity: number }[]): { variantId: s
 
 /**
  * Accepts an order: prices it from the catalog, then in one transaction writes the order, its saga and
- * the saga's first command (and empties the cart it came from). From here on it is never lost.
+ * the saga's first command (and empties the cart it came from), with the request's answer. From here on it
+ * is never lost.
  */
 export async function placeOrder(bus: MessageBus, statements: OrderStatements, ports: OrderingPorts, input: PlaceOrderInput, options: { sagaDeadlineMs: number }): Promise<Order> {
   const cart = input.items === undefined ? await ports.cart(input.userId) : null;
@@ -71,6 +73,7 @@ export async function placeOrder(bus: MessageBus, statements: OrderStatements, p
     await store.addTimeline(timeline);
     if (cart) await ports.clearCart(tx, input.userId, cart.version);
     await publish([orderEvent('order.created', order, { order: view }), reserveStock.run({ order, lines, saga })]);
+    await answerWithin(tx, view);
   });
   return view;
 }

@@ -6,8 +6,10 @@ import { PageQuery, decodeIdCursor, encodeCursor, pageOf } from '../../platform/
 import { IdParams, MoneySchema, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
+import { effect } from '../../platform/idempotency/effects.js';
 import { streamTimeline, type StreamOptions } from './events-stream.js';
 import type { OrdersService } from './service.js';
+import type { Order } from './view.js';
 
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')]);
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
@@ -39,7 +41,10 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   privateResponses(app);
 
   app.post('/orders', {
-    config: { auth: 'user', idempotency: 'required', priority: 'checkout', rateLimit: ['checkout'] },
+    config: {
+      auth: 'user', idempotency: 'required', priority: 'checkout', rateLimit: ['checkout'],
+      effect: effect<Order>('orders.place', 202, (order) => ({ location: `/v1/orders/${order.id}` })),
+    },
     schema: {
       ...common, summary: 'Place an order from the given items, or from the cart (then emptied). The saga finishes asynchronously.',
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: 1–255 characters, unique per order attempt' })) }),
@@ -50,10 +55,7 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
       }),
       response: { 202: OrderSchema, ...problems(400, 401, 404, 409, 422) },
     },
-  }, async (request, reply) => {
-    const order = await service.place({ userId: principalOf(request).userId, ...request.body });
-    return reply.status(202).header('location', `/v1/orders/${order.id}`).send(order);
-  });
+  }, async (request) => service.place({ userId: principalOf(request).userId, ...request.body }));
 
   app.get('/orders', {
     config: { auth: 'user', priority: 'orders' },
@@ -79,14 +81,14 @@ export async function ordersRoutes(app: HttpApp, service: OrdersService, streams
   });
 
   app.post('/orders/:id/cancel', {
-    config: { auth: 'user', priority: 'orders' },
+    config: { auth: 'user', priority: 'orders', effect: effect<Order>('orders.cancel', 202) },
     schema: {
       ...common, summary: 'Cancel before shipping: 202 while refund and restock run; 409 order_not_cancellable once shipped',
       params: IdParams, response: { 202: OrderSchema, ...problems(401, 404, 409) },
     },
-  }, async (request, reply) => {
+  }, async (request) => {
     if (!isId(request.params.id, 'ord')) throw notFound(request.params.id);
-    return reply.status(202).send(await service.cancel(principalOf(request), request.params.id));
+    return service.cancel(principalOf(request), request.params.id);
   });
 
   app.get('/orders/:id/events', {

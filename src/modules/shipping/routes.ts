@@ -4,7 +4,8 @@ import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
-import type { ShippingService } from './service.js';
+import { effect } from '../../platform/idempotency/effects.js';
+import type { Shipment, ShippingService } from './service.js';
 
 const Status = Type.Union([Type.Literal('created'), Type.Literal('in_transit'), Type.Literal('delivered'), Type.Literal('cancelled')]);
 const ShipmentSchema = Type.Object({
@@ -31,6 +32,7 @@ export async function shippingRoutes(app: HttpApp, service: ShippingService): Pr
   });
 
   app.post('/shipments/:id/status', {
+    config: { effect: effect<Shipment>('shipping.status', 200) },
     schema: {
       ...common, summary: 'Move a shipment on: created → in_transit → delivered; its order becomes shipped / delivered',
       body: Type.Object({ status: Type.Union([Type.Literal('in_transit'), Type.Literal('delivered')]) }),

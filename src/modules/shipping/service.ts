@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { MessageBus, Subscription } from '../../platform/messaging/bus.js';
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import { shippingErrors } from './errors.js';
 import { shippingStore, type ShipmentRow, type ShipmentStatus } from './store.js';
 
@@ -40,30 +41,31 @@ const view = (s: ShipmentRow) => ({ shipmentId: s.id, orderId: s.order_id, track
 export function createShippingService(database: Database, bus: MessageBus): ShippingService {
   const store = shippingStore(database.db);
 
-  async function load(id: string): Promise<Shipment | null> {
-    const row = await store.byId(id);
+  async function load(id: string, executor: Executor = database.db): Promise<Shipment | null> {
+    const s = shippingStore(executor);
+    const row = await s.byId(id);
     if (!row) return null;
-    return { id: row.id, orderId: row.order_id, trackingNumber: row.tracking_number, status: row.status, history: await store.history(id), createdAt: row.created_at, updatedAt: row.updated_at };
+    return { id: row.id, orderId: row.order_id, trackingNumber: row.tracking_number, status: row.status, history: await s.history(id), createdAt: row.created_at, updatedAt: row.updated_at };
   }
 
   return {
-    get: load,
+    get: (id) => load(id),
     async updateStatus(id, status) {
       const current = await store.byId(id);
       if (!current) throw platformErrors.error('not_found', `No shipment ${id}`);
       if (current.status === status) return (await load(id))!;
       const from = (Object.keys(NEXT) as ShipmentStatus[]).find((s) => NEXT[s] === status);
-      const moved = from !== undefined && await bus.transaction(async (tx, publish) => {
-        if (!(await shippingStore(tx).transition(id, from, status))) return false;
+      const moved = from === undefined ? null : await bus.transaction(async (tx, publish) => {
+        if (!(await shippingStore(tx).transition(id, from, status))) return null;
         await publish([{ type: `shipment.${status}`, key: current.order_id, data: { ...view(current), status } }]);
-        return true;
+        const shipment = (await load(id, tx))!;
+        await answerWithin(tx, shipment);
+        return shipment;
       });
-      if (!moved) {
-        const now = (await store.byId(id))!;
-        if (now.status === status) return (await load(id))!;
-        throw shippingErrors.error('invalid_shipment_transition', `A ${now.status} shipment cannot become ${status}`);
-      }
-      return (await load(id))!;
+      if (moved) return moved;
+      const now = (await store.byId(id))!;
+      if (now.status === status) return (await load(id))!;
+      throw shippingErrors.error('invalid_shipment_transition', `A ${now.status} shipment cannot become ${status}`);
     },
   };
 }

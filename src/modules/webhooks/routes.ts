@@ -4,8 +4,9 @@ import { privateResponses } from '../../platform/http/caching.js';
 import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
+import { effect } from '../../platform/idempotency/effects.js';
 import { WEBHOOK_EVENT_TYPES } from './event-types.js';
-import type { WebhookService } from './service.js';
+import type { Endpoint, WebhookService } from './service.js';
 
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description: 'http(s) URL that receives POSTs' });
 const Events = Type.Array(Type.Union([...WEBHOOK_EVENT_TYPES, '*'].map((t) => Type.Literal(t))), { minItems: 1, maxItems: 50, description: 'event types, or ["*"] for all' });
@@ -28,12 +29,13 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService): Prom
   const common = { tags: ['webhooks'] };
 
   app.post('/webhooks/endpoints', {
+    config: { effect: effect<Endpoint & { secret: string }>('webhooks.create', 201, (e) => ({ location: `/v1/webhooks/endpoints/${e.id}` })) },
     schema: {
       ...common, summary: 'Register an endpoint; its signing secret is shown once',
       body: Type.Object({ url: Url, events: Events, description: Type.Optional(Description) }, { additionalProperties: false }),
       response: { 201: WithSecret, ...problems(400, 401, 403) },
     },
-  }, async (request, reply) => reply.status(201).send(await service.create(request.body)));
+  }, async (request) => service.create(request.body));
 
   app.get('/webhooks/endpoints', {
     schema: { ...common, summary: 'Endpoints, oldest first', querystring: Type.Object(PageQuery), response: { 200: pageOf(EndpointSchema), ...problems(400, 401, 403) } },
@@ -62,6 +64,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService): Prom
   });
 
   app.post('/webhooks/endpoints/:id/rotate-secret', {
+    config: { effect: effect<Endpoint & { secret: string }>('webhooks.rotate-secret', 200) },
     schema: {
       ...common, summary: 'A new signing secret; the old one keeps signing alongside it for 24 h', params: IdParams,
       response: { 200: WithSecret, ...problems(401, 403, 404) },
@@ -79,9 +82,10 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService): Prom
   });
 
   app.post('/webhooks/messages/:messageId/replay', {
+    config: { effect: effect<{ messageId: string; deliveries: number }>('webhooks.replay', 202) },
     schema: {
       ...common, summary: 'Send a message again to the enabled endpoints it went to', params: Type.Object({ messageId: Type.String({ minLength: 1, maxLength: 64 }) }),
       response: { 202: Type.Object({ messageId: Type.String(), deliveries: Type.Integer() }), ...problems(401, 403, 404) },
     },
-  }, async (request, reply) => reply.status(202).send({ messageId: request.params.messageId, deliveries: await service.replay(request.params.messageId) }));
+  }, async (request) => service.replay(request.params.messageId));
 }

@@ -1,6 +1,7 @@
-import type { Database } from '../../platform/db/database.js';
+import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
+import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/transport.js';
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
@@ -46,8 +47,8 @@ export interface WebhookService {
   /** A new secret; the old one keeps signing alongside it for `overlapMs`. */
   rotateSecret(id: string): Promise<Endpoint & { secret: string }>;
   attempts(id: string, limit: number, before?: string): Promise<Attempt[]>;
-  /** Sends a message again to every endpoint it went to that is still enabled; the number of deliveries queued. */
-  replay(messageId: string): Promise<number>;
+  /** Sends a message again to every endpoint it went to that is still enabled, with the number of deliveries queued. */
+  replay(messageId: string): Promise<{ messageId: string; deliveries: number }>;
   deadLetters: DeadLetterStore;
 }
 
@@ -78,10 +79,10 @@ export function createWebhookService(database: Database, options: { allowPrivate
   }
 
   /** Runs a change to the endpoints in a transaction that also bumps their version (see the fan-out's cache). */
-  function changeEndpoints(change: (w: ReturnType<typeof webhookDb>) => Promise<unknown>): Promise<void> {
+  function changeEndpoints(change: (w: ReturnType<typeof webhookDb>, tx: Executor) => Promise<unknown>): Promise<void> {
     return database.db.transaction().execute(async (tx) => {
       const w = webhookDb(tx);
-      await change(w);
+      await change(w, tx);
       await endpointsChanged(w);
     });
   }
@@ -99,8 +100,12 @@ export function createWebhookService(database: Database, options: { allowPrivate
         id: newId('whe'), url: checkUrl(input.url), events: JSON.stringify([...new Set(input.events)]), description: input.description ?? '', disabled: 0,
         disabled_reason: null, secret: newSecret(), previous_secret: null, previous_secret_until: null, failing_since: null, created_at: now, updated_at: now,
       };
-      await changeEndpoints((w) => w.insertInto('webhook_endpoints').values(row).execute());
-      return { ...view(row), secret: row.secret };
+      const created = { ...view(row), secret: row.secret };
+      await changeEndpoints(async (w, tx) => {
+        await w.insertInto('webhook_endpoints').values(row).execute();
+        await answerWithin(tx, created);
+      });
+      return created;
     },
 
     list: async (limit, after) => (await store.listEndpoints(limit, after)).map(view),
@@ -131,11 +136,13 @@ export function createWebhookService(database: Database, options: { allowPrivate
 
     async rotateSecret(id) {
       const current = await load(id);
-      const secret = newSecret();
-      await changeEndpoints((w) => w.updateTable('webhook_endpoints').set({
-        secret, previous_secret: current.secret, previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(), updated_at: nowIso(),
-      }).where('id', '=', id).execute());
-      return { ...view(await load(id)), secret };
+      const change = { secret: newSecret(), previous_secret: current.secret, previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(), updated_at: nowIso() };
+      const rotated = { ...view({ ...current, ...change }), secret: change.secret };
+      await changeEndpoints(async (w, tx) => {
+        await w.updateTable('webhook_endpoints').set(change).where('id', '=', id).execute();
+        await answerWithin(tx, rotated);
+      });
+      return rotated;
     },
 
     async attempts(id, limit, before) {
@@ -149,9 +156,13 @@ export function createWebhookService(database: Database, options: { allowPrivate
       const enabled = new Set((await store.enabledEndpoints()).map((e) => e.id));
       const targets = endpointIds.filter((id) => enabled.has(id));
       const at = nowIso();
-      await store.addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
+      const replayed = { messageId, deliveries: targets.length };
+      await database.db.transaction().execute(async (tx) => {
+        await webhookStore(tx).addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
+        await answerWithin(tx, replayed);
+      });
       options.wake();
-      return targets.length;
+      return replayed;
     },
 
     deadLetters: {
@@ -162,8 +173,12 @@ export function createWebhookService(database: Database, options: { allowPrivate
           occurredAt: r.occurred_at, deadAt: r.dead_at ?? r.occurred_at, data: JSON.parse(r.body) as unknown,
         }));
       },
-      async redrive(id) {
-        const redriven = await store.redrive(id, nowIso());
+      async redrive(id, within) {
+        const redriven = await database.db.transaction().execute(async (tx) => {
+          if (!(await webhookStore(tx).redrive(id, nowIso()))) return false;
+          await within?.(tx);
+          return true;
+        });
         if (redriven) options.wake();
         return redriven;
       },

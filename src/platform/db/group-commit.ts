@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
 
 // Kysely<object> is database.ts's Executor, named here without importing it back (database.ts imports this file).
@@ -81,7 +82,8 @@ export function groupCommit(db: Executor, limits: GroupLimits): Transact {
 
   return <T>(fn: (tx: Executor) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      // A member runs inside whichever group drains it: bound, it keeps its caller's async context (the request it serves).
+      queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (value: unknown) => void, reject });
       if (!running) void drain();
     });
 }

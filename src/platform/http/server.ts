@@ -114,11 +114,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     if (route.config?.auth) route.preValidation = [authorize, ...asArray(route.preValidation)];
     const methods = asArray(route.method);
     if (route.url.startsWith('/v1/')) guardEdge(route, methods.every((m) => m === 'GET' || m === 'HEAD'));
-    if (methods.includes('POST') && route.config?.idempotency !== 'off') {
-      route.preHandler = [options.idempotency.preHandler, ...asArray(route.preHandler)];
-      route.onSend = [...asArray(route.onSend), options.idempotency.onSend];
-      route.onResponse = [...asArray(route.onResponse), options.idempotency.onResponse];
-    }
+    if (methods.includes('POST')) options.idempotency.attach(route);
   });
 
   function guardEdge(route: RouteOptions, reads: boolean): void {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { MigrationSet } from '../db/migrations.js';
 
 export interface IdempotencyTables {
@@ -14,9 +14,15 @@ export interface IdempotencyTables {
     body: string | null;
     created_at: string;
     expires_at: string;
+    /** While in flight: the claim's lease, renewed by its owner while the request runs. */
     locked_until: string;
+    /** The process holding the claim while in flight; null once completed. */
+    owner: string | null;
   };
 }
+
+/** The condition of the in-flight index, word for word: SQLite uses a partial index only for a query that states it. */
+export const inFlight = () => sql<boolean>`state = 'in_flight'`;
 
 export const idempotencyMigrations: MigrationSet = {
   owner: 'idempotency',
@@ -40,6 +46,14 @@ export const idempotencyMigrations: MigrationSet = {
           .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'key'])
           .execute();
         await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
+      },
+    },
+    '0002_claim_owners': {
+      async up(db: Kysely<unknown>) {
+        // A claim belongs to a live process, which renews its lease; a key whose process died is free again
+        // once the lease lapses (seconds), not after a fixed lock of a minute.
+        await db.schema.alterTable('idempotency_keys').addColumn('owner', 'text').execute();
+        await sql`create index idempotency_keys_in_flight on idempotency_keys (owner) where ${inFlight()}`.execute(db);
       },
     },
   },

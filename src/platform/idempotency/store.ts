@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../db/database.js';
 import { prepare } from '../db/prepared.js';
-import type { IdempotencyTables } from './schema.js';
+import { inFlight, type IdempotencyTables } from './schema.js';
 
 export type IdempotencyRecord = Selectable<IdempotencyTables['idempotency_keys']>;
 
@@ -11,9 +11,18 @@ export interface StoredResponse {
   body: string;
 }
 
+/** Which claim a write is for: the key, and the process that must still hold it. */
+export interface ClaimRef {
+  scope: string;
+  key: string;
+  owner: string;
+}
+
 /**
  * Durable idempotency keys: claimed while a request runs, then holding its response for replay. Every
- * POST claims and completes a key, so those two statements are compiled once (see db/prepared.ts).
+ * write to a claim is fenced by its owner, so a process that lost its claim (its lease lapsed and another
+ * took the key over) can neither answer for the key nor free it. Every POST claims and completes a key,
+ * so those two statements are compiled once (see db/prepared.ts).
  */
 export function idempotencyStore(executor: Executor) {
   const db: Kysely<IdempotencyTables> = asSchema<IdempotencyTables>(executor);
@@ -21,14 +30,16 @@ export function idempotencyStore(executor: Executor) {
     .insertInto('idempotency_keys')
     .values({
       scope: r.scope, key: r.key, method: r.method, path: r.path, fingerprint: r.fingerprint, state: r.state, status_code: r.status_code,
-      headers: r.headers, body: r.body, created_at: r.created_at, expires_at: r.expires_at, locked_until: r.locked_until,
+      headers: r.headers, body: r.body, created_at: r.created_at, expires_at: r.expires_at, locked_until: r.locked_until, owner: r.owner,
     })
     .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()));
-  const complete = prepare<{ scope: string; key: string; status_code: number; headers: string; body: string }>(executor, (d, v) => asSchema<IdempotencyTables>(d)
+  const complete = prepare<ClaimRef & { status_code: number; headers: string; body: string }>(executor, (d, v) => asSchema<IdempotencyTables>(d)
     .updateTable('idempotency_keys')
-    .set({ state: 'completed', status_code: v.status_code, headers: v.headers, body: v.body })
+    .set({ state: 'completed', status_code: v.status_code, headers: v.headers, body: v.body, owner: null })
     .where('scope', '=', v.scope)
-    .where('key', '=', v.key));
+    .where('key', '=', v.key)
+    .where('owner', '=', v.owner)
+    .where(inFlight()));
   return {
     /** Claims the key for a new request; false when the key is already known (in flight or completed). */
     async claim(record: IdempotencyRecord): Promise<boolean> {
@@ -38,19 +49,32 @@ export function idempotencyStore(executor: Executor) {
 
     get: (scope: string, key: string) => db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst(),
 
-    /** Takes over a claim whose request died without answering (its lock lapsed); false if someone else did first. */
-    async takeOver(scope: string, key: string, lapsedLock: string, lockedUntil: string): Promise<boolean> {
-      const result = await db.updateTable('idempotency_keys').set({ locked_until: lockedUntil })
-        .where('scope', '=', scope).where('key', '=', key).where('state', '=', 'in_flight').where('locked_until', '=', lapsedLock)
+    /** Takes over a claim whose owner stopped renewing it (it died); false if someone else did first or it completed. */
+    async takeOver(scope: string, key: string, lapsedLock: string, owner: string, lockedUntil: string): Promise<boolean> {
+      const result = await db.updateTable('idempotency_keys').set({ locked_until: lockedUntil, owner })
+        .where('scope', '=', scope).where('key', '=', key).where(inFlight()).where('locked_until', '=', lapsedLock)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
-    async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
-      await complete.execute(executor, { scope, key, status_code: response.statusCode, headers: JSON.stringify(response.headers), body: response.body });
+    /** Stores the answer; false when the claim is no longer this owner's (taken over, or already answered). */
+    async complete(ref: ClaimRef, response: StoredResponse): Promise<boolean> {
+      const result = await complete.execute(executor, { ...ref, status_code: response.statusCode, headers: JSON.stringify(response.headers), body: response.body });
+      return Number(result.numAffectedRows ?? 0) === 1;
     },
 
-    release: (scope: string, key: string) => db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute(),
+    /** Frees a claim that produced nothing to replay; an answered key, or one another owner holds, stays. */
+    release: (ref: ClaimRef) => db.deleteFrom('idempotency_keys')
+      .where('scope', '=', ref.scope).where('key', '=', ref.key).where('owner', '=', ref.owner).where(inFlight())
+      .execute(),
+
+    /** Frees a key whose retention has passed, answered or not. */
+    forget: (scope: string, key: string) => db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute(),
+
+    /** Extends the lease of every claim `owner` holds. */
+    renew: (owner: string, lockedUntil: string) => db.updateTable('idempotency_keys').set({ locked_until: lockedUntil })
+      .where('owner', '=', owner).where(inFlight())
+      .execute(),
 
     deleteExpired: async (now: string) => {
       const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst();

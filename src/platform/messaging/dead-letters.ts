@@ -28,9 +28,9 @@ export function combineDeadLetters(sources: DeadLetterSource[]): DeadLetterStore
       }
       return letters.slice(0, limit);
     },
-    async redrive(id) {
+    async redrive(id, within) {
       const source = sources.find((s) => s.owns(id));
-      return source !== undefined && source.store.redrive(id);
+      return source !== undefined && source.store.redrive(id, within);
     },
     async count() {
       const counts = await Promise.all(sources.map((s) => s.store.count()));

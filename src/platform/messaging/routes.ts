@@ -5,6 +5,7 @@ import { platformErrors } from '../http/errors.js';
 import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../http/pagination.js';
 import { problems } from '../http/schemas.js';
 import type { HttpApp } from '../http/types.js';
+import { answerWithin, effect } from '../idempotency/effects.js';
 import type { DeadLetterStore } from './transport.js';
 
 const DeadLetterSchema = Type.Object({
@@ -37,13 +38,15 @@ export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Pr
   });
 
   app.post('/admin/dlq/:id/redrive', {
+    config: { effect: effect<{ id: string; status: 'redriven' }>('messaging.redrive', 202) },
     schema: {
       ...common, summary: 'Send a dead letter to its consumer group again, with a fresh retry budget',
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
       response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('redriven') }), ...problems(401, 403, 404) },
     },
-  }, async (request, reply) => {
-    if (!(await store.redrive(request.params.id))) throw platformErrors.error('not_found', `No dead letter ${request.params.id}`);
-    return reply.status(202).send({ id: request.params.id, status: 'redriven' as const });
+  }, async (request) => {
+    const redriven = { id: request.params.id, status: 'redriven' as const };
+    if (!(await store.redrive(request.params.id, (tx) => answerWithin(tx, redriven)))) throw platformErrors.error('not_found', `No dead letter ${request.params.id}`);
+    return redriven;
   });
 }

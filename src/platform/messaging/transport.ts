@@ -30,8 +30,11 @@ export interface DeadLetter {
 /** Messages that exhausted their retries, kept with their error until an operator redrives them. */
 export interface DeadLetterStore {
   list(limit: number, before?: string): Promise<DeadLetter[]>;
-  /** Puts the message back in front of its group with a fresh retry budget; false when there is no such dead letter. */
-  redrive(id: string): Promise<boolean>;
+  /**
+   * Puts the message back in front of its group with a fresh retry budget; false when there is no such dead
+   * letter. `within` runs in the transaction of the redrive (a request records its answer there).
+   */
+  redrive(id: string, within?: (tx: Executor) => Promise<void>): Promise<boolean>;
   count(): Promise<number>;
 }
 

@@ -268,15 +268,21 @@ export function createLocalTransport(database: Database, logger: Logger, options
           error: r.last_error, occurredAt: r.occurred_at, deadAt: r.dead_at ?? r.occurred_at, data: JSON.parse(r.data) as unknown,
         }));
       },
-      async redrive(id) {
+      async redrive(id, within) {
         if (!/^\d{1,15}$/.test(id)) return false;
-        const result = await db
-          .updateTable('messaging_deliveries')
-          .set({ status: 'pending', attempts: 0, next_attempt_at: new Date().toISOString(), dead_at: null, lease_owner: null, lease_until: null })
-          .where('id', '=', Number(id))
-          .where('status', '=', 'dead')
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) === 1;
+        const redriven = await database.db.transaction().execute(async (tx) => {
+          const result = await asSchema<MessagingTables>(tx)
+            .updateTable('messaging_deliveries')
+            .set({ status: 'pending', attempts: 0, next_attempt_at: new Date().toISOString(), dead_at: null, lease_owner: null, lease_until: null })
+            .where('id', '=', Number(id))
+            .where('status', '=', 'dead')
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) !== 1) return false;
+          await within?.(tx);
+          return true;
+        });
+        if (redriven) wake();
+        return redriven;
       },
       count: () => count(dead),
     },
