@@ -13,11 +13,14 @@ describe('the embedded database under a steady stream of writes', () => {
     try {
       await sql`create table filler (id integer primary key, body text not null)`.execute(database.db);
       const body = 'x'.repeat(1000);
+      // The checkpointer starts the log over past 64 MiB; writing four times that, by volume and not for a
+      // while, proves it does so again and again, however fast the machine writes.
+      const restartAt = 64 * 1024 * 1024;
+      const volume = 4 * restartAt;
       let written = 0;
       let largestWal = 0;
-      const started = Date.now();
       // Back-to-back write transactions, never a pause for a passive checkpoint to catch up: ~6 pages each.
-      while (Date.now() - started < 4_000 && written < 400 * 1024 * 1024) {
+      while (written < volume) {
         await database.db.transaction().execute(async (tx) => {
           for (let i = 0; i < 20; i += 1) await sql`insert into filler (body) values (${body})`.execute(tx);
         });
@@ -25,11 +28,11 @@ describe('the embedded database under a steady stream of writes', () => {
         largestWal = Math.max(largestWal, fs.statSync(`${file}-wal`).size);
       }
       // Far more was written than the log ever held: it was started over, not grown without end.
+      expect(largestWal).toBeLessThan(2 * restartAt);
       expect(written).toBeGreaterThan(2 * largestWal);
-      expect(largestWal).toBeLessThan(128 * 1024 * 1024);
     } finally {
       await database.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 300_000);
 });
