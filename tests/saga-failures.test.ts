@@ -4,6 +4,7 @@ import { databaseKinds } from './support/databases.js';
 import { startApp, uniqueSku, type TestApp } from './support/app.js';
 import { placeOrder, stockOf, waitForOrder, waitForShipment } from './support/orders.js';
 import { verifyInvariants } from '../src/verify.js';
+import { eventually } from './support/payment-sim.js';
 
 describe.each(databaseKinds)('saga failures on %s', (kind) => {
   let app: TestApp;
@@ -25,12 +26,10 @@ describe.each(databaseKinds)('saga failures on %s', (kind) => {
     const { id: variantId, sku } = product.variants[0];
     // The slow card takes 1.5 s; the 1 s hold expires and the sweeper returns the unit meanwhile.
     const slow = await placeOrder(app, slowBuyer.token, { items: [{ variantId, quantity: 1 }], paymentToken: 'tok_visa_slow' });
-    const until = async (done: (s: { available: number; reserved: number }) => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!done(await stockOf(app, sku)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    };
-    await until((s) => s.reserved === 1);
-    await until((s) => s.available === 1);
+    const until = (what: string, done: (s: { available: number; reserved: number }) => boolean) =>
+      eventually(what, async () => done(await stockOf(app, sku)));
+    await until('the unit held', (s) => s.reserved === 1);
+    await until('the expired hold returned', (s) => s.available === 1);
     const quick = await placeOrder(app, quickBuyer.token, { items: [{ variantId, quantity: 1 }] });
     expect((await waitForOrder(app, quickBuyer.token, quick.body.id, ['confirmed', 'cancelled'])).status).toBe('confirmed');
     const order = await waitForOrder(app, slowBuyer.token, slow.body.id, ['cancelled', 'confirmed']);
@@ -60,13 +59,10 @@ describe.each(databaseKinds)('saga failures on %s', (kind) => {
       const placed = await placeOrder(app, token, { items: [{ variantId: product.variants[0].id, quantity: 1 }] });
       orderId = placed.body.id;
       await waitForOrder(app, token, orderId, ['confirmed']);
-      const deadline = Date.now() + 15_000;
-      let letters: any[] = [];
-      while (Date.now() < deadline) {
-        letters = (await app.http.get('/v1/admin/dlq', { token: app.adminToken })).body.items.filter((l: any) => l.key === orderId);
-        if (letters.length > 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const letters: any[] = await eventually('the dead letter', async () => {
+        const mine = (await app.http.get('/v1/admin/dlq', { token: app.adminToken })).body.items.filter((l: any) => l.key === orderId);
+        return mine.length > 0 ? mine : null;
+      });
       expect(letters).toHaveLength(1);
       expect(letters[0]).toMatchObject({ type: 'order.confirmed', group: 'shipping', attempts: 3, error: expect.stringMatching(/shipments/) });
       expect((await app.http.get('/v1/admin/dlq', { token })).status).toBe(403);

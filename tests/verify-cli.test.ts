@@ -6,6 +6,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from './support/
 import { httpClient } from './support/http.js';
 import { runOrderly } from './support/process.js';
 import { ADDRESS } from './support/orders.js';
+import { eventually } from './support/payment-sim.js';
 
 const ADMIN = { email: 'verify-admin@orderly.test', password: 'verify-admin-1' };
 
@@ -25,12 +26,9 @@ describe.each(databaseKinds)('orderly verify on %s', (kind) => {
       ids.push(res.body.id);
     }
     for (const id of ids) {
-      const deadline = Date.now() + 10_000;
-      while (!['confirmed', 'cancelled'].includes((await http.get(`/v1/orders/${id}`, { token: admin })).body.status) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await eventually(`order ${id} finished`, async () => ['confirmed', 'cancelled'].includes((await http.get(`/v1/orders/${id}`, { token: admin })).body.status));
     }
-    const shipment = async () => (await http.get(`/v1/orders/${ids[0]}`, { token: admin })).body.shipment;
-    const deadline = Date.now() + 10_000;
-    while (!(await shipment()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await eventually('the shipment', async () => (await http.get(`/v1/orders/${ids[0]}`, { token: admin })).body.shipment);
     await orderly.close();
   });
   afterAll(() => database.drop());
