@@ -43,7 +43,7 @@ export function createRecommendationService(database: Database, policy: Outbound
         const itemsJson = await policy.execute(async () => {
           const others = await top(productId, limit);
           const shown = await Promise.all(others.map((o) => ports.product(o.other_id)));
-          return shown.filter((p): p is ShownProduct => p !== null && p.active).slice(0, limit).map((p) => p.json);
+          return shown.filter((p): p is ShownProduct => p?.active === true).slice(0, limit).map((p) => p.json);
         });
         return { ok: true, itemsJson };
       } catch (error) {

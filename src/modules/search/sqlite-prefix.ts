@@ -26,7 +26,7 @@ export function prefixExpression(db: SqliteDatabase.Database): (word: string) =>
   const tokens = db.prepare<[], { doc: number; term: string }>('select doc, term from temp.stemmer_tokens');
   const clear = db.prepare('delete from temp.stemmer');
   const stemAll = db.transaction((words: string[]): (string | undefined)[] => {
-    words.forEach((w, i) => insert.run(i, w));
+    for (const [i, w] of words.entries()) insert.run(i, w);
     const stems: (string | undefined)[] = new Array(words.length);
     for (const t of tokens.all()) stems[t.doc] = stems[t.doc] === undefined ? t.term : '';
     clear.run();
@@ -39,7 +39,7 @@ export function prefixExpression(db: SqliteDatabase.Database): (word: string) =>
     const unknown = words.filter((w) => !known.has(w));
     if (unknown.length > 0) {
       const stems = stemAll(unknown);
-      unknown.forEach((word, i) => known.set(word, { stem: stems[i] }));
+      for (const [i, word] of unknown.entries()) known.set(word, { stem: stems[i] });
     }
     return words.map((w) => known.get(w)?.stem);
   };

@@ -84,7 +84,7 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
 
   return {
     hook(priority, longLived) {
-      return (request, reply, done) => {
+      return (_request, reply, done) => {
         if (options.enabled && !admits(priority)) {
           shed.inc({ priority });
           const retryAfter = priority === 'checkout' ? 1 : 2;

@@ -30,7 +30,7 @@ export function combineDeadLetters(sources: DeadLetterSource[]): DeadLetterStore
     },
     async redrive(id, within) {
       const source = sources.find((s) => s.owns(id));
-      return source !== undefined && source.store.redrive(id, within);
+      return source ? source.store.redrive(id, within) : false;
     },
     async count() {
       const counts = await Promise.all(sources.map((s) => s.store.count()));

@@ -79,7 +79,7 @@ export function openProviderLedger(file: string): ProviderLedger {
     const existing = refundByKey.get(key);
     if (existing) return existing;
     const charge = byId.get(chargeId);
-    if (!charge || charge.status !== 'succeeded') throw new RefundRefused(`charge ${chargeId} cannot be refunded`);
+    if (charge?.status !== 'succeeded') throw new RefundRefused(`charge ${chargeId} cannot be refunded`);
     if (refundedSum.get(chargeId)!.total + amount > charge.amount) throw new RefundRefused(`refund would exceed charge ${chargeId}`);
     insertRefund.run(newId('re'), key, chargeId, amount, nowIso());
     return refundByKey.get(key)!;
