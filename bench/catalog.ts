@@ -16,12 +16,22 @@ async function json(url: string, init: RequestInit = {}): Promise<any> {
 }
 
 const dataDir = tempDir('orderly-bench-');
-const env = { HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password,
+const env = {
+  HOST: '127.0.0.1',
+  ORDERLY_DATA_DIR: dataDir,
+  ORDERLY_ADMIN_EMAIL: admin.email,
+  ORDERLY_ADMIN_PASSWORD: admin.password,
   // Measure the system, not the limiter.
-  ORDERLY_RATE_LIMITS: 'off' };
+  ORDERLY_RATE_LIMITS: 'off',
+};
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const orderly = await startServer([path.join(root, 'bin/orderly.js'), 'start'], { ...env, PORT: String(port) }, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
+const orderly = await startServer(
+  [path.join(root, 'bin/orderly.js'), 'start'],
+  { ...env, PORT: String(port) },
+  `${base}/healthz`,
+  path.join(dataDir, 'orderly.log'),
+);
 
 const { token } = await json(`${base}/v1/auth/login`, { method: 'POST', body: JSON.stringify(admin) });
 const product = await json(`${base}/v1/products`, {
@@ -33,7 +43,11 @@ const product = await json(`${base}/v1/products`, {
     category: 'kitchen',
     attributes: { material: 'steel', capacityMl: 1000, induction: true },
     variants: ['black', 'copper', 'white'].map((color, i) => ({
-      sku: `KETTLE-${color.toUpperCase()}`, title: color, price: { amount: 4500 + i * 500, currency: 'USD' }, attributes: { color }, stock: 100,
+      sku: `KETTLE-${color.toUpperCase()}`,
+      title: color,
+      price: { amount: 4500 + i * 500, currency: 'USD' },
+      attributes: { color },
+      stock: 100,
     })),
   }),
 });
@@ -42,11 +56,20 @@ const served = await json(productUrl);
 
 // A second process on the same SQLite file with the in-process read cache off: every request reads the database.
 const uncachedPort = await freePort();
-const uncached = await startServer([path.join(root, 'bin/orderly.js'), 'start'], { ...env, PORT: String(uncachedPort), ORDERLY_READ_CACHE_TTL_MS: '0' },
-  `http://127.0.0.1:${uncachedPort}/healthz`, path.join(dataDir, 'orderly-uncached.log'));
+const uncached = await startServer(
+  [path.join(root, 'bin/orderly.js'), 'start'],
+  { ...env, PORT: String(uncachedPort), ORDERLY_READ_CACHE_TTL_MS: '0' },
+  `http://127.0.0.1:${uncachedPort}/healthz`,
+  path.join(dataDir, 'orderly-uncached.log'),
+);
 const uncachedUrl = `http://127.0.0.1:${uncachedPort}/v1/products/${product.id}`;
 
-const bare = await startChild([path.join(root, 'dist/bench/bare-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null), JSON.stringify(served));
+const bare = await startChild(
+  [path.join(root, 'dist/bench/bare-server.js')],
+  {},
+  (line) => (line.startsWith('http://') ? line.trim() : null),
+  JSON.stringify(served),
+);
 const bareUrl = `${bare.value}/v1/products/${product.id}`;
 
 console.log(`GET /v1/products/{id}: ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds, after a 3 s warm-up each\n`);
@@ -61,9 +84,13 @@ for (let round = 1; round <= ROUNDS; round += 1) {
   const measure = (url: string) => load(url, { connections: CONNECTIONS, seconds: SECONDS });
   let b: Load, o: Load, u: Load;
   if (round % 2 === 1) {
-    b = await measure(bareUrl); o = await measure(productUrl); u = await measure(uncachedUrl);
+    b = await measure(bareUrl);
+    o = await measure(productUrl);
+    u = await measure(uncachedUrl);
   } else {
-    u = await measure(uncachedUrl); o = await measure(productUrl); b = await measure(bareUrl);
+    u = await measure(uncachedUrl);
+    o = await measure(productUrl);
+    b = await measure(bareUrl);
   }
   results.push({ bare: b, orderly: o, uncached: u });
   console.log(row(`round ${round} bare Fastify`, b));
@@ -75,10 +102,14 @@ for (let round = 1; round <= ROUNDS; round += 1) {
 const total = (pick: (r: (typeof results)[number]) => number) => results.reduce((s, r) => s + pick(r), 0) / results.length;
 const bareRps = total((r) => r.bare.rps);
 const orderlyRps = total((r) => r.orderly.rps);
-console.log(`\nmean over rounds: bare ${bareRps.toFixed(0)} req/s (p99 ${total((r) => r.bare.p99).toFixed(1)} ms), Orderly ${orderlyRps.toFixed(0)} req/s (p99 ${total((r) => r.orderly.p99).toFixed(1)} ms)`);
+console.log(
+  `\nmean over rounds: bare ${bareRps.toFixed(0)} req/s (p99 ${total((r) => r.bare.p99).toFixed(1)} ms), Orderly ${orderlyRps.toFixed(0)} req/s (p99 ${total((r) => r.orderly.p99).toFixed(1)} ms)`,
+);
 const uncachedRps = total((r) => r.uncached.rps);
 console.log(`Orderly with the read cache off: ${uncachedRps.toFixed(0)} req/s (p99 ${total((r) => r.uncached.p99).toFixed(1)} ms)`);
-console.log(`ratio Orderly / bare Fastify: ${(orderlyRps / bareRps).toFixed(2)} (goal >= 0.60); with the read cache off: ${(uncachedRps / bareRps).toFixed(2)}`);
+console.log(
+  `ratio Orderly / bare Fastify: ${(orderlyRps / bareRps).toFixed(2)} (goal >= 0.60); with the read cache off: ${(uncachedRps / bareRps).toFixed(2)}`,
+);
 
 orderly.kill('SIGTERM');
 uncached.kill('SIGTERM');

@@ -24,10 +24,20 @@ const log = path.join(dataDir, 'statements.jsonl');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
-  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: benchAdmin.email, ORDERLY_ADMIN_PASSWORD: benchAdmin.password, ORDERLY_RATE_LIMITS: 'off',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  ORDERLY_DATA_DIR: dataDir,
+  ORDERLY_ADMIN_EMAIL: benchAdmin.email,
+  ORDERLY_ADMIN_PASSWORD: benchAdmin.password,
+  ORDERLY_RATE_LIMITS: 'off',
 };
 const start = (args: string[], extra: Record<string, string> = {}) =>
-  startServer([...args, path.join(root, 'bin/orderly.js'), 'start'], { ...env, ...extra }, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
+  startServer(
+    [...args, path.join(root, 'bin/orderly.js'), 'start'],
+    { ...env, ...extra },
+    `${base}/healthz`,
+    path.join(dataDir, 'orderly.log'),
+  );
 let server: ChildProcess | null = null;
 process.once('exit', () => server?.kill('SIGKILL'));
 async function stop(child: ChildProcess) {
@@ -40,12 +50,20 @@ async function stop(child: ChildProcess) {
 server = await start([]);
 const shop = await openShop(base);
 await stop(server);
-for (const file of fs.readdirSync(dataDir).filter((f) => f.endsWith('.db'))) fs.copyFileSync(path.join(dataDir, file), path.join(before, file));
+for (const file of fs.readdirSync(dataDir).filter((f) => f.endsWith('.db')))
+  fs.copyFileSync(path.join(dataDir, file), path.join(before, file));
 
 // 2. The orders, every statement recorded.
-server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/record-statements.js')).href], { ORDERLY_RECORD_STATEMENTS: log });
+server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/record-statements.js')).href], {
+  ORDERLY_RECORD_STATEMENTS: log,
+});
 const order = orders(shop);
-const placed = await autocannon({ url: base, connections: 16, amount: ORDERS, requests: [{ setupRequest: (request: any) => Object.assign(request, order()) }] });
+const placed = await autocannon({
+  url: base,
+  connections: 16,
+  amount: ORDERS,
+  requests: [{ setupRequest: (request: any) => Object.assign(request, order()) }],
+});
 if (placed['2xx'] !== ORDERS) throw new Error(`${placed['2xx']} of ${ORDERS} orders accepted`);
 await ordersCompleted(base, ORDERS);
 const confirmed = sample(await scrape(base), 'orderly_orders_completed_total', { outcome: 'confirmed' });
@@ -54,15 +72,26 @@ await stop(server);
 server = null;
 
 // 3. The same statements on copies of the files from before, with nothing around them.
-const recorded = fs.readFileSync(log, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as RecordedStatement);
+const recorded = fs
+  .readFileSync(log, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '')
+  .map((line) => JSON.parse(line) as RecordedStatement);
 const control = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
 const isRead = (sql: string) => /^\s*(select|with)\s/i.test(sql);
 
 // Whose statement it is, by the table it names first.
 const owners: [string, RegExp][] = [
-  ['messaging (outbox, deliveries, inbox)', /^(outbox|messaging_)/], ['idempotency', /^idempotency_/], ['orders', /^order/],
-  ['inventory', /^inventory_/], ['payments and the sandbox ledger', /^(payment|charges|refunds)/], ['shipping', /^shipment/],
-  ['notifications', /^notification/], ['catalog', /^catalog_/], ['identity', /^identity_/], ['webhooks', /^webhook/],
+  ['messaging (outbox, deliveries, inbox)', /^(outbox|messaging_)/],
+  ['idempotency', /^idempotency_/],
+  ['orders', /^order/],
+  ['inventory', /^inventory_/],
+  ['payments and the sandbox ledger', /^(payment|charges|refunds)/],
+  ['shipping', /^shipment/],
+  ['notifications', /^notification/],
+  ['catalog', /^catalog_/],
+  ['identity', /^identity_/],
+  ['webhooks', /^webhook/],
 ];
 function ownerOf(sql: string): string {
   if (control.test(sql)) return 'transactions';
@@ -70,7 +99,12 @@ function ownerOf(sql: string): string {
   return owners.find(([, pattern]) => pattern.test(table))?.[0] ?? `other (${table || sql.slice(0, 20)})`;
 }
 
-interface Replay { ms: number; checkpointMs: number; mismatches: number; byOwner: Map<string, { n: number; ms: number }> }
+interface Replay {
+  ms: number;
+  checkpointMs: number;
+  mismatches: number;
+  byOwner: Map<string, { n: number; ms: number }>;
+}
 
 /** Runs the recorded statements on fresh copies of the files; `perCommit` > 0 drops the run's own transactions for one every `perCommit` statements. */
 function replay(perCommit: number): Replay {
@@ -141,9 +175,17 @@ const asRun = replay(0);
 const batched = replay(Math.ceil((work / ORDERS) * 100));
 
 // 4. The HTTP side's floor: a bare Fastify POST route, flat out, with the same body.
-const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null));
+const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) =>
+  line.startsWith('http://') ? line.trim() : null,
+);
 const body = order();
-const flatOut = await load(`${bare.value}/v1/orders`, { method: 'POST', headers: body.headers, body: body.body, connections: 32, seconds: 5 });
+const flatOut = await load(`${bare.value}/v1/orders`, {
+  method: 'POST',
+  headers: body.headers,
+  body: body.body,
+  connections: 32,
+  seconds: 5,
+});
 bare.child.kill('SIGTERM');
 
 const perOrder = (ms: number) => ms / ORDERS;
@@ -152,9 +194,15 @@ const httpMs = 1000 / flatOut.rps;
 const floorMs = perOrder(batched.ms + batched.checkpointMs) + httpMs;
 const budgetMs = (CORES * 1000) / GOAL;
 console.log(`\n${ORDERS} orders (POST → confirmed, shipment, email), every SQLite statement recorded and replayed with nothing around it`);
-console.log(`   statements per order: ${(work / ORDERS).toFixed(1)} (${(reads / ORDERS).toFixed(1)} reads, ${((work - reads) / ORDERS).toFixed(1)} writes), commits per order ${(commits / ORDERS).toFixed(2)}`);
-console.log(`   SQLite alone, transactions as run:        ${perOrder(asRun.ms).toFixed(2)} ms/order (${rate(perOrder(asRun.ms))} orders/s on one core), checkpoint ${perOrder(asRun.checkpointMs).toFixed(2)} ms/order`);
-console.log(`   SQLite alone, one commit per 100 orders:  ${perOrder(batched.ms).toFixed(2)} ms/order (${rate(perOrder(batched.ms))} orders/s on one core), checkpoint ${perOrder(batched.checkpointMs).toFixed(2)} ms/order`);
+console.log(
+  `   statements per order: ${(work / ORDERS).toFixed(1)} (${(reads / ORDERS).toFixed(1)} reads, ${((work - reads) / ORDERS).toFixed(1)} writes), commits per order ${(commits / ORDERS).toFixed(2)}`,
+);
+console.log(
+  `   SQLite alone, transactions as run:        ${perOrder(asRun.ms).toFixed(2)} ms/order (${rate(perOrder(asRun.ms))} orders/s on one core), checkpoint ${perOrder(asRun.checkpointMs).toFixed(2)} ms/order`,
+);
+console.log(
+  `   SQLite alone, one commit per 100 orders:  ${perOrder(batched.ms).toFixed(2)} ms/order (${rate(perOrder(batched.ms))} orders/s on one core), checkpoint ${perOrder(batched.checkpointMs).toFixed(2)} ms/order`,
+);
 console.log(`   of which, as run (statements per order, SQLite time per order):`);
 for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`     ${whose.padEnd(40)} ${(n / ORDERS).toFixed(1).padStart(6)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(6)} µs`);
@@ -162,6 +210,8 @@ for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1
 console.log(`   replayed statements whose outcome differed from the run: ${asRun.mismatches} as run, ${batched.mismatches} batched`);
 console.log(`   bare Fastify POST route, 32 connections flat out: ${flatOut.rps.toFixed(0)} req/s = ${httpMs.toFixed(2)} ms per POST`);
 console.log(`   floor per order (SQLite batched + checkpoint + bare POST): ${floorMs.toFixed(2)} ms`);
-console.log(`   budget per order for ${GOAL} confirmed orders/s on ${CORES} cores: ${budgetMs.toFixed(2)} ms; the floor takes ${((100 * floorMs) / budgetMs).toFixed(0)} % of it, leaving ${(budgetMs - floorMs).toFixed(2)} ms for all of Orderly's own code per order`);
+console.log(
+  `   budget per order for ${GOAL} confirmed orders/s on ${CORES} cores: ${budgetMs.toFixed(2)} ms; the floor takes ${((100 * floorMs) / budgetMs).toFixed(0)} % of it, leaving ${(budgetMs - floorMs).toFixed(2)} ms for all of Orderly's own code per order`,
+);
 fs.rmSync(dataDir, { recursive: true, force: true });
 fs.rmSync(before, { recursive: true, force: true });

@@ -18,9 +18,19 @@ const dataDir = tempDir('orderly-bench-checkout-');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-const orderly = await startServer([...profile, path.join(root, 'bin/orderly.js'), 'start'], {
-  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: benchAdmin.email, ORDERLY_ADMIN_PASSWORD: benchAdmin.password, ORDERLY_RATE_LIMITS: 'off',
-}, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
+const orderly = await startServer(
+  [...profile, path.join(root, 'bin/orderly.js'), 'start'],
+  {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ORDERLY_DATA_DIR: dataDir,
+    ORDERLY_ADMIN_EMAIL: benchAdmin.email,
+    ORDERLY_ADMIN_PASSWORD: benchAdmin.password,
+    ORDERLY_RATE_LIMITS: 'off',
+  },
+  `${base}/healthz`,
+  path.join(dataDir, 'orderly.log'),
+);
 // Whatever happens to the benchmark, the server it started goes with it.
 process.once('exit', () => orderly.kill('SIGKILL'));
 
@@ -30,7 +40,10 @@ const orderRequest = (request: any) => Object.assign(request, order());
 let placed = 0;
 async function run(url: string, options: { connections: number; seconds: number; rate?: number }) {
   const result = await autocannon({
-    url, connections: options.connections, duration: options.seconds, ...(options.rate ? { overallRate: options.rate } : {}),
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [{ setupRequest: orderRequest }],
   });
   if (url.startsWith(base)) placed += result['2xx'];
@@ -70,23 +83,40 @@ const accepted = burst['2xx'];
 const done = confirmed(t1) - confirmed(t0);
 // Steady state: the confirmation rate between the 3rd second and the end of the load.
 const steady = samples.filter((s) => s.at - started >= 3000);
-const steadyRate = steady.length >= 2 ? (steady[steady.length - 1]!.confirmed - steady[0]!.confirmed) / ((steady[steady.length - 1]!.at - steady[0]!.at) / 1000) : NaN;
-console.log(`   POST accepted ${accepted} (${(accepted / loadSeconds).toFixed(0)}/s), errors ${burst.errors + burst.non2xx - 0}, POST p50 ${burst.latency.p50} ms, p99 ${burst.latency.p99} ms`);
-console.log(`   confirmed while loaded: ${steadyRate.toFixed(0)} orders/s (steady window); backlog drained ${drainSeconds.toFixed(1)} s after the load stopped`);
-console.log(`   end to end: ${done} confirmed in ${(loadSeconds + drainSeconds).toFixed(1)} s = ${(done / (loadSeconds + drainSeconds)).toFixed(0)} confirmed orders/s (goal >= 1000)`);
-console.log(`   POST → confirmed: p50 ${(histogramQuantile(t0, t1, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t0, t1, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
+const steadyRate =
+  steady.length >= 2
+    ? (steady[steady.length - 1]!.confirmed - steady[0]!.confirmed) / ((steady[steady.length - 1]!.at - steady[0]!.at) / 1000)
+    : NaN;
+console.log(
+  `   POST accepted ${accepted} (${(accepted / loadSeconds).toFixed(0)}/s), errors ${burst.errors + burst.non2xx - 0}, POST p50 ${burst.latency.p50} ms, p99 ${burst.latency.p99} ms`,
+);
+console.log(
+  `   confirmed while loaded: ${steadyRate.toFixed(0)} orders/s (steady window); backlog drained ${drainSeconds.toFixed(1)} s after the load stopped`,
+);
+console.log(
+  `   end to end: ${done} confirmed in ${(loadSeconds + drainSeconds).toFixed(1)} s = ${(done / (loadSeconds + drainSeconds)).toFixed(0)} confirmed orders/s (goal >= 1000)`,
+);
+console.log(
+  `   POST → confirmed: p50 ${(histogramQuantile(t0, t1, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t0, t1, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`,
+);
 
 console.log(`\n2. latency at a fixed ${RATE} orders/s, ${SECONDS} s, against a bare Fastify POST route at the same rate`);
-const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null));
+const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) =>
+  line.startsWith('http://') ? line.trim() : null,
+);
 const bareRun = await pace(bare.value, RATE);
 const t2 = await scrape(base);
 const atRate = await pace(base, RATE);
 await drain();
 const t3 = await scrape(base);
 console.log(`   bare Fastify POST: ${bareRun.rps.toFixed(0)} req/s, p50 ${bareRun.p50} ms, p99 ${bareRun.p99} ms`);
-console.log(`   Orderly POST:      ${atRate.rps.toFixed(0)} req/s, p50 ${atRate.p50} ms, p99 ${atRate.p99} ms (goal p99 < 50 ms), non-2xx ${atRate.non2xx}, errors ${atRate.errors}`);
+console.log(
+  `   Orderly POST:      ${atRate.rps.toFixed(0)} req/s, p50 ${atRate.p50} ms, p99 ${atRate.p99} ms (goal p99 < 50 ms), non-2xx ${atRate.non2xx}, errors ${atRate.errors}`,
+);
 console.log(`   ratio of p99 Orderly / bare: ${(atRate.p99 / Math.max(1, bareRun.p99)).toFixed(1)}`);
-console.log(`   POST → confirmed at ${RATE}/s: p50 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
+console.log(
+  `   POST → confirmed at ${RATE}/s: p50 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t2, t3, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`,
+);
 
 const SUSTAINABLE = Number(process.env.BENCH_SUSTAINABLE_RATE ?? 50);
 console.log(`\n3. latency at ${SUSTAINABLE} orders/s, a rate the saga keeps up with, ${SECONDS} s`);
@@ -94,8 +124,12 @@ const t4 = await scrape(base);
 const calm = await pace(base, SUSTAINABLE);
 const calmDrain = await drain();
 const t5 = await scrape(base);
-console.log(`   Orderly POST: ${calm.rps.toFixed(0)} req/s, p50 ${calm.p50} ms, p99 ${calm.p99} ms; backlog drained ${calmDrain.toFixed(1)} s after`);
-console.log(`   POST → confirmed: p50 ${(histogramQuantile(t4, t5, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t4, t5, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`);
+console.log(
+  `   Orderly POST: ${calm.rps.toFixed(0)} req/s, p50 ${calm.p50} ms, p99 ${calm.p99} ms; backlog drained ${calmDrain.toFixed(1)} s after`,
+);
+console.log(
+  `   POST → confirmed: p50 ${(histogramQuantile(t4, t5, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.5) * 1000).toFixed(0)} ms, p99 ${(histogramQuantile(t4, t5, 'orderly_order_completion_seconds', { outcome: 'confirmed' }, 0.99) * 1000).toFixed(0)} ms`,
+);
 
 bare.child.kill('SIGTERM');
 orderly.kill('SIGTERM');

@@ -25,12 +25,22 @@ async function json(url: string, init: RequestInit = {}): Promise<any> {
 const dataDir = tempDir('orderly-bench-outage-');
 const simPort = await freePort();
 const sim = `http://127.0.0.1:${simPort}`;
-const simChild = await startServer([path.join(root, 'bin/orderly.js'), 'payment-sim'], { PORT: String(simPort), HOST: '127.0.0.1', ORDERLY_DATA_DIR: path.join(dataDir, 'sim') }, `${sim}/healthz`, path.join(dataDir, 'sim.log'));
+const simChild = await startServer(
+  [path.join(root, 'bin/orderly.js'), 'payment-sim'],
+  { PORT: String(simPort), HOST: '127.0.0.1', ORDERLY_DATA_DIR: path.join(dataDir, 'sim') },
+  `${sim}/healthz`,
+  path.join(dataDir, 'sim.log'),
+);
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
-  PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ORDERLY_ADMIN_EMAIL: admin.email, ORDERLY_ADMIN_PASSWORD: admin.password,
-  PAYMENT_PROVIDER_URL: sim, ORDERLY_RATE_LIMITS: 'off',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  ORDERLY_DATA_DIR: dataDir,
+  ORDERLY_ADMIN_EMAIL: admin.email,
+  ORDERLY_ADMIN_PASSWORD: admin.password,
+  PAYMENT_PROVIDER_URL: sim,
+  ORDERLY_RATE_LIMITS: 'off',
 };
 const orderly = await startServer([path.join(root, 'bin/orderly.js'), 'start'], env, `${base}/healthz`, path.join(dataDir, 'orderly.log'));
 
@@ -38,64 +48,107 @@ const { token: adminToken } = await json(`${base}/v1/auth/login`, { method: 'POS
 const products: { id: string; variant: string }[] = [];
 for (let i = 0; i < 20; i += 1) {
   const product = await json(`${base}/v1/products`, {
-    method: 'POST', headers: { authorization: `Bearer ${adminToken}` },
-    body: JSON.stringify({ title: `Outage item ${i}`, category: 'bench', variants: [{ sku: `OUT-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }] }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({
+      title: `Outage item ${i}`,
+      category: 'bench',
+      variants: [{ sku: `OUT-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }],
+    }),
   });
   products.push({ id: product.id, variant: product.variants[0].id });
 }
-const tokens: string[] = await Promise.all(Array.from({ length: 20 }, async (_, i) =>
-  (await json(`${base}/v1/auth/signup`, { method: 'POST', body: JSON.stringify({ email: `buyer-${i}@outage.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }) })).token));
+const tokens: string[] = await Promise.all(
+  Array.from(
+    { length: 20 },
+    async (_, i) =>
+      (
+        await json(`${base}/v1/auth/signup`, {
+          method: 'POST',
+          body: JSON.stringify({ email: `buyer-${i}@outage.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }),
+        })
+      ).token,
+  ),
+);
 
 const accepted: string[] = [];
 let n = 0;
 function checkout(seconds: number) {
   return autocannon({
-    url: `${base}/v1/orders`, connections: 16, duration: seconds, overallRate: CHECKOUT_RATE,
-    requests: [{
-      setupRequest(request: any) {
-        n += 1;
-        request.method = 'POST';
-        request.headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}`, 'idempotency-key': randomUUID() };
-        request.body = JSON.stringify({
-          items: [{ variantId: products[n % products.length]!.variant, quantity: 1 }],
-          shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },
-          paymentToken: 'tok_visa',
-        });
-        return request;
+    url: `${base}/v1/orders`,
+    connections: 16,
+    duration: seconds,
+    overallRate: CHECKOUT_RATE,
+    requests: [
+      {
+        setupRequest(request: any) {
+          n += 1;
+          request.method = 'POST';
+          request.headers = {
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokens[n % tokens.length]}`,
+            'idempotency-key': randomUUID(),
+          };
+          request.body = JSON.stringify({
+            items: [{ variantId: products[n % products.length]!.variant, quantity: 1 }],
+            shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },
+            paymentToken: 'tok_visa',
+          });
+          return request;
+        },
+        onResponse(status: number, body: string) {
+          if (status === 202) accepted.push(JSON.parse(body).id);
+        },
       },
-      onResponse(status: number, body: string) {
-        if (status === 202) accepted.push(JSON.parse(body).id);
-      },
-    }],
+    ],
   });
 }
 
 let r = 0;
 function browse(seconds: number) {
   return autocannon({
-    url: base, connections: 16, duration: seconds, overallRate: BROWSE_RATE,
-    requests: [{ setupRequest(request: any) { r += 1; request.path = `/v1/products/${products[r % products.length]!.id}`; return request; } }],
+    url: base,
+    connections: 16,
+    duration: seconds,
+    overallRate: BROWSE_RATE,
+    requests: [
+      {
+        setupRequest(request: any) {
+          r += 1;
+          request.path = `/v1/products/${products[r % products.length]!.id}`;
+          return request;
+        },
+      },
+    ],
   });
 }
 
 const faults = (body: object) => json(`${sim}/admin/faults`, { method: 'POST', body: JSON.stringify(body) });
-const breakerState = async () => (await json(`${base}/v1/admin/breakers`, { headers: { authorization: `Bearer ${adminToken}` } })).items[0].state as string;
+const breakerState = async () =>
+  (await json(`${base}/v1/admin/breakers`, { headers: { authorization: `Bearer ${adminToken}` } })).items[0].state as string;
 const completed = async () => {
   const text = await scrape(base);
-  return { confirmed: sample(text, 'orderly_orders_completed_total', { outcome: 'confirmed' }), cancelled: sample(text, 'orderly_orders_completed_total', { outcome: 'cancelled' }) };
+  return {
+    confirmed: sample(text, 'orderly_orders_completed_total', { outcome: 'confirmed' }),
+    cancelled: sample(text, 'orderly_orders_completed_total', { outcome: 'cancelled' }),
+  };
 };
 
 await Promise.all([checkout(3), browse(3)]); // warm-up
 const warm = accepted.length;
 
-console.log(`outage benchmark: checkout ${CHECKOUT_RATE}/s + catalog reads ${BROWSE_RATE}/s; ${PHASE_SECONDS} s per phase; provider fully down during the second`);
+console.log(
+  `outage benchmark: checkout ${CHECKOUT_RATE}/s + catalog reads ${BROWSE_RATE}/s; ${PHASE_SECONDS} s per phase; provider fully down during the second`,
+);
 const [beforeCheckout, beforeBrowse] = await Promise.all([checkout(PHASE_SECONDS), browse(PHASE_SECONDS)]);
 
 await faults({ down: true });
 const outageStarted = Date.now();
 let breakerOpenedAfter = null as number | null;
 const watch = setInterval(() => {
-  void breakerState().then((s) => { if (s === 'open' && breakerOpenedAfter === null) breakerOpenedAfter = (Date.now() - outageStarted) / 1000; });
+  void breakerState().then((s) => {
+    if (s === 'open' && breakerOpenedAfter === null) breakerOpenedAfter = (Date.now() - outageStarted) / 1000;
+  });
 }, 100);
 const [outageCheckout, outageBrowse] = await Promise.all([checkout(PHASE_SECONDS), browse(PHASE_SECONDS)]);
 clearInterval(watch);
@@ -107,7 +160,9 @@ async function ordersByStatus(): Promise<Map<string, string>> {
   const statuses = new Map<string, string>();
   let cursor: string | null = null;
   do {
-    const page: any = await json(`${base}/v1/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const page: any = await json(`${base}/v1/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     for (const o of page.items) statuses.set(o.id, o.status);
     cursor = page.nextCursor;
   } while (cursor);
@@ -134,17 +189,22 @@ const stillPending = [...finalStatuses.values()].filter((s) => s === 'pending').
 
 const ledger: { kind: string; reference: string; status: string }[] = (await json(`${sim}/v1/ledger`)).entries;
 const chargesPerOrder = new Map<string, number>();
-for (const e of ledger) if (e.kind === 'charge' && e.status === 'succeeded') chargesPerOrder.set(e.reference, (chargesPerOrder.get(e.reference) ?? 0) + 1);
+for (const e of ledger)
+  if (e.kind === 'charge' && e.status === 'succeeded') chargesPerOrder.set(e.reference, (chargesPerOrder.get(e.reference) ?? 0) + 1);
 const doubleCharged = [...chargesPerOrder.values()].filter((c) => c > 1).length;
 const notCharged = [...finalStatuses].filter(([id, s]) => s === 'confirmed' && !chargesPerOrder.has(id)).length;
 const unknownToOrderly = accepted.filter((id) => !finalStatuses.has(id)).length;
 
 orderly.kill('SIGTERM');
 await new Promise((res) => orderly.once('exit', res));
-const verify = spawnSync(process.execPath, [path.join(root, 'bin/orderly.js'), 'verify'], { env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'error' }, encoding: 'utf8' });
+const verify = spawnSync(process.execPath, [path.join(root, 'bin/orderly.js'), 'verify'], {
+  env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'error' },
+  encoding: 'utf8',
+});
 simChild.kill('SIGTERM');
 
-const line = (label: string, c: autocannon.Result) => `${label.padEnd(9)} ${c.requests.average.toFixed(0).padStart(5)}/s  p50 ${String(c.latency.p50).padStart(4)} ms  p99 ${String(c.latency.p99).padStart(4)} ms  non-2xx ${c.non2xx}  errors ${c.errors + c.timeouts}`;
+const line = (label: string, c: autocannon.Result) =>
+  `${label.padEnd(9)} ${c.requests.average.toFixed(0).padStart(5)}/s  p50 ${String(c.latency.p50).padStart(4)} ms  p99 ${String(c.latency.p99).padStart(4)} ms  non-2xx ${c.non2xx}  errors ${c.errors + c.timeouts}`;
 console.log('\ncatalog reads (GET /v1/products/{id})');
 console.log(`  ${line('before', beforeBrowse)}`);
 console.log(`  ${line('outage', outageBrowse)}`);
@@ -153,11 +213,17 @@ console.log(`  p99 outage / before: ${(outageBrowse.latency.p99 / Math.max(1, be
 console.log('\ncheckout (POST /v1/orders)');
 console.log(`  ${line('before', beforeCheckout)}`);
 console.log(`  ${line('outage', outageCheckout)}`);
-console.log(`\norders created: ${created} (${warm} 202s in warm-up; ${accepted.length} 202s seen by the load generator); pending when the provider came back: ${pendingAtRecovery}`);
+console.log(
+  `\norders created: ${created} (${warm} 202s in warm-up; ${accepted.length} 202s seen by the load generator); pending when the provider came back: ${pendingAtRecovery}`,
+);
 console.log(`breaker opened ${breakerOpenedAfter === null ? 'never' : `${breakerOpenedAfter.toFixed(1)} s`} into the outage`);
-console.log(`every parked order confirmed ${allDoneAfter === null ? 'NOT within 180 s' : `${allDoneAfter.toFixed(1)} s`} after recovery (breaker half-open after 30 s, parked charges retried every <= 5 s)`);
+console.log(
+  `every parked order confirmed ${allDoneAfter === null ? 'NOT within 180 s' : `${allDoneAfter.toFixed(1)} s`} after recovery (breaker half-open after 30 s, parked charges retried every <= 5 s)`,
+);
 console.log(`outcomes: ${final.confirmed} confirmed, ${final.cancelled} cancelled`);
-console.log(`orders lost: ${unknownToOrderly} answered 202 but unknown, ${stillPending} never completed (goal 0 and 0); confirmed without a charge: ${notCharged}`);
+console.log(
+  `orders lost: ${unknownToOrderly} answered 202 but unknown, ${stillPending} never completed (goal 0 and 0); confirmed without a charge: ${notCharged}`,
+);
 console.log(`double charges at the provider: ${doubleCharged} (goal 0)`);
 console.log(`orderly verify (against the simulator's ledger): exit ${verify.status}\n  ${verify.stdout.trim().split('\n').join('\n  ')}`);
 process.exit(0);

@@ -29,7 +29,10 @@ export function quantile(values: number[], q: number): number {
 }
 
 /** Sends `rate` requests per second for `seconds` to `base`; at most `maxOpen` at once (the rest queue, and that counts). */
-export async function paced(base: string, options: { rate: number; seconds: number; maxOpen?: number; request: (i: number) => PacedRequest }): Promise<PacedResult> {
+export async function paced(
+  base: string,
+  options: { rate: number; seconds: number; maxOpen?: number; request: (i: number) => PacedRequest },
+): Promise<PacedResult> {
   const target = new URL(base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxOpen ?? 256 });
   const total = Math.round(options.rate * options.seconds);
@@ -41,14 +44,24 @@ export async function paced(base: string, options: { rate: number; seconds: numb
   function send(i: number, due: number): Promise<void> {
     const { method, path, headers = {}, body } = options.request(i);
     return new Promise((resolve) => {
-      const request = http.request({ host: target.hostname, port: target.port, method, path, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-        response.resume().on('end', () => {
-          latencies.push(performance.now() - due);
-          if (response.statusCode! >= 200 && response.statusCode! < 300) result.ok += 1;
-          else result.non2xx += 1;
-          resolve();
-        });
-      });
+      const request = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method,
+          path,
+          agent,
+          headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          response.resume().on('end', () => {
+            latencies.push(performance.now() - due);
+            if (response.statusCode! >= 200 && response.statusCode! < 300) result.ok += 1;
+            else result.non2xx += 1;
+            resolve();
+          });
+        },
+      );
       request.on('error', () => {
         result.errors += 1;
         resolve();

@@ -27,7 +27,8 @@ if (!fs.existsSync(marker)) {
   console.log(`seeding ${PRODUCTS.toLocaleString('en-US')} products into ${dataDir} (kept for later runs)`);
   const started = Date.now();
   const seeded = spawnSync(process.execPath, [bin, 'seed', '--products', String(PRODUCTS)], {
-    env: { PATH: process.env.PATH ?? '', ORDERLY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'inherit',
+    env: { PATH: process.env.PATH ?? '', ORDERLY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
   });
   if (seeded.status !== 0) throw new Error(`seed exited with ${seeded.status}`);
   fs.writeFileSync(marker, `${PRODUCTS} products seeded in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
@@ -39,8 +40,12 @@ console.log(`files: ${sizes.join(', ')}\n`);
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 // Rate limits off: one load generator on one address would only measure 429s.
-const orderly = await startServer([bin, 'start'], { HOST: '127.0.0.1', PORT: String(port), ORDERLY_DATA_DIR: dataDir, ORDERLY_RATE_LIMITS: 'off' },
-  `${base}/healthz`, path.join(dataDir, 'orderly.log'));
+const orderly = await startServer(
+  [bin, 'start'],
+  { HOST: '127.0.0.1', PORT: String(port), ORDERLY_DATA_DIR: dataDir, ORDERLY_RATE_LIMITS: 'off' },
+  `${base}/healthz`,
+  path.join(dataDir, 'orderly.log'),
+);
 
 async function json(url: string): Promise<any> {
   const res = await fetch(url);
@@ -73,11 +78,16 @@ for (const [label, query] of runs('search') ? shapes : []) {
   const single = await measure(url);
   const loaded = await load(url, { connections: LOADED_CONNECTIONS, seconds: SECONDS });
   searchRows.push({ label, single, loaded });
-  console.log(`${row(`${label} (${CONNECTIONS} conn)`, single)}   ${first.exhaustive ? 'all' : 'window of'} ${counted.toLocaleString('en-US')} matches`);
+  console.log(
+    `${row(`${label} (${CONNECTIONS} conn)`, single)}   ${first.exhaustive ? 'all' : 'window of'} ${counted.toLocaleString('en-US')} matches`,
+  );
   console.log(row(`${label} (${LOADED_CONNECTIONS} conn)`, loaded));
 }
-if (runs('search')) console.log(`worst search p99: ${Math.max(...searchRows.map((r) => r.single.p99))} ms at ${CONNECTIONS} connection(s) (goal < 50 ms), `
-  + `${Math.max(...searchRows.map((r) => r.loaded.p99))} ms at ${LOADED_CONNECTIONS}\n`);
+if (runs('search'))
+  console.log(
+    `worst search p99: ${Math.max(...searchRows.map((r) => r.single.p99))} ms at ${CONNECTIONS} connection(s) (goal < 50 ms), ` +
+      `${Math.max(...searchRows.map((r) => r.loaded.p99))} ms at ${LOADED_CONNECTIONS}\n`,
+  );
 
 // --- product by id, cached, against bare Fastify ------------------------------------------------
 if (runs('by-id')) await byIdPart();
@@ -85,7 +95,12 @@ async function byIdPart() {
   const someProduct = (await json(`${base}/v1/search?q=kettle&limit=1`)).items[0];
   const productUrl = `${base}/v1/products/${someProduct.id}`;
   const served = await json(productUrl);
-  const bare = await startChild([path.join(root, 'dist/bench/bare-server.js')], {}, (line) => (line.startsWith('http://') ? line.trim() : null), JSON.stringify(served));
+  const bare = await startChild(
+    [path.join(root, 'dist/bench/bare-server.js')],
+    {},
+    (line) => (line.startsWith('http://') ? line.trim() : null),
+    JSON.stringify(served),
+  );
   const bareUrl = `${bare.value}/v1/products/${someProduct.id}`;
   const byIdConnections = Number(process.env.BENCH_BY_ID_CONNECTIONS ?? 50);
   const byId = (url: string) => load(url, { connections: byIdConnections, seconds: SECONDS });
@@ -108,8 +123,10 @@ async function byIdPart() {
   }
   const mean = (pick: (p: (typeof pairs)[number]) => number) => pairs.reduce((s, p) => s + pick(p), 0) / pairs.length;
   const ratio = mean((p) => p.orderly.rps) / mean((p) => p.bare.rps);
-  console.log(`product by id (${byIdConnections} connections): bare ${mean((p) => p.bare.rps).toFixed(0)} req/s, Orderly ${mean((p) => p.orderly.rps).toFixed(0)} req/s, `
-    + `ratio ${ratio.toFixed(2)} (goal >= 0.70); per round ${pairs.map((p) => (p.orderly.rps / p.bare.rps).toFixed(2)).join(', ')}\n`);
+  console.log(
+    `product by id (${byIdConnections} connections): bare ${mean((p) => p.bare.rps).toFixed(0)} req/s, Orderly ${mean((p) => p.orderly.rps).toFixed(0)} req/s, ` +
+      `ratio ${ratio.toFixed(2)} (goal >= 0.70); per round ${pairs.map((p) => (p.orderly.rps / p.bare.rps).toFixed(2)).join(', ')}\n`,
+  );
   bare.child.kill('SIGTERM');
 }
 
@@ -118,7 +135,9 @@ if (runs('listing')) await listingPart();
 async function listingPart() {
   // The cursor of page 10,000 is the id ending page 9,999; read straight from the file, encoded as the API does.
   const sqlite = new SqliteDatabase(path.join(dataDir, 'orderly.db'), { readonly: true });
-  const lastOf9999 = sqlite.prepare(`select id from catalog_products where status = 'active' order by id desc limit 1 offset ?`).get(9_999 * 20 - 1) as { id: string } | undefined;
+  const lastOf9999 = sqlite
+    .prepare(`select id from catalog_products where status = 'active' order by id desc limit 1 offset ?`)
+    .get(9_999 * 20 - 1) as { id: string } | undefined;
   sqlite.close();
   if (!lastOf9999) throw new Error('the catalog has fewer than 200,000 active products; page 10,000 needs them');
   const page1 = `${base}/v1/products?limit=20`;
@@ -130,7 +149,9 @@ async function listingPart() {
   const p10k = await measure(page10k);
   console.log(row('listing page 1', p1));
   console.log(row('listing page 10,000', p10k));
-  console.log(`page 10,000 / page 1: throughput ${(p10k.rps / p1.rps).toFixed(2)}, p99 ${(p10k.p99 / Math.max(1, p1.p99)).toFixed(2)} (goal: the same cost)`);
+  console.log(
+    `page 10,000 / page 1: throughput ${(p10k.rps / p1.rps).toFixed(2)}, p99 ${(p10k.p99 / Math.max(1, p1.p99)).toFixed(2)} (goal: the same cost)`,
+  );
 }
 
 orderly.kill('SIGTERM');

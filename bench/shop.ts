@@ -23,13 +23,28 @@ export async function openShop(base: string): Promise<Shop> {
   const variants: string[] = [];
   for (let i = 0; i < PRODUCTS; i += 1) {
     const product = await json(`${base}/v1/products`, {
-      method: 'POST', headers: { authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ title: `Bench item ${i}`, category: 'bench', variants: [{ sku: `BENCH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }] }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({
+        title: `Bench item ${i}`,
+        category: 'bench',
+        variants: [{ sku: `BENCH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }],
+      }),
     });
     variants.push(product.variants[0].id);
   }
-  const tokens: string[] = await Promise.all(Array.from({ length: CUSTOMERS }, async (_, i) =>
-    (await json(`${base}/v1/auth/signup`, { method: 'POST', body: JSON.stringify({ email: `buyer-${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }) })).token));
+  const tokens: string[] = await Promise.all(
+    Array.from(
+      { length: CUSTOMERS },
+      async (_, i) =>
+        (
+          await json(`${base}/v1/auth/signup`, {
+            method: 'POST',
+            body: JSON.stringify({ email: `buyer-${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }),
+          })
+        ).token,
+    ),
+  );
   return { variants, tokens };
 }
 
@@ -39,8 +54,13 @@ export function orders(shop: Shop): () => PacedRequest {
   return () => {
     n += 1;
     return {
-      method: 'POST', path: '/v1/orders',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${shop.tokens[n % shop.tokens.length]}`, 'idempotency-key': randomUUID() },
+      method: 'POST',
+      path: '/v1/orders',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${shop.tokens[n % shop.tokens.length]}`,
+        'idempotency-key': randomUUID(),
+      },
       body: JSON.stringify({
         items: [{ variantId: shop.variants[n % shop.variants.length], quantity: 1 }],
         shippingAddress: { name: 'Bench Buyer', line1: '1 Load St', city: 'Benchville', postalCode: '12345', country: 'US' },

@@ -18,12 +18,24 @@ export interface Load {
 
 /** One autocannon run; every side of a comparison is measured with the same settings. */
 export async function load(
-  url: string, options: { connections: number; seconds: number; headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string },
+  url: string,
+  options: { connections: number; seconds: number; headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string },
 ): Promise<Load> {
   const result = await autocannon({
-    url, connections: options.connections, duration: options.seconds, headers: options.headers ?? {}, method: options.method ?? 'GET', ...(options.body === undefined ? {} : { body: options.body }),
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    headers: options.headers ?? {},
+    method: options.method ?? 'GET',
+    ...(options.body === undefined ? {} : { body: options.body }),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
 }
 
 /** A free loopback port (the OS picks it; a child binds it right after). */
@@ -38,7 +50,11 @@ export async function freePort(): Promise<number> {
 /** Starts a server child whose stdout goes to a file (reading it would load the benchmark process), and waits until `url` answers. */
 export async function startServer(args: string[], env: Record<string, string>, url: string, logFile: string): Promise<ChildProcess> {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', out, 'inherit'], cwd: root });
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', out, 'inherit'],
+    cwd: root,
+  });
   fs.closeSync(out);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -55,8 +71,17 @@ export async function startServer(args: string[], env: Record<string, string>, u
 }
 
 /** Starts a child and resolves with the first line on stdout that matches. */
-export function startChild(args: string[], env: Record<string, string>, ready: (line: string) => string | null, stdin?: string): Promise<{ child: ChildProcess; value: string }> {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
+export function startChild(
+  args: string[],
+  env: Record<string, string>,
+  ready: (line: string) => string | null,
+  stdin?: string,
+): Promise<{ child: ChildProcess; value: string }> {
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: root,
+  });
   child.stdin!.end(stdin ?? '');
   return new Promise((resolve, reject) => {
     let buffer = '';

@@ -19,7 +19,8 @@ const result = JSON.parse(output);
 const tsModules = result.modules.filter((m) => m.source.startsWith('src/') && m.source.endsWith('.ts'));
 const failures = [];
 
-if (tsModules.length < 10) failures.push(`cruised only ${tsModules.length} TypeScript modules under src/; the check is not seeing the code`);
+if (tsModules.length < 10)
+  failures.push(`cruised only ${tsModules.length} TypeScript modules under src/; the check is not seeing the code`);
 for (const m of tsModules) {
   for (const d of m.dependencies) {
     if (d.couldNotResolve && d.module.startsWith('.')) failures.push(`unresolved local import: ${m.source} -> ${d.module}`);

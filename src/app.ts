@@ -29,7 +29,12 @@ import { createInventoryModule, type InventoryModule } from './modules/inventory
 import { createCartModule, type CartModule } from './modules/cart/index.js';
 import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
 import {
-  createHttpProvider, createPaymentsModule, createSandboxProvider, isTransientProviderFailure, type PaymentProvider, type PaymentsModule,
+  createHttpProvider,
+  createPaymentsModule,
+  createSandboxProvider,
+  isTransientProviderFailure,
+  type PaymentProvider,
+  type PaymentsModule,
 } from './modules/payments/index.js';
 import { createShippingModule, type ShippingModule } from './modules/shipping/index.js';
 import { createSearchModule, type SearchModule } from './modules/search/index.js';
@@ -91,8 +96,12 @@ function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProv
     timeoutMs: settings.timeoutMs,
     retryDelaysMs: [100, 300, 900],
     breaker: {
-      failureRatio: 0.5, windowMs: 60_000, minimumCalls: 10, consecutiveFailures: settings.consecutiveFailures,
-      closeAfterSuccesses: 2, halfOpenAfterMs: settings.halfOpenAfterMs,
+      failureRatio: 0.5,
+      windowMs: 60_000,
+      minimumCalls: 10,
+      consecutiveFailures: settings.consecutiveFailures,
+      closeAfterSuccesses: 2,
+      halfOpenAfterMs: settings.halfOpenAfterMs,
     },
     bulkhead: settings.bulkhead,
     isTransient: isTransientProviderFailure,
@@ -102,17 +111,42 @@ function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProv
 }
 
 function buildModules(
-  config: Config, database: Database, bus: MessageBus, logger: Logger, metrics: Metrics, breakers: BreakerRegistry, caches: Caches, buckets: BucketStore,
+  config: Config,
+  database: Database,
+  bus: MessageBus,
+  logger: Logger,
+  metrics: Metrics,
+  breakers: BreakerRegistry,
+  caches: Caches,
+  buckets: BucketStore,
 ): Modules {
-  const identity = createIdentityModule({ database, bus, sessionTtlMs: config.sessionTtlMs, caches, sessionCacheTtlMs: config.cache.sessionTtlMs });
-  const inventory = createInventoryModule({ database, bus, logger, reservationTtlMs: config.reservationTtlMs, sweepIntervalMs: config.sweepIntervalMs });
+  const identity = createIdentityModule({
+    database,
+    bus,
+    sessionTtlMs: config.sessionTtlMs,
+    caches,
+    sessionCacheTtlMs: config.cache.sessionTtlMs,
+  });
+  const inventory = createInventoryModule({
+    database,
+    bus,
+    logger,
+    reservationTtlMs: config.reservationTtlMs,
+    sweepIntervalMs: config.sweepIntervalMs,
+  });
   const catalog = createCatalogModule({
-    database, bus, stock: inventory.service, caches,
+    database,
+    bus,
+    stock: inventory.service,
+    caches,
     cache: { ttlMs: config.cache.ttlMs, negativeTtlMs: config.cache.negativeTtlMs, sharedTtlMs: config.cache.sharedTtlMs },
   });
   const search = createSearchModule({ database, bus, dataDir: config.dataDir, productSchema: ProductSchema, window: config.searchWindow });
   const recommendations = createRecommendationsModule({
-    database, bus, timeoutMs: config.recommendationsTimeoutMs, productSchema: ProductSchema,
+    database,
+    bus,
+    timeoutMs: config.recommendationsTimeoutMs,
+    productSchema: ProductSchema,
     ports: {
       productsOfVariants: async (ids) => new Map([...(await catalog.service.variantsForSale(ids))].map(([id, v]) => [id, v.productId])),
       product: async (id) => {
@@ -124,12 +158,17 @@ function buildModules(
   breakers.register(recommendations.policy);
   const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
   const payments = createPaymentsModule({
-    database, bus, provider: paymentProvider(config, breakers),
+    database,
+    bus,
+    provider: paymentProvider(config, breakers),
     parking: { minDelayMs: 250, maxDelayMs: config.payments.parkMaxMs },
   });
   const shipping = createShippingModule({ database, bus });
   const orders = createOrdersModule({
-    database, bus, logger, metrics: metrics.registry,
+    database,
+    bus,
+    logger,
+    metrics: metrics.registry,
     ports: {
       variantsForSale: (ids) => catalog.service.variantsForSale(ids),
       cart: async (userId) => {
@@ -145,7 +184,11 @@ function buildModules(
   const notifications = createNotificationsModule({ database, bus, registry: metrics.registry, buckets, settings: config.notifications });
   for (const policy of notifications.policies) breakers.register(policy);
   const webhooks = createWebhooksModule({
-    database, bus, logger, registry: metrics.registry, settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
+    database,
+    bus,
+    logger,
+    registry: metrics.registry,
+    settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
   });
   return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations, notifications, webhooks };
 }
@@ -163,11 +206,17 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   try {
     const edge = edgeActivity();
     const transport = createLocalTransport(database, logger, {
-      pollIntervalMs: config.messaging.pollIntervalMs, leaseMs: 5_000, batchSize: 64, concurrency: 32,
+      pollIntervalMs: config.messaging.pollIntervalMs,
+      leaseMs: 5_000,
+      batchSize: 64,
+      concurrency: 32,
       // Only SQLite runs its queries on the event loop itself; PostgreSQL's leave it free while they wait.
       ...(database.dialect === 'sqlite' ? { busyConcurrency: 8, edgeBusy: edge.busy } : {}),
     });
-    const bus = createMessageBus(database, transport, logger, metrics.registry, { retry: config.messaging.retry, duplicateDelivery: config.messaging.duplicateDelivery });
+    const bus = createMessageBus(database, transport, logger, metrics.registry, {
+      retry: config.messaging.retry,
+      duplicateDelivery: config.messaging.duplicateDelivery,
+    });
     const breakers = createBreakerRegistry(metrics.registry);
     const modules = buildModules(config, database, bus, logger, metrics, breakers, caches, buckets);
     const migrations = await migrateToLatest(database, migrationSets(modules));
@@ -176,7 +225,16 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
       { store: modules.webhooks.service.deadLetters, owns: (id) => id.startsWith('whd_') },
     ]);
     return {
-      config, logger, metrics, database, bus, modules, migrations, breakers, deadLetters, edge,
+      config,
+      logger,
+      metrics,
+      database,
+      bus,
+      modules,
+      migrations,
+      breakers,
+      deadLetters,
+      edge,
       async close() {
         await modules.notifications.close();
         await buckets.close();
@@ -210,7 +268,10 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
   try {
     const all: AppModule[] = Object.values(modules);
     const idempotency = createIdempotencyHooks(database, {
-      retentionMs: 24 * 3_600_000, leaseMs: config.idempotency.leaseMs, exitAfterCommit: config.faults.exitAfterCommit, logger,
+      retentionMs: 24 * 3_600_000,
+      leaseMs: config.idempotency.leaseMs,
+      exitAfterCommit: config.faults.exitAfterCommit,
+      logger,
     });
     closers.push(async () => idempotency.stop());
     const rateLimiter = createRateLimiter({
@@ -219,7 +280,10 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       logger,
     });
     const loadShedder = createLoadShedder({ ...config.shedding, registry: core.metrics.registry });
-    closers.push(() => rateLimiter.close(), async () => loadShedder.stop());
+    closers.push(
+      () => rateLimiter.close(),
+      async () => loadShedder.stop(),
+    );
     const http = await createHttpServer({
       bodyLimit: config.http.bodyLimit,
       logger,
@@ -247,7 +311,9 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
     await http.app.ready();
     const fault = config.faults.exitAfterCommit;
     if (fault !== null && config.role !== 'worker' && !idempotency.effects().includes(fault)) {
-      throw new ConfigError(`invalid configuration:\n  ORDERLY_FAULT: no effect ${fault} (known: ${idempotency.effects().sort().join(', ')})`);
+      throw new ConfigError(
+        `invalid configuration:\n  ORDERLY_FAULT: no effect ${fault} (known: ${idempotency.effects().sort().join(', ')})`,
+      );
     }
 
     if (config.admin) {
@@ -268,7 +334,8 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
     }
 
     return {
-      ...core, http,
+      ...core,
+      http,
       listen: () => http.app.listen({ port: config.http.port, host: config.http.host }),
       async close() {
         http.startDraining();

@@ -24,7 +24,9 @@ Commands:
   help                   show this text
 
 Settings (environment):
-${describeSettings().map((line) => `  ${line}`).join('\n')}
+${describeSettings()
+  .map((line) => `  ${line}`)
+  .join('\n')}
 `;
 
 async function start(config: Config): Promise<number> {
@@ -73,7 +75,8 @@ async function deadLetters(core: Core, args: string[]): Promise<number> {
   const [action, target] = args;
   if (action === 'list') {
     const letters = await store.list(1000);
-    for (const l of letters) process.stdout.write(`${l.id}\t${l.deadAt}\t${l.group}\t${l.type}\t${l.key}\tattempts=${l.attempts}\t${l.error ?? ''}\n`);
+    for (const l of letters)
+      process.stdout.write(`${l.id}\t${l.deadAt}\t${l.group}\t${l.type}\t${l.key}\tattempts=${l.attempts}\t${l.error ?? ''}\n`);
     process.stdout.write(`${letters.length} dead letter(s)\n`);
     return 0;
   }
@@ -91,7 +94,10 @@ async function deadLetters(core: Core, args: string[]): Promise<number> {
 async function reindexSearch(core: Core): Promise<number> {
   const catalog = core.modules.catalog.service;
   const progress = createProgress('reindexing search', await catalog.count());
-  const { indexed, removed } = await core.modules.search.service.reindex((after, limit) => catalog.scan(after, limit), (n) => progress.update(n));
+  const { indexed, removed } = await core.modules.search.service.reindex(
+    (after, limit) => catalog.scan(after, limit),
+    (n) => progress.update(n),
+  );
   progress.finish();
   process.stdout.write(`${indexed} product(s) indexed, ${removed} stale document(s) removed\n`);
   return 0;

@@ -26,9 +26,14 @@ export async function verifyInvariants(core: Core): Promise<VerifyReport> {
 
   const stock = await inventory.service.auditStock();
   for (const { stock: s, ledger } of stock) {
-    if (s.available < 0 || s.reserved < 0 || s.sold < 0) flag('no oversell', s.sku, `available ${s.available}, reserved ${s.reserved}, sold ${s.sold}`);
+    if (s.available < 0 || s.reserved < 0 || s.sold < 0)
+      flag('no oversell', s.sku, `available ${s.available}, reserved ${s.reserved}, sold ${s.sold}`);
     if (ledger.available !== s.available || ledger.reserved !== s.reserved || ledger.sold !== s.sold) {
-      flag('stock conservation', s.sku, `stock ${s.available}/${s.reserved}/${s.sold} (available/reserved/sold) but the ledger sums to ${ledger.available}/${ledger.reserved}/${ledger.sold}`);
+      flag(
+        'stock conservation',
+        s.sku,
+        `stock ${s.available}/${s.reserved}/${s.sold} (available/reserved/sold) but the ledger sums to ${ledger.available}/${ledger.reserved}/${ledger.sold}`,
+      );
     }
     if (ledger.received !== s.available + s.reserved + s.sold) {
       flag('stock conservation', s.sku, `received ${ledger.received} ≠ available + reserved + sold = ${s.available + s.reserved + s.sold}`);
@@ -55,32 +60,50 @@ export async function verifyInvariants(core: Core): Promise<VerifyReport> {
   for (const order of outcomes) {
     const money = byOrder.get(order.id) ?? { charges: 0, net: 0 };
     if (money.charges > 1) flag('no double charge', order.id, `${money.charges} successful charges at the provider`);
-    if (money.net !== 0 && money.net !== order.total) flag('no double charge', order.id, `net captured ${money.net}, neither 0 nor the order total ${order.total}`);
+    if (money.net !== 0 && money.net !== order.total)
+      flag('no double charge', order.id, `net captured ${money.net}, neither 0 nor the order total ${order.total}`);
     const reservation = reservations.get(order.id) ?? 'none';
     if (order.status === 'pending') {
       pendingOrders += 1;
     } else if (order.status === 'cancelled') {
       if (money.net !== 0) flag('consistent outcomes', order.id, `cancelled but ${money.net} ${order.currency} is still captured`);
-      if (reservation === 'reserved' || reservation === 'committed') flag('consistent outcomes', order.id, `cancelled but its stock is still ${reservation}`);
+      if (reservation === 'reserved' || reservation === 'committed')
+        flag('consistent outcomes', order.id, `cancelled but its stock is still ${reservation}`);
     } else {
-      if (money.net !== order.total || money.charges !== 1) flag('consistent outcomes', order.id, `${order.status} but captured ${money.net} of ${order.total} in ${money.charges} charge(s)`);
+      if (money.net !== order.total || money.charges !== 1)
+        flag('consistent outcomes', order.id, `${order.status} but captured ${money.net} of ${order.total} in ${money.charges} charge(s)`);
       if (reservation !== 'committed') flag('consistent outcomes', order.id, `${order.status} but its stock reservation is ${reservation}`);
     }
   }
   const known = new Set(outcomes.map((o) => o.id));
   for (const [reference, money] of byOrder) {
-    if (!known.has(reference) && money.net !== 0) flag('consistent outcomes', reference, `the provider holds ${money.net} for an order Orderly does not know`);
+    if (!known.has(reference) && money.net !== 0)
+      flag('consistent outcomes', reference, `the provider holds ${money.net} for an order Orderly does not know`);
   }
 
   const backlog = await core.bus.backlog(STUCK_AFTER_MS);
-  for (const lost of backlog.lost) flag('events are not lost', lost.messageId, `${lost.type} never reached consumer group ${lost.group} and is not pending or dead-lettered`);
-  for (const stuck of backlog.overdue) flag('events are not lost', stuck.messageId, `${stuck.type} for ${stuck.group} due since ${stuck.dueSince} after ${stuck.attempts} attempt(s), and nobody is working on it`);
+  for (const lost of backlog.lost)
+    flag(
+      'events are not lost',
+      lost.messageId,
+      `${lost.type} never reached consumer group ${lost.group} and is not pending or dead-lettered`,
+    );
+  for (const stuck of backlog.overdue)
+    flag(
+      'events are not lost',
+      stuck.messageId,
+      `${stuck.type} for ${stuck.group} due since ${stuck.dueSince} after ${stuck.attempts} attempt(s), and nobody is working on it`,
+    );
 
   return {
     violations,
     checked: {
-      skus: stock.length, orders: outcomes.length, pendingOrders, providerEntries: ledger.length,
-      deadLetters: backlog.dead, pendingDeliveries: backlog.pending,
+      skus: stock.length,
+      orders: outcomes.length,
+      pendingOrders,
+      providerEntries: ledger.length,
+      deadLetters: backlog.dead,
+      pendingDeliveries: backlog.pending,
     },
   };
 }

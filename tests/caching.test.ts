@@ -13,7 +13,11 @@ describe.each(databaseKinds)('read caching on %s', (kind) => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startApp(kind, { ORDERLY_READ_CACHE_TTL_MS: '60000', ORDERLY_CACHE_NEGATIVE_TTL_MS: '500', ORDERLY_SESSION_CACHE_TTL_MS: '60000' });
+    app = await startApp(kind, {
+      ORDERLY_READ_CACHE_TTL_MS: '60000',
+      ORDERLY_CACHE_NEGATIVE_TTL_MS: '500',
+      ORDERLY_SESSION_CACHE_TTL_MS: '60000',
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -22,8 +26,10 @@ describe.each(databaseKinds)('read caching on %s', (kind) => {
   it('turns a stampede of 1,000 concurrent reads of a cold product into one database read', async () => {
     const product = await app.product({ title: 'Stampede Kettle' });
     // The product.created event also invalidates the key; let that happen first so the key is really cold.
-    await eventually('the create event applied', async () =>
-      (await metricValue(app.http, 'orderly_messages_handled_total', { group: 'catalog.read-cache', outcome: 'applied' })) >= 1);
+    await eventually(
+      'the create event applied',
+      async () => (await metricValue(app.http, 'orderly_messages_handled_total', { group: 'catalog.read-cache', outcome: 'applied' })) >= 1,
+    );
     const before = await loads(app, 'products');
     const responses = await Promise.all(Array.from({ length: 1000 }, () => app.http.get(`/v1/products/${product.id}`)));
     expect(responses.every((r) => r.status === 200 && r.body.title === 'Stampede Kettle')).toBe(true);
@@ -65,8 +71,13 @@ describe.runIf(redisAvailable).each(databaseKinds)('caches shared through Redis 
   it('invalidates a change on every node: two processes, one Redis, L1 TTL of a minute', async () => {
     const database = await createTestDatabase(kind);
     const common = {
-      ...database.env, ...redisEnv('redis'), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
-      ORDERLY_READ_CACHE_TTL_MS: '60000', ORDERLY_SESSION_CACHE_TTL_MS: '60000',
+      ...database.env,
+      ...redisEnv('redis'),
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: ADMIN.email,
+      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      ORDERLY_READ_CACHE_TTL_MS: '60000',
+      ORDERLY_SESSION_CACHE_TTL_MS: '60000',
     };
     const [portA, portB] = [await freePort(), await freePort()];
     const servers: OrderlyProcess[] = [];
@@ -77,10 +88,19 @@ describe.runIf(redisAvailable).each(databaseKinds)('caches shared through Redis 
       const a = httpClient(`http://127.0.0.1:${portA}`);
       const b = httpClient(`http://127.0.0.1:${portB}`);
       const admin = (await a.post('/v1/auth/login', ADMIN)).body.token as string;
-      const created = await a.post('/v1/products', { title: 'Shared Lamp', category: 'lighting', variants: [{ sku: `SHARED-${Date.now()}`, price: { amount: 100, currency: 'USD' } }] }, { token: admin });
+      const created = await a.post(
+        '/v1/products',
+        {
+          title: 'Shared Lamp',
+          category: 'lighting',
+          variants: [{ sku: `SHARED-${Date.now()}`, price: { amount: 100, currency: 'USD' } }],
+        },
+        { token: admin },
+      );
       const id = created.body.id as string;
       // Whichever node consumes product.created invalidates the key everywhere; let that pass first.
-      const handled = (node: typeof a) => metricValue(node, 'orderly_messages_handled_total', { group: 'catalog.read-cache', outcome: 'applied' });
+      const handled = (node: typeof a) =>
+        metricValue(node, 'orderly_messages_handled_total', { group: 'catalog.read-cache', outcome: 'applied' });
       await eventually('the create event applied', async () => (await handled(a)) >= 1);
       expect((await b.get(`/v1/products/${id}`)).body.title).toBe('Shared Lamp');
       // A's read is served from Redis (L2), filled by B.
@@ -92,7 +112,9 @@ describe.runIf(redisAvailable).each(databaseKinds)('caches shared through Redis 
       await eventually('B to see the change', async () => (await b.get(`/v1/products/${id}`)).body.title === 'Shared Lamp II', 5_000);
 
       // A session cached on B is revoked by a logout on A.
-      const token = (await a.post('/v1/auth/signup', { email: `shared-${Date.now()}@orderly.test`, password: 'correct-horse-1', name: 'Shared' })).body.token as string;
+      const token = (
+        await a.post('/v1/auth/signup', { email: `shared-${Date.now()}@orderly.test`, password: 'correct-horse-1', name: 'Shared' })
+      ).body.token as string;
       expect((await b.get('/v1/me', { token })).status).toBe(200);
       expect((await a.post('/v1/auth/logout', undefined, { token })).status).toBe(204);
       await eventually('B to refuse the revoked token', async () => (await b.get('/v1/me', { token })).status === 401, 5_000);
@@ -118,7 +140,11 @@ describe.runIf(redisAvailable).each(databaseKinds)('caches shared through Redis 
         expect((await app.http.get(`/v1/products/${uncached.id}`)).body.title).toBe('Uncached Vase');
       }
       expect((await app.http.patch(`/v1/products/${uncached.id}`, { title: 'Changed Vase' }, { token: app.adminToken })).status).toBe(200);
-      await eventually('the change served', async () => (await app.http.get(`/v1/products/${uncached.id}`)).body.title === 'Changed Vase', 5_000);
+      await eventually(
+        'the change served',
+        async () => (await app.http.get(`/v1/products/${uncached.id}`)).body.title === 'Changed Vase',
+        5_000,
+      );
       const customer = await app.customer();
       expect((await app.http.get('/v1/me', { token: customer.token })).status).toBe(200);
       expect(await metricValue(app.http, 'orderly_cache_shared_failures_total', { cache: 'products' })).toBeGreaterThan(0);
@@ -127,11 +153,15 @@ describe.runIf(redisAvailable).each(databaseKinds)('caches shared through Redis 
       const { Redis } = await import('ioredis');
       const probe = new Redis(redis.url);
       try {
-        await eventually('products cached in Redis again', async () => {
-          const other = await app.product({ title: 'Later Vase' });
-          expect((await app.http.get(`/v1/products/${other.id}`)).status).toBe(200);
-          return (await probe.exists(`orderly:cache:products:${other.id}`)) === 1;
-        }, 15_000);
+        await eventually(
+          'products cached in Redis again',
+          async () => {
+            const other = await app.product({ title: 'Later Vase' });
+            expect((await app.http.get(`/v1/products/${other.id}`)).status).toBe(200);
+            return (await probe.exists(`orderly:cache:products:${other.id}`)) === 1;
+          },
+          15_000,
+        );
       } finally {
         probe.disconnect();
       }

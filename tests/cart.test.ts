@@ -8,8 +8,14 @@ describe.each(databaseKinds)('cart on %s', (kind) => {
   let plate: any;
   beforeAll(async () => {
     app = await startApp(kind);
-    mug = await app.product({ title: 'Mug', variants: [{ sku: uniqueSku('MUG'), title: 'Blue', price: { amount: 1500, currency: 'USD' }, stock: 10 }] });
-    plate = await app.product({ title: 'Plate', variants: [{ sku: uniqueSku('PLT'), price: { amount: 900, currency: 'USD' }, stock: 10 }] });
+    mug = await app.product({
+      title: 'Mug',
+      variants: [{ sku: uniqueSku('MUG'), title: 'Blue', price: { amount: 1500, currency: 'USD' }, stock: 10 }],
+    });
+    plate = await app.product({
+      title: 'Plate',
+      variants: [{ sku: uniqueSku('PLT'), price: { amount: 900, currency: 'USD' }, stock: 10 }],
+    });
   });
   afterAll(() => app.stop());
 
@@ -30,7 +36,16 @@ describe.each(databaseKinds)('cart on %s', (kind) => {
     const one = await app.http.post('/v1/cart/items', { variantId: mugId(), quantity: 2 }, { token });
     expect(one.status).toBe(200);
     expect(one.body).toEqual({
-      items: [{ variantId: mugId(), sku: mug.variants[0].sku, title: 'Mug — Blue', quantity: 2, unitPrice: { amount: 1500, currency: 'USD' }, purchasable: true }],
+      items: [
+        {
+          variantId: mugId(),
+          sku: mug.variants[0].sku,
+          title: 'Mug — Blue',
+          quantity: 2,
+          unitPrice: { amount: 1500, currency: 'USD' },
+          purchasable: true,
+        },
+      ],
       subtotal: { amount: 3000, currency: 'USD' },
       version: 1,
     });
@@ -38,7 +53,10 @@ describe.each(databaseKinds)('cart on %s', (kind) => {
     expect(two.body.items[0].quantity).toBe(3);
     expect(two.body.version).toBe(2);
     const three = await app.http.post('/v1/cart/items', { variantId: plateId(), quantity: 4 }, { token });
-    expect(three.body.items.map((i: any) => [i.title, i.quantity])).toEqual([['Mug — Blue', 3], ['Plate', 4]]);
+    expect(three.body.items.map((i: any) => [i.title, i.quantity])).toEqual([
+      ['Mug — Blue', 3],
+      ['Plate', 4],
+    ]);
     expect(three.body.subtotal).toEqual({ amount: 3 * 1500 + 4 * 900, currency: 'USD' });
     expect(three.body.version).toBe(3);
     expect(three.headers.get('etag')).toBe('"3"');
@@ -73,7 +91,14 @@ describe.each(databaseKinds)('cart on %s', (kind) => {
   it('refuses bad input with 400 and unknown variants with 404, changing nothing', async () => {
     const { token } = await app.customer();
     await app.http.post('/v1/cart/items', { variantId: mugId(), quantity: 1 }, { token });
-    for (const body of [{ variantId: mugId(), quantity: 0 }, { variantId: mugId(), quantity: 101 }, { variantId: mugId() }, { quantity: 1 }, { variantId: mugId(), quantity: 1.5 }, { variantId: mugId(), quantity: '2' }]) {
+    for (const body of [
+      { variantId: mugId(), quantity: 0 },
+      { variantId: mugId(), quantity: 101 },
+      { variantId: mugId() },
+      { quantity: 1 },
+      { variantId: mugId(), quantity: 1.5 },
+      { variantId: mugId(), quantity: '2' },
+    ]) {
       const res = await app.http.post('/v1/cart/items', body, { token });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.code).toBe('validation_failed');
@@ -104,7 +129,11 @@ describe.each(databaseKinds)('cart on %s', (kind) => {
     const bowl = await app.product({ title: 'Bowl', variants: [{ sku: uniqueSku('BWL'), price: { amount: 700, currency: 'USD' } }] });
     const bowlId = bowl.variants[0].id;
     await app.http.post('/v1/cart/items', { variantId: bowlId, quantity: 2 }, { token });
-    await app.http.patch(`/v1/products/${bowl.id}`, { variants: [{ id: bowlId, price: { amount: 650, currency: 'USD' } }] }, { token: app.adminToken });
+    await app.http.patch(
+      `/v1/products/${bowl.id}`,
+      { variants: [{ id: bowlId, price: { amount: 650, currency: 'USD' } }] },
+      { token: app.adminToken },
+    );
     const repriced = await app.http.get('/v1/cart', { token });
     expect(repriced.body.items[0].unitPrice.amount).toBe(650);
     expect(repriced.body.subtotal.amount).toBe(1300);
@@ -139,7 +168,9 @@ describe.each(databaseKinds)('cart on %s', (kind) => {
 
   it('loses no update when many writes to one cart race', async () => {
     const { token } = await app.customer();
-    const results = await Promise.all(Array.from({ length: 20 }, () => app.http.post('/v1/cart/items', { variantId: mugId(), quantity: 1 }, { token })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => app.http.post('/v1/cart/items', { variantId: mugId(), quantity: 1 }, { token })),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     const cart = await app.http.get('/v1/cart', { token });
     expect(cart.body.items[0].quantity).toBe(20);

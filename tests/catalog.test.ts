@@ -30,10 +30,16 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v1/products/${res.body.id}`);
     expect(res.body).toMatchObject({
-      id: expect.stringMatching(/^prd_/), title: body.title, description: body.description, category: 'kitchen',
-      attributes: body.attributes, status: 'active',
+      id: expect.stringMatching(/^prd_/),
+      title: body.title,
+      description: body.description,
+      category: 'kitchen',
+      attributes: body.attributes,
+      status: 'active',
     });
-    expect(res.body.variants.map((v: any) => [v.sku, v.title, v.price.amount])).toEqual(body.variants.map((v) => [v.sku, v.title, v.price.amount]));
+    expect(res.body.variants.map((v: any) => [v.sku, v.title, v.price.amount])).toEqual(
+      body.variants.map((v) => [v.sku, v.title, v.price.amount]),
+    );
     expect(res.body.variants[0].id).toMatch(/^var_/);
     const stock = await app.http.get(`/v1/inventory/${body.variants[0]!.sku}`, { token: app.adminToken });
     expect(stock.body).toEqual({ sku: body.variants[0]!.sku, available: 5, reserved: 0, sold: 0 });
@@ -72,13 +78,22 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
     const first = await app.product();
     const sku = first.variants[0].sku;
     const before = await app.http.get('/v1/products?limit=100');
-    const taken = await app.http.post('/v1/products', newProduct({ variants: [{ sku, price: { amount: 1, currency: 'USD' } }] }), { token: app.adminToken });
+    const taken = await app.http.post('/v1/products', newProduct({ variants: [{ sku, price: { amount: 1, currency: 'USD' } }] }), {
+      token: app.adminToken,
+    });
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe('sku_taken');
     const repeated = uniqueSku();
-    const twice = await app.http.post('/v1/products', newProduct({
-      variants: [{ sku: repeated, price: { amount: 1, currency: 'USD' } }, { sku: repeated, price: { amount: 2, currency: 'USD' } }],
-    }), { token: app.adminToken });
+    const twice = await app.http.post(
+      '/v1/products',
+      newProduct({
+        variants: [
+          { sku: repeated, price: { amount: 1, currency: 'USD' } },
+          { sku: repeated, price: { amount: 2, currency: 'USD' } },
+        ],
+      }),
+      { token: app.adminToken },
+    );
     expect(twice.status).toBe(409);
     expect(twice.body.code).toBe('sku_taken');
     const after = await app.http.get('/v1/products?limit=100');
@@ -88,8 +103,13 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
 
   it('lets exactly one of concurrent creates with the same SKU win', async () => {
     const sku = uniqueSku('RACE');
-    const results = await Promise.all(Array.from({ length: 6 }, () =>
-      app.http.post('/v1/products', newProduct({ variants: [{ sku, price: { amount: 100, currency: 'USD' }, stock: 3 }] }), { token: app.adminToken })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        app.http.post('/v1/products', newProduct({ variants: [{ sku, price: { amount: 100, currency: 'USD' }, stock: 3 }] }), {
+          token: app.adminToken,
+        }),
+      ),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409 && r.body.code === 'sku_taken')).toHaveLength(5);
     const stock = await app.http.get(`/v1/inventory/${sku}`, { token: app.adminToken });
@@ -126,9 +146,15 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
     const product = await app.product({ variants: [{ sku: uniqueSku(), price: { amount: 1000, currency: 'USD' } }] });
     const etag = (await app.http.get(`/v1/products/${product.id}`)).headers.get('etag')!;
     const variantId = product.variants[0].id;
-    const res = await app.http.patch(`/v1/products/${product.id}`, {
-      title: 'Espresso cup, large', attributes: { volumeMl: 90 }, variants: [{ id: variantId, price: { amount: 1500, currency: 'USD' } }],
-    }, { token: app.adminToken });
+    const res = await app.http.patch(
+      `/v1/products/${product.id}`,
+      {
+        title: 'Espresso cup, large',
+        attributes: { volumeMl: 90 },
+        variants: [{ id: variantId, price: { amount: 1500, currency: 'USD' } }],
+      },
+      { token: app.adminToken },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ title: 'Espresso cup, large', attributes: { volumeMl: 90 }, category: product.category });
     expect(res.body.variants[0].price).toEqual({ amount: 1500, currency: 'USD' });
@@ -138,7 +164,11 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
     expect(after.headers.get('etag')).not.toBe(etag);
     expect(after.headers.get('etag')).toBe(res.headers.get('etag'));
 
-    const events = await sql<{ type: string; key: string; data: string }>`select type, key, data from outbox where key = ${product.id} order by seq`.execute(app.orderly.database.db);
+    const events = await sql<{
+      type: string;
+      key: string;
+      data: string;
+    }>`select type, key, data from outbox where key = ${product.id} order by seq`.execute(app.orderly.database.db);
     expect(events.rows.map((e) => e.type)).toEqual(['product.created', 'product.updated']);
     expect(JSON.parse(events.rows[1]!.data).product.title).toBe('Espresso cup, large');
   });
@@ -146,7 +176,11 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
   it('makes a patch conditional with If-Match: 412 when stale, 200 when current', async () => {
     const product = await app.product();
     const etag = (await app.http.get(`/v1/products/${product.id}`)).headers.get('etag')!;
-    const stale = await app.http.patch(`/v1/products/${product.id}`, { title: 'A' }, { token: app.adminToken, headers: { 'if-match': '"stale"' } });
+    const stale = await app.http.patch(
+      `/v1/products/${product.id}`,
+      { title: 'A' },
+      { token: app.adminToken, headers: { 'if-match': '"stale"' } },
+    );
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('precondition_failed');
     const ok = await app.http.patch(`/v1/products/${product.id}`, { title: 'B' }, { token: app.adminToken, headers: { 'if-match': etag } });
@@ -159,7 +193,11 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
     const other = await app.product();
     const empty = await app.http.patch(`/v1/products/${product.id}`, {}, { token: app.adminToken });
     expect(empty.status).toBe(400);
-    const foreign = await app.http.patch(`/v1/products/${product.id}`, { variants: [{ id: other.variants[0].id, price: { amount: 1, currency: 'USD' } }] }, { token: app.adminToken });
+    const foreign = await app.http.patch(
+      `/v1/products/${product.id}`,
+      { variants: [{ id: other.variants[0].id, price: { amount: 1, currency: 'USD' } }] },
+      { token: app.adminToken },
+    );
     expect(foreign.status).toBe(400);
     expect(foreign.body.code).toBe('validation_failed');
     expect((await app.http.get(`/v1/products/${product.id}`)).body).toEqual(product);
@@ -177,7 +215,9 @@ describe.each(databaseKinds)('catalog on %s', (kind) => {
     const archived = await app.http.get('/v1/products?category=archivable&status=archived');
     expect(archived.body.items.map((p: any) => p.id)).toContain(product.id);
     expect((await app.http.get(`/v1/products/${product.id}`)).body.status).toBe('archived');
-    const events = await sql<{ type: string }>`select type from outbox where key = ${product.id} order by seq`.execute(app.orderly.database.db);
+    const events = await sql<{ type: string }>`select type from outbox where key = ${product.id} order by seq`.execute(
+      app.orderly.database.db,
+    );
     expect(events.rows.map((e) => e.type)).toEqual(['product.created', 'product.archived']);
   });
 

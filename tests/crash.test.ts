@@ -17,8 +17,12 @@ describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
     const database = await createTestDatabase(kind);
     const port = await freePort();
     const env = {
-      ...database.env, PORT: String(port), HOST: '127.0.0.1',
-      ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password, ORDERLY_RELAY_POLL_MS: '50',
+      ...database.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: ADMIN.email,
+      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      ORDERLY_RELAY_POLL_MS: '50',
     };
     const http = httpClient(`http://127.0.0.1:${port}`);
     let server: OrderlyProcess = await startServer(env);
@@ -26,14 +30,23 @@ describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
       const admin = (await http.post('/v1/auth/login', ADMIN)).body.token as string;
       const variants: string[] = [];
       for (let i = 0; i < 3; i += 1) {
-        const product = await http.post('/v1/products', {
-          title: `Crash item ${i}`, category: 'chaos', variants: [{ sku: `CRASH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 150 }],
-        }, { token: admin });
+        const product = await http.post(
+          '/v1/products',
+          {
+            title: `Crash item ${i}`,
+            category: 'chaos',
+            variants: [{ sku: `CRASH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 150 }],
+          },
+          { token: admin },
+        );
         variants.push(product.body.variants[0].id);
       }
       const customers: string[] = [];
       for (let i = 0; i < 8; i += 1) {
-        customers.push((await http.post('/v1/auth/signup', { email: `crash-${i}@orderly.test`, password: 'crash-pass-1', name: `Crash ${i}` })).body.token);
+        customers.push(
+          (await http.post('/v1/auth/signup', { email: `crash-${i}@orderly.test`, password: 'crash-pass-1', name: `Crash ${i}` })).body
+            .token,
+        );
       }
 
       // Every order attempt is retried with its key until answered, as a careful client would across the kills.
@@ -46,7 +59,8 @@ describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
           const token = customers[randomInt(customers.length)]!;
           const body = {
             items: [{ variantId: variants[randomInt(variants.length)]!, quantity: 1 + randomInt(2) }],
-            shippingAddress: ADDRESS, paymentToken: randomInt(10) === 0 ? 'tok_declined' : 'tok_visa',
+            shippingAddress: ADDRESS,
+            paymentToken: randomInt(10) === 0 ? 'tok_declined' : 'tok_visa',
           };
           const key = `crash-${w}-${n}`;
           const answer = await postUntilAnswered(http, '/v1/orders', body, { token, key });
@@ -62,7 +76,11 @@ describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
         // A random while, then on until this round has accepted its share of orders, however slow the machine.
         const acceptedBefore = accepted.size;
         await new Promise((r) => setTimeout(r, 300 + randomInt(900)));
-        await untilDone(`round ${kill} accepting ${ORDERS_PER_ROUND} orders`, () => accepted.size - acceptedBefore >= ORDERS_PER_ROUND, () => accepted.size);
+        await untilDone(
+          `round ${kill} accepting ${ORDERS_PER_ROUND} orders`,
+          () => accepted.size - acceptedBefore >= ORDERS_PER_ROUND,
+          () => accepted.size,
+        );
         server.child.kill('SIGKILL');
         expect(await server.exited).toBeNull();
         server = await startServer(env);
@@ -77,7 +95,9 @@ describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
       const stored = await query<{ id: string }>(storageOfEnv(env), 'select id from orders');
       expect(stored.map((o) => o.id).sort()).toEqual([...accepted.values()].sort());
       retried.sort((a, b) => a - b);
-      process.stdout.write(`[crash ${kind}] ${accepted.size} orders, ${retried.length} answered after retries: p50 ${retried[Math.floor(retried.length / 2)] ?? 0} ms, max ${retried.at(-1) ?? 0} ms\n`);
+      process.stdout.write(
+        `[crash ${kind}] ${accepted.size} orders, ${retried.length} answered after retries: p50 ${retried[Math.floor(retried.length / 2)] ?? 0} ms, max ${retried.at(-1) ?? 0} ms\n`,
+      );
 
       let unfinished = [...accepted.values()];
       await untilNoneLeft('accepted orders reaching confirmed or cancelled', async () => {

@@ -19,8 +19,15 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
     const receiver = await startReceiver(() => ({ delayMs: 20 + randomInt(60) }));
     const port = await freePort();
     const env = {
-      ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
-      ORDERLY_RELAY_POLL_MS: '50', ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERLY_WEBHOOK_TIMEOUT_MS: '1000', ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s,1s',
+      ...database.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: ADMIN.email,
+      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      ORDERLY_RELAY_POLL_MS: '50',
+      ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true',
+      ORDERLY_WEBHOOK_TIMEOUT_MS: '1000',
+      ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s,1s',
       // Small chunks, so each product's fan-out to 17 endpoints spans several transactions a kill can fall between.
       ORDERLY_WEBHOOK_FANOUT_CHUNK: '4',
     };
@@ -31,7 +38,8 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
       const adminToken = await login();
       // One endpoint, and 16 more: the bus's transaction gives deliveries to the first 4, the rest are fanned out after it.
       const urls = [receiver.url, ...Array.from({ length: 16 }, (_, i) => `http://127.0.0.1:${receiver.port}/fan/${i}`)];
-      for (const url of urls) expect((await http.post('/v1/webhooks/endpoints', { url, events: ['product.created'] }, { token: adminToken })).status).toBe(201);
+      for (const url of urls)
+        expect((await http.post('/v1/webhooks/endpoints', { url, events: ['product.created'] }, { token: adminToken })).status).toBe(201);
 
       // Every create and signup is retried with its key until answered, as a careful client would across the kills.
       const products: string[] = [];
@@ -40,13 +48,25 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
       let unreachable = 0;
       const load = async (w: number) => {
         for (let n = 0; loading; n += 1) {
-          const product = await postUntilAnswered(http, '/v1/products', {
-            title: `Crash hook ${w}-${n}`, category: 'chaos', variants: [{ sku: `HOOK-${w}-${n}`, price: { amount: 500, currency: 'USD' }, stock: 1 }],
-          }, { token: adminToken, key: `product-${w}-${n}` });
+          const product = await postUntilAnswered(
+            http,
+            '/v1/products',
+            {
+              title: `Crash hook ${w}-${n}`,
+              category: 'chaos',
+              variants: [{ sku: `HOOK-${w}-${n}`, price: { amount: 500, currency: 'USD' }, stock: 1 }],
+            },
+            { token: adminToken, key: `product-${w}-${n}` },
+          );
           expect(product.response.status, product.response.text).toBe(201);
           products.push(product.response.body.id);
           const email = `crash-note-${w}-${n}@orderly.test`;
-          const signup = await postUntilAnswered(http, '/v1/auth/signup', { email, password: 'crash-pass-1', name: `Crash ${n}` }, { key: `signup-${w}-${n}` });
+          const signup = await postUntilAnswered(
+            http,
+            '/v1/auth/signup',
+            { email, password: 'crash-pass-1', name: `Crash ${n}` },
+            { key: `signup-${w}-${n}` },
+          );
           expect(signup.response.status, signup.response.text).toBe(201);
           signups.push(email);
           unreachable += product.unreachable + signup.unreachable;
@@ -59,7 +79,11 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
         // a random while, then on until this round has made its share, however slow the machine.
         const madeBefore = products.length;
         await new Promise((r) => setTimeout(r, 700 + randomInt(800)));
-        await untilDone(`round ${kill} making ${PRODUCTS_PER_ROUND} products`, () => products.length - madeBefore >= PRODUCTS_PER_ROUND, () => products.length);
+        await untilDone(
+          `round ${kill} making ${PRODUCTS_PER_ROUND} products`,
+          () => products.length - madeBefore >= PRODUCTS_PER_ROUND,
+          () => products.length,
+        );
         server.child.kill('SIGKILL');
         await server.exited;
         server = await startServer(env);
@@ -78,7 +102,9 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
       const token = await login();
       // Leases of deliveries cut off by a kill run out after 2 × timeout + 5 s; then they are sent again.
       await untilNoneLeft('accepted products delivered to every endpoint', async () => {
-        const got = new Set(receiver.received.map((m) => `${(JSON.parse(m.body) as { data: { product: { id: string } } }).data.product.id} ${m.path}`));
+        const got = new Set(
+          receiver.received.map((m) => `${(JSON.parse(m.body) as { data: { product: { id: string } } }).data.product.id} ${m.path}`),
+        );
         return products.flatMap((id) => urls.filter((url) => !got.has(`${id} ${new URL(url).pathname}`)).map((url) => `${id} ${url}`));
       });
       await untilNoneLeft('accepted signups welcomed once', async () => {
@@ -91,7 +117,9 @@ describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
         return waiting;
       });
       const ids = receiver.received.map((m) => m.headers['webhook-id']);
-      process.stdout.write(`[delivery-crash ${kind}] ${products.length} products, ${signups.length} signups, ${ids.length} deliveries of ${new Set(ids).size} messages\n`);
+      process.stdout.write(
+        `[delivery-crash ${kind}] ${products.length} products, ${signups.length} signups, ${ids.length} deliveries of ${new Set(ids).size} messages\n`,
+      );
     } finally {
       server.child.kill('SIGKILL');
       await server.exited;

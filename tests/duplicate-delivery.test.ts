@@ -9,7 +9,8 @@ async function scenario(app: TestApp) {
   const { token } = await app.customer();
   const product = await app.product({ variants: [{ sku: uniqueSku('DUP'), price: { amount: 1500, currency: 'USD' }, stock: 4 }] });
   const { id: variantId, sku } = product.variants[0];
-  const place = async (quantity: number, paymentToken = 'tok_visa') => (await placeOrder(app, token, { items: [{ variantId, quantity }], paymentToken })).body.id as string;
+  const place = async (quantity: number, paymentToken = 'tok_visa') =>
+    (await placeOrder(app, token, { items: [{ variantId, quantity }], paymentToken })).body.id as string;
 
   const confirmed = await place(1);
   const declined = await place(1, 'tok_declined');
@@ -23,11 +24,22 @@ async function scenario(app: TestApp) {
   await app.http.post(`/v1/shipments/${shipment.id}/status`, { status: 'delivered' }, { token: app.adminToken });
 
   const ids = { confirmed, declined, tooMany, cancelledLater, shipped };
-  const finals: Record<string, string[]> = { confirmed: ['confirmed'], declined: ['cancelled'], tooMany: ['cancelled'], cancelledLater: ['cancelled'], shipped: ['delivered'] };
+  const finals: Record<string, string[]> = {
+    confirmed: ['confirmed'],
+    declined: ['cancelled'],
+    tooMany: ['cancelled'],
+    cancelledLater: ['cancelled'],
+    shipped: ['delivered'],
+  };
   const outcome: Record<string, unknown> = {};
   for (const [name, id] of Object.entries(ids)) {
     const order = await waitForOrder(app, token, id, finals[name]!);
-    outcome[name] = { status: order.status, reason: order.cancellationReason, payment: order.payment.status, notes: order.timeline.map((t: any) => `${t.status}:${(t.note ?? '').replace(/OR\d{4}-\d{4}-\d{4}/, '<tracking>')}`) };
+    outcome[name] = {
+      status: order.status,
+      reason: order.cancellationReason,
+      payment: order.payment.status,
+      notes: order.timeline.map((t: any) => `${t.status}:${(t.note ?? '').replace(/OR\d{4}-\d{4}-\d{4}/, '<tracking>')}`),
+    };
   }
   const { sku: _sku, ...stock } = await stockOf(app, sku);
   return { outcome, stock };
@@ -53,7 +65,9 @@ describe.each(databaseKinds)('every message delivered twice on %s', (kind) => {
 
     const report = await verifyInvariants(doubled.orderly);
     expect(report.violations).toEqual([]);
-    const charges = (await doubled.orderly.modules.payments.service.providerLedger()).filter((e) => e.kind === 'charge' && e.status === 'succeeded');
+    const charges = (await doubled.orderly.modules.payments.service.providerLedger()).filter(
+      (e) => e.kind === 'charge' && e.status === 'succeeded',
+    );
     expect(charges).toHaveLength(3);
     expect(new Set(charges.map((c) => c.reference)).size).toBe(3);
   });

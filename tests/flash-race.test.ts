@@ -24,7 +24,9 @@ describe.each(databaseKinds)('a flash sale on %s', (kind) => {
     expect(placed.every((r) => r.status === 202)).toBe(true);
 
     // 300 sagas on PostgreSQL take 17–60 s on this shared 2-core box while other suites run beside them.
-    const outcomes = await Promise.all(placed.map((r, i) => waitForOrder(app, buyers[i]!.token, r.body.id, ['confirmed', 'cancelled'], 150_000)));
+    const outcomes = await Promise.all(
+      placed.map((r, i) => waitForOrder(app, buyers[i]!.token, r.body.id, ['confirmed', 'cancelled'], 150_000)),
+    );
     const confirmed = outcomes.filter((o) => o.status === 'confirmed');
     const cancelled = outcomes.filter((o) => o.status === 'cancelled');
     expect(confirmed).toHaveLength(UNITS);

@@ -33,18 +33,22 @@ describe('transactions on the embedded database, committed in groups', () => {
 
   it('resolves each only once its writes are committed, and rolls back a failing one alone', async () => {
     const seenAtResolve: Record<string, number> = {};
-    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => {
-      const name = `entry-${i}`;
-      return database.transaction(async (tx) => {
-        await sql`insert into entries (name) values (${name})`.execute(tx);
-        await sql`insert into entries (name) values (${`${name}-second`})`.execute(tx);
-        if (i % 7 === 3) throw new Error(`refused ${name}`);
-        return name;
-      }).then((value) => {
-        seenAtResolve[value] = committed(value).n;
-        return value;
-      });
-    }));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => {
+        const name = `entry-${i}`;
+        return database
+          .transaction(async (tx) => {
+            await sql`insert into entries (name) values (${name})`.execute(tx);
+            await sql`insert into entries (name) values (${`${name}-second`})`.execute(tx);
+            if (i % 7 === 3) throw new Error(`refused ${name}`);
+            return name;
+          })
+          .then((value) => {
+            seenAtResolve[value] = committed(value).n;
+            return value;
+          });
+      }),
+    );
 
     outcomes.forEach((outcome, i) => {
       const name = `entry-${i}`;
@@ -77,7 +81,9 @@ describe('transactions on the embedded database, committed in groups', () => {
     const holder = new SqliteDatabase(file);
     holder.pragma('busy_timeout = 0');
     holder.exec('begin immediate');
-    const blocked = await Promise.allSettled([1, 2, 3].map((i) => database.transaction((tx) => sql`insert into entries (name) values (${`blocked-${i}`})`.execute(tx))));
+    const blocked = await Promise.allSettled(
+      [1, 2, 3].map((i) => database.transaction((tx) => sql`insert into entries (name) values (${`blocked-${i}`})`.execute(tx))),
+    );
     holder.exec('rollback');
     holder.close();
     expect(blocked.map((b) => b.status)).toEqual(['rejected', 'rejected', 'rejected']);

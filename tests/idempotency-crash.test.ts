@@ -24,8 +24,14 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
     const receiver = await startReceiver(() => (failing ? { status: 500 } : {}));
     const port = await freePort();
     const env = {
-      ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
-      ORDERLY_RELAY_POLL_MS: '50', ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true', ORDERLY_WEBHOOK_RETRY_SCHEDULE: '50ms',
+      ...database.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: ADMIN.email,
+      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      ORDERLY_RELAY_POLL_MS: '50',
+      ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true',
+      ORDERLY_WEBHOOK_RETRY_SCHEDULE: '50ms',
     };
     const storage = storageOfEnv(env);
     const count = async (statement: string, params: unknown[]) => Number((await query<{ n: number }>(storage, statement, params))[0]!.n);
@@ -37,22 +43,54 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
       const buyerEmail = 'fault-buyer@orderly.test';
       const buyer = (await http.post('/v1/auth/signup', { email: buyerEmail, password: 'fault-buyer-1', name: 'Buyer' })).body;
       const sku = 'FAULT-1';
-      const product = (await http.post('/v1/products', { title: 'Fault mug', category: 'chaos', variants: [{ sku, price: { amount: 800, currency: 'USD' }, stock: 100 }] }, { token: admin })).body;
+      const product = (
+        await http.post(
+          '/v1/products',
+          { title: 'Fault mug', category: 'chaos', variants: [{ sku, price: { amount: 800, currency: 'USD' }, stock: 100 }] },
+          { token: admin },
+        )
+      ).body;
       const variantId = product.variants[0].id as string;
-      const order = async () => (await http.post('/v1/orders', { items: [{ variantId, quantity: 1 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' }, {
-        token: buyer.token, headers: { 'idempotency-key': `setup-${Math.random()}` },
-      })).body.id as string;
+      const order = async () =>
+        (
+          await http.post(
+            '/v1/orders',
+            { items: [{ variantId, quantity: 1 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' },
+            {
+              token: buyer.token,
+              headers: { 'idempotency-key': `setup-${Math.random()}` },
+            },
+          )
+        ).body.id as string;
       const toCancel = await order();
       const toShip = await order();
-      const shipmentId = await eventually('a shipment', async () => (await http.get(`/v1/orders/${toShip}`, { token: admin })).body.shipment?.id as string | undefined);
+      const shipmentId = await eventually(
+        'a shipment',
+        async () => (await http.get(`/v1/orders/${toShip}`, { token: admin })).body.shipment?.id as string | undefined,
+      );
       // A webhook to a failing receiver dead-letters product.created at once (one retry after 50 ms).
       const hook = (await http.post('/v1/webhooks/endpoints', { url: receiver.url, events: ['product.created'] }, { token: admin })).body;
-      await http.post('/v1/products', { title: 'Dead letter', category: 'chaos', variants: [{ sku: 'FAULT-DEAD', price: { amount: 100, currency: 'USD' } }] }, { token: admin });
-      const deadLetter = await eventually('a dead-lettered delivery', async () => (await http.get('/v1/admin/dlq', { token: admin })).body.items[0]);
+      await http.post(
+        '/v1/products',
+        { title: 'Dead letter', category: 'chaos', variants: [{ sku: 'FAULT-DEAD', price: { amount: 100, currency: 'USD' } }] },
+        { token: admin },
+      );
+      const deadLetter = await eventually(
+        'a dead-lettered delivery',
+        async () => (await http.get('/v1/admin/dlq', { token: admin })).body.items[0],
+      );
       failing = false;
-      const delivered = (await http.post('/v1/products', { title: 'Delivered', category: 'chaos', variants: [{ sku: 'FAULT-OK', price: { amount: 100, currency: 'USD' } }] }, { token: admin })).body;
+      const delivered = (
+        await http.post(
+          '/v1/products',
+          { title: 'Delivered', category: 'chaos', variants: [{ sku: 'FAULT-OK', price: { amount: 100, currency: 'USD' } }] },
+          { token: admin },
+        )
+      ).body;
       const messageId = await eventually('a delivered message', async () => {
-        const got = receiver.received.find((r) => (JSON.parse(r.body) as { data: { product: { id: string } } }).data.product.id === delivered.id);
+        const got = receiver.received.find(
+          (r) => (JSON.parse(r.body) as { data: { product: { id: string } } }).data.product.id === delivered.id,
+        );
         return got?.headers['webhook-id'] as string | undefined;
       });
       let signedIn = '';
@@ -60,10 +98,16 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
       const cases: Case[] = [
         {
           effect: 'orders.place',
-          request: () => ({ path: '/v1/orders', token: buyer.token, body: { items: [{ variantId, quantity: 2 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' } }),
+          request: () => ({
+            path: '/v1/orders',
+            token: buyer.token,
+            body: { items: [{ variantId, quantity: 2 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' },
+          }),
           check: async (answer) => {
             expect(answer.status).toBe(202);
-            expect(await count('select count(*) as n from orders where user_id = ? and id not in (?, ?)', [buyer.user.id, toCancel, toShip])).toBe(1);
+            expect(
+              await count('select count(*) as n from orders where user_id = ? and id not in (?, ?)', [buyer.user.id, toCancel, toShip]),
+            ).toBe(1);
             expect(await count('select count(*) as n from orders where id = ?', [answer.body.id])).toBe(1);
           },
         },
@@ -73,7 +117,11 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
           check: async (answer) => {
             expect(answer.status).toBe(202);
             expect(answer.body.id).toBe(toCancel);
-            expect(await count("select count(*) as n from order_timeline where order_id = ? and note like 'cancellation requested%'", [toCancel])).toBe(1);
+            expect(
+              await count("select count(*) as n from order_timeline where order_id = ? and note like 'cancellation requested%'", [
+                toCancel,
+              ]),
+            ).toBe(1);
           },
         },
         {
@@ -86,7 +134,15 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
         },
         {
           effect: 'catalog.create',
-          request: () => ({ path: '/v1/products', token: admin, body: { title: 'Crash-made lamp', category: 'chaos', variants: [{ sku: 'FAULT-LAMP', price: { amount: 4200, currency: 'USD' } }] } }),
+          request: () => ({
+            path: '/v1/products',
+            token: admin,
+            body: {
+              title: 'Crash-made lamp',
+              category: 'chaos',
+              variants: [{ sku: 'FAULT-LAMP', price: { amount: 4200, currency: 'USD' } }],
+            },
+          }),
           check: async (answer) => {
             expect(answer.status).toBe(201);
             expect(answer.headers.get('location')).toBe(`/v1/products/${answer.body.id}`);
@@ -103,7 +159,10 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
         },
         {
           effect: 'identity.signup',
-          request: () => ({ path: '/v1/auth/signup', body: { email: 'crash-signup@orderly.test', password: 'crash-signup-1', name: 'Crash' } }),
+          request: () => ({
+            path: '/v1/auth/signup',
+            body: { email: 'crash-signup@orderly.test', password: 'crash-signup-1', name: 'Crash' },
+          }),
           check: async (answer) => {
             expect(answer.status).toBe(201);
             expect((await http.get('/v1/me', { token: answer.body.token })).body.id).toBe(answer.body.user.id);
@@ -123,7 +182,11 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
         },
         {
           effect: 'webhooks.create',
-          request: () => ({ path: '/v1/webhooks/endpoints', token: admin, body: { url: `${receiver.url}/crash`, events: ['order.confirmed'] } }),
+          request: () => ({
+            path: '/v1/webhooks/endpoints',
+            token: admin,
+            body: { url: `${receiver.url}/crash`, events: ['order.confirmed'] },
+          }),
           check: async (answer) => {
             expect(answer.status).toBe(201);
             expect(answer.body.secret).toMatch(/^whsec_/);
@@ -136,7 +199,11 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
           check: async (answer) => {
             expect(answer.status).toBe(200);
             // Rotated once: the secret before it is the one the endpoint was created with.
-            const [row] = await query<{ secret: string; previous_secret: string }>(storage, 'select secret, previous_secret from webhook_endpoints where id = ?', [hook.id]);
+            const [row] = await query<{ secret: string; previous_secret: string }>(
+              storage,
+              'select secret, previous_secret from webhook_endpoints where id = ?',
+              [hook.id],
+            );
             expect(row).toEqual({ secret: answer.body.secret, previous_secret: hook.secret });
           },
         },
@@ -153,7 +220,10 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
           request: () => ({ path: `/v1/admin/dlq/${deadLetter.id}/redrive`, token: admin }),
           check: async (answer) => {
             expect(answer.body).toEqual({ id: deadLetter.id, status: 'redriven' });
-            await eventually('the redriven delivery sent', async () => receiver.received.filter((r) => r.headers['webhook-id'] === deadLetter.messageId).length === 3);
+            await eventually(
+              'the redriven delivery sent',
+              async () => receiver.received.filter((r) => r.headers['webhook-id'] === deadLetter.messageId).length === 3,
+            );
           },
         },
         {
@@ -162,7 +232,9 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
           check: async (answer) => {
             expect(answer.status).toBe(200);
             expect(answer.body.history.map((h: { status: string }) => h.status)).toEqual(['created', 'in_transit']);
-            expect(await count("select count(*) as n from shipment_events where shipment_id = ? and status = 'in_transit'", [shipmentId])).toBe(1);
+            expect(
+              await count("select count(*) as n from shipment_events where shipment_id = ? and status = 'in_transit'", [shipmentId]),
+            ).toBe(1);
           },
         },
       ];
@@ -196,8 +268,12 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
       await expect(http.post('/v1/auth/logout', {}, { token: signedIn, headers: { 'idempotency-key': 'fault-logout' } })).rejects.toThrow();
       expect(await server.exited).toBeNull();
       server = await startServer(env);
-      expect((await http.post('/v1/auth/logout', {}, { token: signedIn, headers: { 'idempotency-key': 'fault-logout' } })).status).toBe(401);
-      expect(await count('select count(*) as n from identity_sessions where user_id = ? and revoked_at is not null', [buyer.user.id])).toBe(1);
+      expect((await http.post('/v1/auth/logout', {}, { token: signedIn, headers: { 'idempotency-key': 'fault-logout' } })).status).toBe(
+        401,
+      );
+      expect(await count('select count(*) as n from identity_sessions where user_id = ? and revoked_at is not null', [buyer.user.id])).toBe(
+        1,
+      );
     } finally {
       server.child.kill('SIGKILL');
       await server.exited;

@@ -62,7 +62,11 @@ describe.each(databaseKinds)('Idempotency-Key on every POST on %s', (kind) => {
     expect(first.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.id).toBe(first.body.id);
-    const mismatch = await app.http.post('/v1/products', { ...body, title: 'Another mug' }, { token: app.adminToken, headers: { 'idempotency-key': key } });
+    const mismatch = await app.http.post(
+      '/v1/products',
+      { ...body, title: 'Another mug' },
+      { token: app.adminToken, headers: { 'idempotency-key': key } },
+    );
     expect(mismatch.status).toBe(422);
   });
 

@@ -10,7 +10,8 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
   let variantId: string;
   beforeAll(async () => {
     app = await startApp(kind);
-    variantId = (await app.product({ variants: [{ sku: uniqueSku('IDM'), price: { amount: 990, currency: 'USD' }, stock: 1000 }] })).variants[0].id;
+    variantId = (await app.product({ variants: [{ sku: uniqueSku('IDM'), price: { amount: 990, currency: 'USD' }, stock: 1000 }] }))
+      .variants[0].id;
   });
   afterAll(() => app.stop());
 
@@ -49,7 +50,11 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
     const { token } = await app.customer();
     const key = idempotencyKey();
     await app.http.post('/v1/orders', body(), { token, headers: { 'idempotency-key': key } });
-    const other = await app.http.post('/v1/orders', { ...body(), items: [{ variantId, quantity: 2 }] }, { token, headers: { 'idempotency-key': key } });
+    const other = await app.http.post(
+      '/v1/orders',
+      { ...body(), items: [{ variantId, quantity: 2 }] },
+      { token, headers: { 'idempotency-key': key } },
+    );
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency_key_reused');
     expect((await ordersOf(token)).length).toBe(1);
@@ -60,7 +65,9 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
     // when the others arrive, on either database.
     const key = idempotencyKey();
     const signup = { email: `inflight-${key}@orderly.test`, password: 'long-enough-1', name: 'In Flight' };
-    const results = await Promise.all(Array.from({ length: 6 }, () => app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } })),
+    );
     const created = results.filter((r) => r.status === 201);
     const inUse = results.filter((r) => r.status === 409 && r.body.code === 'idempotency_key_in_use');
     expect(created).toHaveLength(1);
@@ -75,7 +82,9 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
   it('creates one order from a burst of identical requests with one key', async () => {
     const { token } = await app.customer();
     const key = idempotencyKey();
-    const results = await Promise.all(Array.from({ length: 8 }, () => app.http.post('/v1/orders', body(), { token, headers: { 'idempotency-key': key } })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => app.http.post('/v1/orders', body(), { token, headers: { 'idempotency-key': key } })),
+    );
     const fresh = results.filter((r) => r.status === 202 && r.headers.get('idempotent-replayed') === null);
     const replayed = results.filter((r) => r.status === 202 && r.headers.get('idempotent-replayed') === 'true');
     const inUse = results.filter((r) => r.status === 409 && r.body.code === 'idempotency_key_in_use');
@@ -130,7 +139,10 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
     const { token } = await app.customer();
     const key = idempotencyKey();
     await app.http.post('/v1/orders', body(), { token, headers: { 'idempotency-key': key } });
-    const rows = await sql<{ created_at: string; expires_at: string }>`select created_at, expires_at from idempotency_keys where key = ${key}`.execute(app.orderly.database.db);
+    const rows = await sql<{
+      created_at: string;
+      expires_at: string;
+    }>`select created_at, expires_at from idempotency_keys where key = ${key}`.execute(app.orderly.database.db);
     const row = rows.rows[0]!;
     expect(Date.parse(row.expires_at) - Date.parse(row.created_at)).toBe(24 * 3_600_000);
   });
@@ -139,12 +151,15 @@ describe.each(databaseKinds)('Idempotency-Key on %s', (kind) => {
     // What a process killed mid-request leaves: the key in flight, owned by a process that no longer renews it.
     const key = idempotencyKey();
     const signup = { email: `orphan-${key}@orderly.test`, password: 'long-enough-1', name: 'Orphan' };
-    const print = createHash('sha256').update(`POST\n/v1/auth/signup\n${JSON.stringify(signup)}`).digest('hex');
+    const print = createHash('sha256')
+      .update(`POST\n/v1/auth/signup\n${JSON.stringify(signup)}`)
+      .digest('hex');
     const now = Date.now();
     const lease = new Date(now + 1500).toISOString();
     await sql`insert into idempotency_keys (scope, key, method, path, fingerprint, state, created_at, expires_at, locked_until, owner)
-      values (${'ip:127.0.0.1'}, ${key}, 'POST', '/v1/auth/signup', ${print}, 'in_flight', ${new Date(now).toISOString()}, ${new Date(now + 86_400_000).toISOString()}, ${lease}, 'a-dead-process')`
-      .execute(app.orderly.database.db);
+      values (${'ip:127.0.0.1'}, ${key}, 'POST', '/v1/auth/signup', ${print}, 'in_flight', ${new Date(now).toISOString()}, ${new Date(now + 86_400_000).toISOString()}, ${lease}, 'a-dead-process')`.execute(
+      app.orderly.database.db,
+    );
     const blocked = await app.http.post('/v1/auth/signup', signup, { headers: { 'idempotency-key': key } });
     expect(blocked.status).toBe(409);
     const wait = Number(blocked.headers.get('retry-after'));

@@ -14,7 +14,13 @@ describe.each(databaseKinds)('accounts on %s', (kind) => {
     const res = await app.http.post('/v1/auth/signup', { email: 'Ada@Example.com', password: 'analytical-engine', name: 'Ada' });
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
-    expect(res.body.user).toEqual({ id: expect.stringMatching(/^usr_/), email: 'Ada@Example.com', name: 'Ada', role: 'customer', createdAt: expect.any(String) });
+    expect(res.body.user).toEqual({
+      id: expect.stringMatching(/^usr_/),
+      email: 'Ada@Example.com',
+      name: 'Ada',
+      role: 'customer',
+      createdAt: expect.any(String),
+    });
     const me = await app.http.get('/v1/me', { token: res.body.token });
     expect(me.status).toBe(200);
     expect(me.body).toEqual(res.body.user);
@@ -30,8 +36,11 @@ describe.each(databaseKinds)('accounts on %s', (kind) => {
   });
 
   it('lets exactly one of many concurrent signups with one email through', async () => {
-    const attempts = await Promise.all(Array.from({ length: 8 }, () =>
-      app.http.post('/v1/auth/signup', { email: 'race@orderly.test', password: 'password-1', name: 'Racer' })));
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        app.http.post('/v1/auth/signup', { email: 'race@orderly.test', password: 'password-1', name: 'Racer' }),
+      ),
+    );
     expect(attempts.filter((r) => r.status === 201)).toHaveLength(1);
     expect(attempts.filter((r) => r.status === 409 && r.body.code === 'email_taken')).toHaveLength(7);
   });

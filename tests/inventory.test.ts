@@ -31,7 +31,9 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
     const totals = { available: 0, reserved: 0, sold: 0, received: 0 };
     let cursor: string | null = null;
     do {
-      const res: any = await app.http.get(`/v1/inventory/${sku}/movements?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: app.adminToken });
+      const res: any = await app.http.get(`/v1/inventory/${sku}/movements?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: app.adminToken,
+      });
       expect(res.status).toBe(200);
       for (const m of res.body.items) {
         totals.available += m.delta.available;
@@ -42,7 +44,11 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
       cursor = res.body.nextCursor;
     } while (cursor);
     const stock = await stockOf(sku);
-    expect({ available: totals.available, reserved: totals.reserved, sold: totals.sold }).toEqual({ available: stock.available, reserved: stock.reserved, sold: stock.sold });
+    expect({ available: totals.available, reserved: totals.reserved, sold: totals.sold }).toEqual({
+      available: stock.available,
+      reserved: stock.reserved,
+      sold: stock.sold,
+    });
     expect(totals.received).toBe(stock.available + stock.reserved + stock.sold);
   }
 
@@ -73,19 +79,30 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
 
   it('refuses invalid adjustments with 400 and unknown SKUs with 404, changing nothing', async () => {
     const [sku] = await productWithStock(2);
-    for (const body of [{ delta: 0, reason: 'x' }, { delta: 1.5, reason: 'x' }, { delta: '3', reason: 'x' }, { delta: 1 }, { delta: 1, reason: '' }]) {
+    for (const body of [
+      { delta: 0, reason: 'x' },
+      { delta: 1.5, reason: 'x' },
+      { delta: '3', reason: 'x' },
+      { delta: 1 },
+      { delta: 1, reason: '' },
+    ]) {
       const res = await app.http.post(`/v1/inventory/${sku}/adjustments`, body, { token: app.adminToken });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.code).toBe('validation_failed');
     }
-    expect((await app.http.post('/v1/inventory/NOPE-1/adjustments', { delta: 1, reason: 'x' }, { token: app.adminToken })).status).toBe(404);
-    expect((await app.http.post(`/v1/inventory/${sku}/adjustments`, { delta: 1, reason: 'x' }, { token: customer.token })).status).toBe(403);
+    expect((await app.http.post('/v1/inventory/NOPE-1/adjustments', { delta: 1, reason: 'x' }, { token: app.adminToken })).status).toBe(
+      404,
+    );
+    expect((await app.http.post(`/v1/inventory/${sku}/adjustments`, { delta: 1, reason: 'x' }, { token: customer.token })).status).toBe(
+      403,
+    );
     expect(await stockOf(sku!)).toMatchObject({ available: 2 });
   });
 
   it('keeps a movements ledger, newest first, paginated', async () => {
     const [sku] = await productWithStock(1);
-    for (let i = 1; i <= 4; i += 1) await app.http.post(`/v1/inventory/${sku}/adjustments`, { delta: i, reason: `delivery ${i}` }, { token: app.adminToken });
+    for (let i = 1; i <= 4; i += 1)
+      await app.http.post(`/v1/inventory/${sku}/adjustments`, { delta: i, reason: `delivery ${i}` }, { token: app.adminToken });
     const first = await app.http.get(`/v1/inventory/${sku}/movements?limit=3`, { token: app.adminToken });
     expect(first.body.items.map((m: any) => m.reason)).toEqual(['delivery 4', 'delivery 3', 'delivery 2']);
     const second = await app.http.get(`/v1/inventory/${sku}/movements?limit=3&cursor=${first.body.nextCursor}`, { token: app.adminToken });
@@ -95,8 +112,11 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
 
   it('survives 200 concurrent adjustments of -1 against 50 units over HTTP: exactly 50 succeed', async () => {
     const [sku] = await productWithStock(50);
-    const results = await Promise.all(Array.from({ length: 200 }, () =>
-      app.http.post(`/v1/inventory/${sku}/adjustments`, { delta: -1, reason: 'race' }, { token: app.adminToken })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        app.http.post(`/v1/inventory/${sku}/adjustments`, { delta: -1, reason: 'race' }, { token: app.adminToken }),
+      ),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(50);
     expect(results.filter((r) => r.status === 409 && r.body.code === 'insufficient_stock')).toHaveLength(150);
     expect(await stockOf(sku!)).toMatchObject({ available: 0, reserved: 0, sold: 0 });
@@ -114,8 +134,9 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) =>
-      inventory().reserve(`ord_race_${kind}_${i}`, [{ sku: sku!, quantity: 1 }])));
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => inventory().reserve(`ord_race_${kind}_${i}`, [{ sku: sku!, quantity: 1 }])),
+    );
     watching = false;
     await watcher;
     expect(outcomes.filter((o) => o.status === 'reserved')).toHaveLength(50);
@@ -128,11 +149,18 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
   it('reserves all lines of an order or none', async () => {
     const [plenty, scarce] = await productWithStock(5, 2);
     await app.http.post(`/v1/inventory/${scarce}/adjustments`, { delta: -4, reason: 'make it scarce' }, { token: app.adminToken });
-    const outcome = await inventory().reserve('ord_all_or_none', [{ sku: plenty!, quantity: 3 }, { sku: scarce!, quantity: 2 }]);
+    const outcome = await inventory().reserve('ord_all_or_none', [
+      { sku: plenty!, quantity: 3 },
+      { sku: scarce!, quantity: 2 },
+    ]);
     expect(outcome).toEqual({ status: 'failed', orderId: 'ord_all_or_none', reason: 'insufficient_stock' });
     expect(await stockOf(plenty!)).toMatchObject({ available: 5, reserved: 0 });
     expect(await stockOf(scarce!)).toMatchObject({ available: 1, reserved: 0 });
-    const ok = await inventory().reserve('ord_all_ok', [{ sku: plenty!, quantity: 2 }, { sku: scarce!, quantity: 1 }, { sku: plenty!, quantity: 1 }]);
+    const ok = await inventory().reserve('ord_all_ok', [
+      { sku: plenty!, quantity: 2 },
+      { sku: scarce!, quantity: 1 },
+      { sku: plenty!, quantity: 1 },
+    ]);
     expect(ok.status).toBe('reserved');
     expect(await stockOf(plenty!)).toMatchObject({ available: 2, reserved: 3 });
     expect(await stockOf(scarce!)).toMatchObject({ available: 0, reserved: 1 });
@@ -185,7 +213,11 @@ describe.each(databaseKinds)('inventory on %s', (kind) => {
     expect(await stockOf(sku!)).toMatchObject({ available: 1, reserved: 0, sold: 2 });
     // Someone buys the last unit before b commits: b fails cleanly.
     await inventory().reserve('ord_expire_thief', [{ sku: sku!, quantity: 1 }]);
-    expect(await inventory().commit('ord_expire_b')).toEqual({ status: 'commit_failed', orderId: 'ord_expire_b', reason: 'insufficient_stock' });
+    expect(await inventory().commit('ord_expire_b')).toEqual({
+      status: 'commit_failed',
+      orderId: 'ord_expire_b',
+      reason: 'insufficient_stock',
+    });
     expect(await stockOf(sku!)).toMatchObject({ available: 0, reserved: 1, sold: 2 });
     // A released (cancelled) order can never be committed afterwards.
     expect(await inventory().release('ord_expire_b')).toEqual({ status: 'released', orderId: 'ord_expire_b' });

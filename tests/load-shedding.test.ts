@@ -28,7 +28,9 @@ describe.each(databaseKinds)('priority load shedding on %s', (kind) => {
     const flood = (async () => {
       for (let wave = 0; (flooding || wave < 5) && wave < 40; wave += 1) {
         // Logins hash passwords off the event loop, so they stay in flight; reads then arrive on top of them.
-        const logins = Array.from({ length: 30 }, () => app.http.post('/v1/auth/login', { email: buyer.email, password: 'correct-horse-1' }));
+        const logins = Array.from({ length: 30 }, () =>
+          app.http.post('/v1/auth/login', { email: buyer.email, password: 'correct-horse-1' }),
+        );
         await new Promise((r) => setTimeout(r, 30));
         const reads = Array.from({ length: 60 }, () => app.http.get('/v1/products?limit=100'));
         const ready = app.http.get('/readyz');
@@ -87,8 +89,14 @@ describe('load shedding on event-loop delay', () => {
     // A separate process, so the load generator's own work does not stall the loop being measured; no
     // in-flight bound to speak of and a stall limit any busy loop passes: only the delay signal can shed.
     server = await startServer({
-      ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password,
-      ORDERLY_LOAD_SHEDDING: 'true', ORDERLY_SHED_MAX_IN_FLIGHT: '100000', ORDERLY_SHED_LAG_MS: '2',
+      ...database.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: ADMIN.email,
+      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      ORDERLY_LOAD_SHEDDING: 'true',
+      ORDERLY_SHED_MAX_IN_FLIGHT: '100000',
+      ORDERLY_SHED_LAG_MS: '2',
     });
     http = httpClient(`http://127.0.0.1:${port}`);
   });
@@ -100,7 +108,11 @@ describe('load shedding on event-loop delay', () => {
 
   it('sheds browsing once requests pile up on a stalling loop, and never checkout', async () => {
     const adminToken = (await http.post('/v1/auth/login', ADMIN)).body.token;
-    const product = await http.post('/v1/products', { title: 'Lag mug', category: 'kitchen', variants: [{ sku: uniqueSku('LAG'), price: { amount: 900, currency: 'USD' }, stock: 100 }] }, { token: adminToken });
+    const product = await http.post(
+      '/v1/products',
+      { title: 'Lag mug', category: 'kitchen', variants: [{ sku: uniqueSku('LAG'), price: { amount: 900, currency: 'USD' }, stock: 100 }] },
+      { token: adminToken },
+    );
     const variantId = product.body.variants[0].id;
     const buyerEmail = `lag-${Date.now()}@orderly.test`;
     const buyer = (await http.post('/v1/auth/signup', { email: buyerEmail, password: 'correct-horse-1', name: 'Lag Buyer' })).body.token;
@@ -111,7 +123,11 @@ describe('load shedding on event-loop delay', () => {
       // The logins are hashing passwords (piling up) when the reads arrive on a loop the last wave stalled.
       await new Promise((r) => setTimeout(r, 30));
       const reads = Array.from({ length: 100 }, () => http.get('/v1/products?limit=100'));
-      const order = http.post('/v1/orders', { items: [{ variantId, quantity: 1 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' }, { token: buyer, headers: { 'idempotency-key': idempotencyKey() } });
+      const order = http.post(
+        '/v1/orders',
+        { items: [{ variantId, quantity: 1 }], shippingAddress: ADDRESS, paymentToken: 'tok_visa' },
+        { token: buyer, headers: { 'idempotency-key': idempotencyKey() } },
+      );
       for (const res of await Promise.all(reads)) browse.push(res.status);
       checkouts.push((await order).status);
       await Promise.all(logins);

@@ -19,7 +19,9 @@ async function sandbox(app: TestApp, channel: string, to: string): Promise<any[]
 /** A new customer once its welcome is out, so preferences set next apply to later events only. */
 async function welcomed(app: TestApp): Promise<{ token: string; id: string; email: string }> {
   const customer = await app.customer();
-  await eventually('the welcome notification', async () => (await notifications(app, customer.token)).some((n) => n.template === 'welcome'));
+  await eventually('the welcome notification', async () =>
+    (await notifications(app, customer.token)).some((n) => n.template === 'welcome'),
+  );
   return customer;
 }
 
@@ -36,8 +38,15 @@ describe.each(databaseKinds)('notifications on %s (every message delivered twice
   let product: any;
 
   beforeAll(async () => {
-    app = await startApp(kind, { ORDERLY_DUPLICATE_DELIVERY: 'true', ORDERLY_MESSAGE_MAX_ATTEMPTS: '3', ORDERLY_MESSAGE_RETRY_BASE_MS: '50' });
-    product = await app.product({ title: 'Notified mug', variants: [{ sku: `NTF-${kind}-${Date.now()}`, price: { amount: 1500, currency: 'USD' }, stock: 100 }] });
+    app = await startApp(kind, {
+      ORDERLY_DUPLICATE_DELIVERY: 'true',
+      ORDERLY_MESSAGE_MAX_ATTEMPTS: '3',
+      ORDERLY_MESSAGE_RETRY_BASE_MS: '50',
+    });
+    product = await app.product({
+      title: 'Notified mug',
+      variants: [{ sku: `NTF-${kind}-${Date.now()}`, price: { amount: 1500, currency: 'USD' }, stock: 100 }],
+    });
   });
 
   afterAll(async () => {
@@ -91,11 +100,18 @@ describe.each(databaseKinds)('notifications on %s (every message delivered twice
     expect((await app.http.post(`/v1/orders/${orderId}/cancel`, undefined, { token: customer.token })).status).toBe(202);
     await eventually('cancel and refund notified', async () => {
       const templates = (await notifications(app, customer.token)).map((n) => `${n.template}:${n.channel}`);
-      return ['order_cancelled:sms', 'order_cancelled:push', 'payment_refunded:sms', 'payment_refunded:push'].every((t) => templates.includes(t));
+      return ['order_cancelled:sms', 'order_cancelled:push', 'payment_refunded:sms', 'payment_refunded:push'].every((t) =>
+        templates.includes(t),
+      );
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const all = await notifications(app, customer.token);
-    expect(all.filter((n) => n.channel === 'email').map((n) => n.template).sort()).toEqual(['order_confirmed', 'welcome']);
+    expect(
+      all
+        .filter((n) => n.channel === 'email')
+        .map((n) => n.template)
+        .sort(),
+    ).toEqual(['order_confirmed', 'welcome']);
     // Exactly one message per (event, channel) despite every delivery arriving twice.
     const keys = (await sandbox(app, 'sms', PHONE)).map((m) => m.notificationId);
     expect(new Set(keys).size).toBe(keys.length);
@@ -127,12 +143,16 @@ describe.each(databaseKinds)('notifications on %s (every message delivered twice
     expect(failed.attempts).toBe(3);
     expect(await metricValue(app.http, 'orderly_notifications_dead_lettered_total', { channel: 'sms' })).toBe(deadBefore + 1);
     expect(await metricValue(app.http, 'orderly_notifications_failed', { channel: 'sms' })).toBeGreaterThanOrEqual(1);
-    const letter = (await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken })).body.items.find((l: any) => l.group === 'notifications.sms');
+    const letter = (await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken })).body.items.find(
+      (l: any) => l.group === 'notifications.sms',
+    );
     expect(letter).toMatchObject({ type: 'notification.sms', attempts: 3 });
 
     await app.http.put('/v1/admin/sandbox/sms/faults', { down: false }, { token: app.adminToken });
     expect((await app.http.post(`/v1/admin/dlq/${letter.id}/redrive`, undefined, { token: app.adminToken })).status).toBe(202);
-    await eventually('sent after the redrive', async () => (await sandbox(app, 'sms', '+447700900123')).some((m) => m.subject.includes(orderId)));
+    await eventually('sent after the redrive', async () =>
+      (await sandbox(app, 'sms', '+447700900123')).some((m) => m.subject.includes(orderId)),
+    );
     await eventually('marked sent', async () => (await notifications(app, customer.token)).every((n) => n.status === 'sent'));
   });
 });
@@ -149,15 +169,21 @@ describe.each(databaseKinds)('notification rate limits on %s', (kind) => {
   });
 
   it('holds back, and does not drop, what goes over a per-user or a per-channel limit', async () => {
-    const product = await app.product({ variants: [{ sku: `RATE-${kind}-${Date.now()}`, price: { amount: 900, currency: 'USD' }, stock: 50 }] });
+    const product = await app.product({
+      variants: [{ sku: `RATE-${kind}-${Date.now()}`, price: { amount: 900, currency: 'USD' }, stock: 50 }],
+    });
     const customer = await welcomed(app);
     await app.http.put('/v1/me/notification-preferences', { push: true }, { token: customer.token });
     for (let i = 0; i < 3; i += 1) await buy(app, customer.token, product);
     // The welcome email and three confirmations, at 2 per 2 s for this user, and pushes at 1/s for everyone.
-    const sent = await eventually('all sent', async () => {
-      const items = await notifications(app, customer.token);
-      return items.length === 7 && items.every((n) => n.status === 'sent') ? items : null;
-    }, 30_000);
+    const sent = await eventually(
+      'all sent',
+      async () => {
+        const items = await notifications(app, customer.token);
+        return items.length === 7 && items.every((n) => n.status === 'sent') ? items : null;
+      },
+      30_000,
+    );
     const spread = (channel: string) => {
       const times = sent.filter((n) => n.channel === channel).map((n) => Date.parse(n.sentAt));
       return Math.max(...times) - Math.min(...times);
@@ -177,13 +203,18 @@ describe('notification email over SMTP', () => {
 
   beforeAll(async () => {
     smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
       onData(stream, session, callback) {
         let raw = '';
-        stream.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk)).on('end', () => {
-          inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        });
+        stream
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (raw += chunk))
+          .on('end', () => {
+            inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+            callback();
+          });
       },
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));

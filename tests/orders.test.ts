@@ -27,8 +27,13 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/orders/${res.body.id}`);
     expect(res.body).toMatchObject({
-      id: expect.stringMatching(/^ord_/), userId, status: 'pending', total: { amount: 5000, currency: 'USD' },
-      payment: { status: 'pending' }, shipment: null, cancellationReason: null,
+      id: expect.stringMatching(/^ord_/),
+      userId,
+      status: 'pending',
+      total: { amount: 5000, currency: 'USD' },
+      payment: { status: 'pending' },
+      shipment: null,
+      cancellationReason: null,
       items: [{ variantId, sku, quantity: 2, unitPrice: { amount: 2500, currency: 'USD' } }],
     });
     expect(res.body.timeline).toEqual([{ status: 'pending', at: expect.any(String), note: 'order placed' }]);
@@ -49,7 +54,10 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     await app.http.post('/v1/cart/items', { variantId: b.variantId, quantity: 3 }, { token });
     const res = await placeOrder(app, token, {});
     expect(res.status).toBe(202);
-    expect(res.body.items.map((i: any) => [i.variantId, i.quantity])).toEqual([[a.variantId, 1], [b.variantId, 3]]);
+    expect(res.body.items.map((i: any) => [i.variantId, i.quantity])).toEqual([
+      [a.variantId, 1],
+      [b.variantId, 3],
+    ]);
     expect(res.body.total).toEqual({ amount: 1000 + 2100, currency: 'USD' });
     expect((await app.http.get('/v1/cart', { token })).body.items).toEqual([]);
     await waitForOrder(app, token, res.body.id, ['confirmed']);
@@ -68,7 +76,10 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     expect(await stockOf(app, sku)).toMatchObject({ available: 1, reserved: 0, sold: 0 });
   });
 
-  for (const [token, code] of [['tok_declined', 'card_declined'], ['tok_insufficient_funds', 'insufficient_funds']]) {
+  for (const [token, code] of [
+    ['tok_declined', 'card_declined'],
+    ['tok_insufficient_funds', 'insufficient_funds'],
+  ]) {
     it(`releases the stock and cancels payment_declined for ${token}`, async () => {
       const customer = await app.customer();
       const { variantId, sku } = await productWithStock(4);
@@ -104,7 +115,9 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     expect(await stockOf(app, sku)).toMatchObject({ available: 3, reserved: 0, sold: 0 });
     const shipment = await app.http.get(`/v1/shipments/${order.shipment.id}`, { token: app.adminToken });
     expect(shipment.body.status).toBe('cancelled');
-    expect((await app.http.post(`/v1/shipments/${order.shipment.id}/status`, { status: 'in_transit' }, { token: app.adminToken })).status).toBe(409);
+    expect(
+      (await app.http.post(`/v1/shipments/${order.shipment.id}/status`, { status: 'in_transit' }, { token: app.adminToken })).status,
+    ).toBe(409);
     const again = await app.http.post(`/v1/orders/${placed.body.id}/cancel`, undefined, { token });
     expect(again.status).toBe(202);
     expect(again.body.status).toBe('cancelled');
@@ -136,7 +149,9 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     const { variantId } = await productWithStock(3);
     const placed = await placeOrder(app, token, { items: [{ variantId, quantity: 1 }] });
     const { shipment } = await waitForShipment(app, token, placed.body.id);
-    expect((await app.http.post(`/v1/shipments/${shipment.id}/status`, { status: 'delivered' }, { token: app.adminToken })).status).toBe(409);
+    expect((await app.http.post(`/v1/shipments/${shipment.id}/status`, { status: 'delivered' }, { token: app.adminToken })).status).toBe(
+      409,
+    );
     expect((await app.http.post(`/v1/shipments/${shipment.id}/status`, { status: 'in_transit' }, { token })).status).toBe(403);
     const moved = await app.http.post(`/v1/shipments/${shipment.id}/status`, { status: 'in_transit' }, { token: app.adminToken });
     expect(moved.status).toBe(200);
@@ -149,7 +164,15 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     const delivered = await waitForOrder(app, token, placed.body.id, ['delivered']);
     expect(delivered.shipment.status).toBe('delivered');
     expect(delivered.timeline.map((t: any) => t.status)).toEqual(expect.arrayContaining(['pending', 'confirmed', 'shipped', 'delivered']));
-    expect((await app.http.post('/v1/shipments/shp_0000000000000000000000000000dead/status', { status: 'in_transit' }, { token: app.adminToken })).status).toBe(404);
+    expect(
+      (
+        await app.http.post(
+          '/v1/shipments/shp_0000000000000000000000000000dead/status',
+          { status: 'in_transit' },
+          { token: app.adminToken },
+        )
+      ).status,
+    ).toBe(404);
     expect((await app.http.post(`/v1/shipments/${shipment.id}/status`, { status: 'lost' }, { token: app.adminToken })).status).toBe(400);
   });
 
@@ -192,11 +215,19 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     const unknown = await placeOrder(app, token, { items: [{ variantId: 'var_0000000000000000000000000000dead', quantity: 1 }] });
     expect(unknown.status).toBe(404);
     const euro = await app.product({ variants: [{ sku: uniqueSku('EUR'), price: { amount: 100, currency: 'EUR' }, stock: 5 }] });
-    const mixed = await placeOrder(app, token, { items: [{ variantId, quantity: 1 }, { variantId: euro.variants[0].id, quantity: 1 }] });
+    const mixed = await placeOrder(app, token, {
+      items: [
+        { variantId, quantity: 1 },
+        { variantId: euro.variants[0].id, quantity: 1 },
+      ],
+    });
     expect(mixed.status).toBe(409);
     expect(mixed.body.code).toBe('currency_mismatch');
     expect((await app.http.get('/v1/orders', { token })).body.items).toEqual([]);
-    expect((await app.http.post('/v1/orders', { items: [{ variantId, quantity: 1 }] }, { headers: { 'idempotency-key': idempotencyKey() } })).status).toBe(401);
+    expect(
+      (await app.http.post('/v1/orders', { items: [{ variantId, quantity: 1 }] }, { headers: { 'idempotency-key': idempotencyKey() } }))
+        .status,
+    ).toBe(401);
   });
 
   it('streams the timeline as Server-Sent Events, live, ending after the final status', async () => {
@@ -204,7 +235,10 @@ describe.each(databaseKinds)('orders on %s', (kind) => {
     const { variantId } = await productWithStock(5);
     const placed = await placeOrder(app, token, { items: [{ variantId, quantity: 1 }] });
     const controller = new AbortController();
-    const res = await fetch(`${app.url}/v1/orders/${placed.body.id}/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+    const res = await fetch(`${app.url}/v1/orders/${placed.body.id}/events`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events: any[] = [];

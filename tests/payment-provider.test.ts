@@ -100,10 +100,14 @@ describe.each(databaseKinds)('payments through a real provider over HTTP on %s',
       expect(res.status).toBe(202);
       placed.push(res.body.id);
     }
-    const stats = await eventually('three calls abandoned by Orderly', async () => {
-      const s = await sim.stats();
-      return s.abandoned.count >= 3 ? s : null;
-    }, 20_000);
+    const stats = await eventually(
+      'three calls abandoned by Orderly',
+      async () => {
+        const s = await sim.stats();
+        return s.abandoned.count >= 3 ? s : null;
+      },
+      20_000,
+    );
     expect(stats.abandoned.minMs).toBeGreaterThanOrEqual(1900);
     expect(stats.abandoned.maxMs).toBeLessThan(3500);
     expect(stats.peakInFlight).toBeLessThanOrEqual(2);

@@ -46,7 +46,10 @@ describe.each(databaseKinds)('platform edge on %s', (kind) => {
   });
 
   it('answers a non-JSON body with a 415 problem', async () => {
-    const res = await app.http.post('/v1/auth/login', undefined, { raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await app.http.post('/v1/auth/login', undefined, {
+      raw: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectProblem(res, 415, 'unsupported_media_type');
   });
 
@@ -70,14 +73,46 @@ describe.each(databaseKinds)('platform edge on %s', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     const paths = Object.keys(res.body.paths);
-    for (const path of ['/v1/auth/signup', '/v1/auth/login', '/v1/auth/logout', '/v1/me', '/v1/products', '/v1/products/{id}',
-      '/v1/inventory/{sku}', '/v1/inventory/{sku}/adjustments', '/v1/cart', '/v1/cart/items', '/v1/cart/items/{variantId}', '/healthz', '/readyz',
-      '/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/cancel', '/v1/orders/{id}/events', '/v1/shipments/{id}/status', '/v1/admin/dlq', '/v1/admin/dlq/{id}/redrive']) {
+    for (const path of [
+      '/v1/auth/signup',
+      '/v1/auth/login',
+      '/v1/auth/logout',
+      '/v1/me',
+      '/v1/products',
+      '/v1/products/{id}',
+      '/v1/inventory/{sku}',
+      '/v1/inventory/{sku}/adjustments',
+      '/v1/cart',
+      '/v1/cart/items',
+      '/v1/cart/items/{variantId}',
+      '/healthz',
+      '/readyz',
+      '/v1/orders',
+      '/v1/orders/{id}',
+      '/v1/orders/{id}/cancel',
+      '/v1/orders/{id}/events',
+      '/v1/shipments/{id}/status',
+      '/v1/admin/dlq',
+      '/v1/admin/dlq/{id}/redrive',
+    ]) {
       expect(paths).toContain(path);
     }
     const codes = Object.keys(res.body['x-error-codes']);
-    for (const code of ['validation_failed', 'unauthorized', 'invalid_credentials', 'forbidden', 'not_found', 'email_taken', 'sku_taken', 'insufficient_stock', 'malformed_json',
-      'idempotency_key_required', 'idempotency_key_in_use', 'idempotency_key_reused', 'order_not_cancellable']) {
+    for (const code of [
+      'validation_failed',
+      'unauthorized',
+      'invalid_credentials',
+      'forbidden',
+      'not_found',
+      'email_taken',
+      'sku_taken',
+      'insufficient_stock',
+      'malformed_json',
+      'idempotency_key_required',
+      'idempotency_key_in_use',
+      'idempotency_key_reused',
+      'order_not_cancellable',
+    ]) {
       expect(codes).toContain(code);
       expect(res.body.info.description).toContain(`\`${code}\``);
     }
@@ -104,7 +139,9 @@ function rawGet(baseUrl: string, target: string, requestId: string): Promise<num
       socket.write(`GET ${target} HTTP/1.1\r\nhost: ${hostname}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n`);
     });
     let response = '';
-    socket.on('data', (chunk) => { response += chunk.toString('latin1'); });
+    socket.on('data', (chunk) => {
+      response += chunk.toString('latin1');
+    });
     socket.on('error', reject);
     socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)));
   });
@@ -112,7 +149,11 @@ function rawGet(baseUrl: string, target: string, requestId: string): Promise<num
 
 async function startAppLogging(kind: (typeof databaseKinds)[number], level: 'info' | 'error') {
   const lines: string[] = [];
-  const logger = createLogger(level, { write: (line: string) => { lines.push(line); } });
+  const logger = createLogger(level, {
+    write: (line: string) => {
+      lines.push(line);
+    },
+  });
   return { app: await startApp(kind, {}, { logger }), lines };
 }
 
@@ -126,7 +167,15 @@ describe.each(databaseKinds)('the access log on %s', (kind) => {
       const completed = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
       const first = completed.filter((l) => l.requestId === anonymous.headers.get('x-request-id'));
       expect(first).toHaveLength(1);
-      expect(first[0]).toMatchObject({ level: 30, service: 'orderly', pid: process.pid, method: 'GET', url: '/v1/products?limit=1', route: '/v1/products', statusCode: 200 });
+      expect(first[0]).toMatchObject({
+        level: 30,
+        service: 'orderly',
+        pid: process.pid,
+        method: 'GET',
+        url: '/v1/products?limit=1',
+        route: '/v1/products',
+        statusCode: 200,
+      });
       expect(first[0].time).toBeGreaterThan(Date.now() - 60_000);
       expect(first[0].durationMs).toBeGreaterThanOrEqual(0);
       expect(first[0].userId).toBeUndefined();

@@ -28,19 +28,30 @@ describe.each(databaseKinds)('prepared statements on %s', (kind) => {
   });
 
   it('binds values by name beside constants, for every row count, inside and outside a transaction', async () => {
-    const insert = prepareRows<{ id: string; note: string | null; qty: number }>(database.db, (db, rows) => asSchema<Tables>(db)
-      .insertInto('items')
-      .values(rows.map((r) => ({ id: r.id, kind: 'fixed', note: r.note, qty: r.qty })))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning(['id', 'qty']));
+    const insert = prepareRows<{ id: string; note: string | null; qty: number }>(database.db, (db, rows) =>
+      asSchema<Tables>(db)
+        .insertInto('items')
+        .values(rows.map((r) => ({ id: r.id, kind: 'fixed', note: r.note, qty: r.qty })))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning(['id', 'qty']),
+    );
     const one = await insert.execute<{ id: string; qty: number }>(database.db, [{ id: 'a', note: null, qty: 1 }]);
     expect(one.rows).toEqual([{ id: 'a', qty: 1 }]);
     await database.transaction(async (tx) => {
-      const three = await insert.execute<{ id: string; qty: number }>(tx, [{ id: 'b', note: 'second', qty: 2 }, { id: 'a', note: 'again', qty: 9 }, { id: 'c', note: null, qty: 3 }]);
+      const three = await insert.execute<{ id: string; qty: number }>(tx, [
+        { id: 'b', note: 'second', qty: 2 },
+        { id: 'a', note: 'again', qty: 9 },
+        { id: 'c', note: null, qty: 3 },
+      ]);
       expect(three.rows.map((r) => r.id).sort()).toEqual(['b', 'c']);
     });
-    const bump = prepare<{ id: string; by: number }>(database.db, (db, v) => asSchema<Tables>(db)
-      .updateTable('items').set((eb) => ({ qty: eb('qty', '+', v.by), note: 'bumped' })).where('id', '=', v.id).where('kind', '=', 'fixed'));
+    const bump = prepare<{ id: string; by: number }>(database.db, (db, v) =>
+      asSchema<Tables>(db)
+        .updateTable('items')
+        .set((eb) => ({ qty: eb('qty', '+', v.by), note: 'bumped' }))
+        .where('id', '=', v.id)
+        .where('kind', '=', 'fixed'),
+    );
     expect(Number((await bump.execute(database.db, { id: 'b', by: 40 })).numAffectedRows)).toBe(1);
     expect(Number((await bump.execute(database.db, { id: 'nope', by: 1 })).numAffectedRows)).toBe(0);
 

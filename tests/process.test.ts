@@ -21,8 +21,11 @@ describe.each(databaseKinds)('the orderly binary on %s', (kind) => {
 
   it('starts with the admin from the environment, and on SIGTERM finishes in-flight requests before exiting 0', async () => {
     const server = runOrderly(['start'], {
-      ...database.env, PORT: '0', HOST: '127.0.0.1',
-      ORDERLY_ADMIN_EMAIL: 'ops@orderly.test', ORDERLY_ADMIN_PASSWORD: 'ops-password-1',
+      ...database.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: 'ops@orderly.test',
+      ORDERLY_ADMIN_PASSWORD: 'ops-password-1',
     });
     try {
       const listening = await server.waitForLog('orderly listening');
@@ -60,6 +63,16 @@ describe('the orderly binary', () => {
     const run = runOrderly(['help'], {});
     expect(await run.exited).toBe(0);
     const text = run.lines.join('\n');
-    for (const word of ['start', 'migrate', 'PORT', 'HOST', 'ORDERLY_DATA_DIR', 'DATABASE_URL', 'ORDERLY_ADMIN_EMAIL', 'ORDERLY_ADMIN_PASSWORD']) expect(text).toContain(word);
+    for (const word of [
+      'start',
+      'migrate',
+      'PORT',
+      'HOST',
+      'ORDERLY_DATA_DIR',
+      'DATABASE_URL',
+      'ORDERLY_ADMIN_EMAIL',
+      'ORDERLY_ADMIN_PASSWORD',
+    ])
+      expect(text).toContain(word);
   });
 });

@@ -118,7 +118,7 @@ describe('rate limits when Redis is unreachable', () => {
   });
   afterAll(async () => app?.stop());
 
-  it('fall back to this process\'s buckets: requests succeed and are still limited', async () => {
+  it("fall back to this process's buckets: requests succeed and are still limited", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i += 1) statuses.push((await app.http.get('/v1/products')).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);

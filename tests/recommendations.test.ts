@@ -11,7 +11,8 @@ const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((
 describe.each(databaseKinds)('recommendations on %s', (kind) => {
   let app: TestApp;
   const products: Record<'a' | 'b' | 'c' | 'd', any> = {} as never;
-  const recommendations = (id: string, headers: Record<string, string> = {}) => app.http.get(`/v1/products/${id}/recommendations`, { headers });
+  const recommendations = (id: string, headers: Record<string, string> = {}) =>
+    app.http.get(`/v1/products/${id}/recommendations`, { headers });
 
   beforeAll(async () => {
     app = await startApp(kind);
@@ -19,7 +20,9 @@ describe.each(databaseKinds)('recommendations on %s', (kind) => {
     const customer = await app.customer();
     const baskets = [['a', 'b'], ['a', 'b'], ['a', 'c'], ['b', 'd'], ['d']] as const;
     for (const basket of baskets) {
-      const res = await placeOrder(app, customer.token, { items: basket.map((p) => ({ variantId: products[p].variants[0].id, quantity: 1 })) });
+      const res = await placeOrder(app, customer.token, {
+        items: basket.map((p) => ({ variantId: products[p].variants[0].id, quantity: 1 })),
+      });
       expect(res.status).toBe(202);
       await waitForOrder(app, customer.token, res.body.id, ['confirmed']);
     }
@@ -51,31 +54,35 @@ describe.each(databaseKinds)('recommendations on %s', (kind) => {
 
   it('leaves out archived products', async () => {
     expect((await app.http.patch(`/v1/products/${products.c.id}`, { status: 'archived' }, { token: app.adminToken })).status).toBe(200);
-    await eventually('C gone from A’s recommendations', async () => JSON.stringify(ids(await recommendations(products.a.id))) === JSON.stringify([products.b.id]));
+    await eventually(
+      'C gone from A’s recommendations',
+      async () => JSON.stringify(ids(await recommendations(products.a.id))) === JSON.stringify([products.b.id]),
+    );
   });
 
   // Only PostgreSQL can keep a query waiting without blocking the process (better-sqlite3 is synchronous).
-  if (kind === 'postgres') it('answers an empty list within its timeout while the recommender is stuck behind a lock', async () => {
-    const locker = new pg.Client({ connectionString: (app.orderly.config.database as { url: string }).url });
-    await locker.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('lock table recommendation_pairs in access exclusive mode');
-      const started = Date.now();
-      const res = await recommendations(products.b.id);
-      const elapsed = Date.now() - started;
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ items: [] });
-      expect(res.headers.get('x-degraded')).toBe('recommendations');
-      // The lock is held for seconds; the answer came well before it was released.
-      expect(elapsed).toBeLessThan(1_500);
-      await new Promise((r) => setTimeout(r, 1_000));
-    } finally {
-      await locker.query('rollback');
-      await locker.end();
-    }
-    await eventually('recommendations back', async () => ids(await recommendations(products.b.id)).length === 2);
-  });
+  if (kind === 'postgres')
+    it('answers an empty list within its timeout while the recommender is stuck behind a lock', async () => {
+      const locker = new pg.Client({ connectionString: (app.orderly.config.database as { url: string }).url });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('lock table recommendation_pairs in access exclusive mode');
+        const started = Date.now();
+        const res = await recommendations(products.b.id);
+        const elapsed = Date.now() - started;
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ items: [] });
+        expect(res.headers.get('x-degraded')).toBe('recommendations');
+        // The lock is held for seconds; the answer came well before it was released.
+        expect(elapsed).toBeLessThan(1_500);
+        await new Promise((r) => setTimeout(r, 1_000));
+      } finally {
+        await locker.query('rollback');
+        await locker.end();
+      }
+      await eventually('recommendations back', async () => ids(await recommendations(products.b.id)).length === 2);
+    });
 
   it('degrades to an empty list — never an error — while the recommender fails, opens its breaker, and recovers', async () => {
     await tamper(storageOf(app.orderly.config, 'orderly.db'), 'alter table recommendation_pairs rename to recommendation_pairs_away');
@@ -94,6 +101,10 @@ describe.each(databaseKinds)('recommendations on %s', (kind) => {
     } finally {
       await tamper(storageOf(app.orderly.config, 'orderly.db'), 'alter table recommendation_pairs_away rename to recommendation_pairs');
     }
-    await eventually('recommendations back after the breaker’s pause', async () => ids(await recommendations(products.b.id)).length === 2, 15_000);
+    await eventually(
+      'recommendations back after the breaker’s pause',
+      async () => ids(await recommendations(products.b.id)).length === 2,
+      15_000,
+    );
   }, 30_000);
 });

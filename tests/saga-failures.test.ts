@@ -10,8 +10,11 @@ describe.each(databaseKinds)('saga failures on %s', (kind) => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp(kind, {
-      ORDERLY_RESERVATION_TTL_SECONDS: '1', ORDERLY_SWEEP_INTERVAL_MS: '100',
-      ORDERLY_MESSAGE_MAX_ATTEMPTS: '3', ORDERLY_MESSAGE_RETRY_BASE_MS: '10', ORDERLY_RELAY_POLL_MS: '20',
+      ORDERLY_RESERVATION_TTL_SECONDS: '1',
+      ORDERLY_SWEEP_INTERVAL_MS: '100',
+      ORDERLY_MESSAGE_MAX_ATTEMPTS: '3',
+      ORDERLY_MESSAGE_RETRY_BASE_MS: '10',
+      ORDERLY_RELAY_POLL_MS: '20',
     });
   });
   afterAll(async () => {
@@ -42,7 +45,10 @@ describe.each(databaseKinds)('saga failures on %s', (kind) => {
   it('commits after expiry when the stock is still there', async () => {
     const { token } = await app.customer();
     const product = await app.product({ variants: [{ sku: uniqueSku('EXP'), price: { amount: 4000, currency: 'USD' }, stock: 1 }] });
-    const placed = await placeOrder(app, token, { items: [{ variantId: product.variants[0].id, quantity: 1 }], paymentToken: 'tok_visa_slow' });
+    const placed = await placeOrder(app, token, {
+      items: [{ variantId: product.variants[0].id, quantity: 1 }],
+      paymentToken: 'tok_visa_slow',
+    });
     const order = await waitForOrder(app, token, placed.body.id, ['cancelled', 'confirmed']);
     expect(order.status).toBe('confirmed');
     expect(await stockOf(app, product.variants[0].sku)).toMatchObject({ available: 0, reserved: 0, sold: 1 });
@@ -64,7 +70,12 @@ describe.each(databaseKinds)('saga failures on %s', (kind) => {
         return mine.length > 0 ? mine : null;
       });
       expect(letters).toHaveLength(1);
-      expect(letters[0]).toMatchObject({ type: 'order.confirmed', group: 'shipping', attempts: 3, error: expect.stringMatching(/shipments/) });
+      expect(letters[0]).toMatchObject({
+        type: 'order.confirmed',
+        group: 'shipping',
+        attempts: 3,
+        error: expect.stringMatching(/shipments/),
+      });
       expect((await app.http.get('/v1/admin/dlq', { token })).status).toBe(403);
       expect((await app.http.post('/v1/admin/dlq/999999999/redrive', undefined, { token: app.adminToken })).status).toBe(404);
       const report = await verifyInvariants(app.orderly);

@@ -32,7 +32,9 @@ describe.each(databaseKinds)('the search index recovers by itself on %s', (kind)
       const table = kind === 'sqlite' ? 'documents' : 'search_documents';
       await tamper(storageOf(app.orderly.config, 'search.db'), `alter table ${table} rename to ${table}_away`);
 
-      expect((await app.http.patch(`/v1/products/${product.id}`, { title: 'Cherrywood Tray' }, { token: app.adminToken })).status).toBe(200);
+      expect((await app.http.patch(`/v1/products/${product.id}`, { title: 'Cherrywood Tray' }, { token: app.adminToken })).status).toBe(
+        200,
+      );
       const letter = await eventually('the update dead-lettered', async () => {
         const letters = (await app.http.get('/v1/admin/dlq', { token: app.adminToken })).body.items;
         return letters.find((l: { group: string; key: string }) => l.group === 'search' && l.key === product.id);
@@ -53,20 +55,37 @@ describe.each(databaseKinds)('the search index recovers by itself on %s', (kind)
   it('catches up after kill -9, and seed and reindex (re)build it from the catalog', async () => {
     const database = await createTestDatabase(kind);
     const port = await freePort();
-    const env = { ...database.env, PORT: String(port), HOST: '127.0.0.1', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password };
+    const env = {
+      ...database.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORDERLY_ADMIN_EMAIL: ADMIN.email,
+      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+    };
     const http = httpClient(`http://127.0.0.1:${port}`);
     let server: OrderlyProcess = await startServer(env);
     try {
       const admin = (await http.post('/v1/auth/login', ADMIN)).body.token as string;
       for (let i = 0; i < 15; i += 1) {
-        const res = await http.post('/v1/products', { title: `Crashproof lamp ${i}`, category: 'lighting', variants: [{ sku: `LAMP-${i}`, price: { amount: 4000, currency: 'USD' } }] }, { token: admin });
+        const res = await http.post(
+          '/v1/products',
+          {
+            title: `Crashproof lamp ${i}`,
+            category: 'lighting',
+            variants: [{ sku: `LAMP-${i}`, price: { amount: 4000, currency: 'USD' } }],
+          },
+          { token: admin },
+        );
         expect(res.status).toBe(201);
       }
       // Killed right after the last 201: whatever the index had not applied yet is still in the outbox.
       server.child.kill('SIGKILL');
       await server.exited;
       server = await startServer(env);
-      await eventually('every product created before the crash indexed', async () => (await http.get('/v1/search?q=crashproof&limit=100')).body.items.length === 15);
+      await eventually(
+        'every product created before the crash indexed',
+        async () => (await http.get('/v1/search?q=crashproof&limit=100')).body.items.length === 15,
+      );
       server.child.kill('SIGTERM');
       await server.exited;
 

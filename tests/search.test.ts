@@ -3,11 +3,20 @@ import { startApp, uniqueSku, type TestApp } from './support/app.js';
 import { databaseKinds } from './support/databases.js';
 import { eventually } from './support/payment-sim.js';
 
-interface Spec { title: string; category: string; price: number; color: string; description?: string }
+interface Spec {
+  title: string;
+  category: string;
+  price: number;
+  color: string;
+  description?: string;
+}
 
 async function create(app: TestApp, spec: Spec) {
   return app.product({
-    title: spec.title, category: spec.category, description: spec.description ?? '', attributes: { color: spec.color },
+    title: spec.title,
+    category: spec.category,
+    description: spec.description ?? '',
+    attributes: { color: spec.color },
     variants: [{ sku: uniqueSku(), price: { amount: spec.price, currency: 'USD' }, stock: 5 }],
   });
 }
@@ -31,14 +40,31 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
   const colors = ['red', 'blue', 'green'];
   const categories = ['mugs', 'plates', 'bowls'];
   for (let i = 0; i < 30; i++) {
-    catalog.push({ title: `${tag} Stoneware ${categories[i % 3]} ${i}`, category: categories[i % 3]!, price: 1000 + i * 100, color: colors[i % 3 === 0 ? 0 : i % 2 ? 1 : 2]! });
+    catalog.push({
+      title: `${tag} Stoneware ${categories[i % 3]} ${i}`,
+      category: categories[i % 3]!,
+      price: 1000 + i * 100,
+      color: colors[i % 3 === 0 ? 0 : i % 2 ? 1 : 2]!,
+    });
   }
 
   beforeAll(async () => {
     app = await startApp(kind);
     await create(app, { title: 'Espresso Cup', category: 'kitchen', price: 1200, color: 'white', description: 'a small cup' });
-    await create(app, { title: 'Espresso Cup Saucer Set', category: 'kitchen', price: 2400, color: 'white', description: 'espresso cup and saucer, espresso cup lovers' });
-    await create(app, { title: 'Cappuccino Mug', category: 'kitchen', price: 1500, color: 'blue', description: 'for espresso drinks with a cup of milk' });
+    await create(app, {
+      title: 'Espresso Cup Saucer Set',
+      category: 'kitchen',
+      price: 2400,
+      color: 'white',
+      description: 'espresso cup and saucer, espresso cup lovers',
+    });
+    await create(app, {
+      title: 'Cappuccino Mug',
+      category: 'kitchen',
+      price: 1500,
+      color: 'blue',
+      description: 'for espresso drinks with a cup of milk',
+    });
     await create(app, { title: 'Running Shoes', category: 'shoes', price: 8900, color: 'red' });
     for (const spec of catalog) await create(app, spec);
     await indexed(app, `q=${tag}`, catalog.length);
@@ -60,7 +86,9 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
   });
 
   it('matches the last word as a prefix, for queries typed as you go', async () => {
-    expect(titles(await search(app, 'q=espr'))).toEqual(expect.arrayContaining(['Espresso Cup', 'Espresso Cup Saucer Set', 'Cappuccino Mug']));
+    expect(titles(await search(app, 'q=espr'))).toEqual(
+      expect.arrayContaining(['Espresso Cup', 'Espresso Cup Saucer Set', 'Cappuccino Mug']),
+    );
     expect(titles(await search(app, 'q=espresso%20sau'))).toEqual(['Espresso Cup Saucer Set']);
     expect(titles(await search(app, 'q=runn'))).toEqual([]); // a prefix of the stem "run" only once the word is complete
     expect(titles(await search(app, 'q=running%20sho'))).toEqual(['Running Shoes']);
@@ -81,10 +109,26 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
       expect(res.body.facets.attributes.color ?? {}).toEqual(colours);
       expect(res.body.exhaustive).toBe(true);
     };
-    await check('category=mugs', (s) => s.category === 'mugs', () => true);
-    await check('minPrice=1500&maxPrice=2500', (s) => s.price >= 1500 && s.price <= 2500, (s) => s.price >= 1500 && s.price <= 2500);
-    await check('attr=color:red', (s) => s.color === 'red', (s) => s.color === 'red');
-    await check('category=plates&attr=color:blue&maxPrice=3000', (s) => s.category === 'plates' && s.color === 'blue' && s.price <= 3000, (s) => s.color === 'blue' && s.price <= 3000);
+    await check(
+      'category=mugs',
+      (s) => s.category === 'mugs',
+      () => true,
+    );
+    await check(
+      'minPrice=1500&maxPrice=2500',
+      (s) => s.price >= 1500 && s.price <= 2500,
+      (s) => s.price >= 1500 && s.price <= 2500,
+    );
+    await check(
+      'attr=color:red',
+      (s) => s.color === 'red',
+      (s) => s.color === 'red',
+    );
+    await check(
+      'category=plates&attr=color:blue&maxPrice=3000',
+      (s) => s.category === 'plates' && s.color === 'blue' && s.price <= 3000,
+      (s) => s.color === 'blue' && s.price <= 3000,
+    );
     // Browsing by filters alone (no words) counts the same way.
     const browse = await search(app, 'category=shoes');
     expect(titles(browse)).toEqual(['Running Shoes']);
@@ -109,7 +153,11 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
     const expected = catalog.filter((s) => s.category === 'plates' && s.color === 'blue' && s.price <= 3000).map((s) => s.title);
     expect(new Set(titles(bluePlates))).toEqual(new Set(expected));
     expect(bluePlates.body.facets.attributes.color).toEqual({ blue: expected.length });
-    expect(bluePlates.body.facets.category).toEqual({ plates: expected.length, bowls: catalog.filter((s) => s.category === 'bowls' && s.color === 'blue' && s.price <= 3000).length, kitchen: 1 });
+    expect(bluePlates.body.facets.category).toEqual({
+      plates: expected.length,
+      bowls: catalog.filter((s) => s.category === 'bowls' && s.color === 'blue' && s.price <= 3000).length,
+      kitchen: 1,
+    });
   });
 
   it('pages through results with cursors, without duplicates or gaps, ranked and browsed', async () => {
@@ -141,7 +189,14 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
   });
 
   it('refuses bad queries with problem+json and changes nothing', async () => {
-    for (const query of ['minPrice=500&maxPrice=100', 'cursor=not-a-cursor', 'attr=colour', 'limit=0', 'minPrice=-1', `q=${'x'.repeat(201)}`]) {
+    for (const query of [
+      'minPrice=500&maxPrice=100',
+      'cursor=not-a-cursor',
+      'attr=colour',
+      'limit=0',
+      'minPrice=-1',
+      `q=${'x'.repeat(201)}`,
+    ]) {
       const res = await search(app, query);
       expect(res.status, query).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -161,7 +216,9 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
     const product = await create(app, { title: `${word} Teapot`, category: 'kitchen', price: 3000, color: 'green' });
     await indexed(app, `q=${word}`, 1);
     const renamed = `renamed${Date.now().toString(36)}`;
-    expect((await app.http.patch(`/v1/products/${product.id}`, { title: `${renamed} Teapot` }, { token: app.adminToken })).status).toBe(200);
+    expect((await app.http.patch(`/v1/products/${product.id}`, { title: `${renamed} Teapot` }, { token: app.adminToken })).status).toBe(
+      200,
+    );
     await indexed(app, `q=${renamed}`, 1);
     await indexed(app, `q=${word}`, 0);
     expect((await app.http.patch(`/v1/products/${product.id}`, { status: 'archived' }, { token: app.adminToken })).status).toBe(200);
@@ -178,9 +235,14 @@ describe.each(databaseKinds)('search over more matches than its window on %s', (
     const app = await startApp(kind, { ORDERLY_SEARCH_WINDOW: '100' });
     try {
       const created: string[] = [];
-      for (let i = 0; i < 105; i += 1) created.push((await create(app, { title: `Windowed lamp ${i}`, category: i % 2 ? 'odd' : 'even', price: 1000, color: 'red' })).id);
-      await eventually('all indexed', async () =>
-        (await search(app, 'category=odd&limit=100')).body.items.length === 52 && (await search(app, 'category=even&limit=100')).body.items.length === 53);
+      for (let i = 0; i < 105; i += 1)
+        created.push((await create(app, { title: `Windowed lamp ${i}`, category: i % 2 ? 'odd' : 'even', price: 1000, color: 'red' })).id);
+      await eventually(
+        'all indexed',
+        async () =>
+          (await search(app, 'category=odd&limit=100')).body.items.length === 52 &&
+          (await search(app, 'category=even&limit=100')).body.items.length === 53,
+      );
       const res = await search(app, 'q=windowed&limit=100');
       expect(res.body.exhaustive).toBe(false);
       expect(res.body.items).toHaveLength(100);

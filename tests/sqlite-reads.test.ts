@@ -21,7 +21,8 @@ describe('reads on the embedded database while a transaction is open', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const names = async () => (await sql<{ name: string }>`select name from entries order by name`.execute(database.db)).rows.map((r) => r.name);
+  const names = async () =>
+    (await sql<{ name: string }>`select name from entries order by name`.execute(database.db)).rows.map((r) => r.name);
 
   it('answer at once with what is committed, neither waiting for the transaction nor seeing its writes, and see them after the commit', async () => {
     await sql`insert into entries (name) values ('committed')`.execute(database.db);

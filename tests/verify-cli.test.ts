@@ -15,18 +15,36 @@ describe.each(databaseKinds)('orderly verify on %s', (kind) => {
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     // Some real history: a confirmed order and a declined one.
-    const orderly = await createOrderly(loadConfig({ ...database.env, PORT: '0', LOG_LEVEL: 'silent', ORDERLY_ADMIN_EMAIL: ADMIN.email, ORDERLY_ADMIN_PASSWORD: ADMIN.password }));
+    const orderly = await createOrderly(
+      loadConfig({
+        ...database.env,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        ORDERLY_ADMIN_EMAIL: ADMIN.email,
+        ORDERLY_ADMIN_PASSWORD: ADMIN.password,
+      }),
+    );
     const http = httpClient(await orderly.listen());
     const admin = (await http.post('/v1/auth/login', ADMIN)).body.token;
-    const product = await http.post('/v1/products', { title: 'Lamp', category: 'home', variants: [{ sku: 'VERIFY-1', price: { amount: 3000, currency: 'USD' }, stock: 5 }] }, { token: admin });
+    const product = await http.post(
+      '/v1/products',
+      { title: 'Lamp', category: 'home', variants: [{ sku: 'VERIFY-1', price: { amount: 3000, currency: 'USD' }, stock: 5 }] },
+      { token: admin },
+    );
     const customer = (await http.post('/v1/auth/signup', { email: 'v@orderly.test', password: 'verify-pass-1', name: 'V' })).body.token;
     const ids: string[] = [];
     for (const paymentToken of ['tok_visa', 'tok_declined']) {
-      const res = await http.post('/v1/orders', { items: [{ variantId: product.body.variants[0].id, quantity: 1 }], shippingAddress: ADDRESS, paymentToken }, { token: customer, headers: { 'idempotency-key': paymentToken } });
+      const res = await http.post(
+        '/v1/orders',
+        { items: [{ variantId: product.body.variants[0].id, quantity: 1 }], shippingAddress: ADDRESS, paymentToken },
+        { token: customer, headers: { 'idempotency-key': paymentToken } },
+      );
       ids.push(res.body.id);
     }
     for (const id of ids) {
-      await eventually(`order ${id} finished`, async () => ['confirmed', 'cancelled'].includes((await http.get(`/v1/orders/${id}`, { token: admin })).body.status));
+      await eventually(`order ${id} finished`, async () =>
+        ['confirmed', 'cancelled'].includes((await http.get(`/v1/orders/${id}`, { token: admin })).body.status),
+      );
     }
     await eventually('the shipment', async () => (await http.get(`/v1/orders/${ids[0]}`, { token: admin })).body.shipment);
     await orderly.close();

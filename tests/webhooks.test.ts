@@ -25,11 +25,14 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { id: string; secret: string };
   };
-  const attempts = async (endpointId: string) => (await app.http.get(`/v1/webhooks/endpoints/${endpointId}/deliveries?limit=100`, admin())).body.items as any[];
+  const attempts = async (endpointId: string) =>
+    (await app.http.get(`/v1/webhooks/endpoints/${endpointId}/deliveries?limit=100`, admin())).body.items as any[];
   /** Creates a product and returns the id of its product.created message, once `r` has it. */
   const productEvent = async (r: Receiver, title = 'Hooked product') => {
     const product = await app.product({ title });
-    const got = await eventually(`product.created for ${product.id}`, async () => r.received.find((m) => bodyOf(m).data.product?.id === product.id));
+    const got = await eventually(`product.created for ${product.id}`, async () =>
+      r.received.find((m) => bodyOf(m).data.product?.id === product.id),
+    );
     return { product, messageId: got.headers['webhook-id'] as string };
   };
 
@@ -105,7 +108,12 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     expect(message.headers['content-type']).toBe('application/json');
     const tampered = message.body.replace('Hooked product', 'Hooked pr0duct');
     expect(() => new Webhook(secret).verify(tampered, message.headers as Record<string, string>)).toThrow(/signature/i);
-    expect(() => new Webhook(`whsec_${Buffer.from('another secret entirely').toString('base64')}`).verify(message.body, message.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from('another secret entirely').toString('base64')}`).verify(
+        message.body,
+        message.headers as Record<string, string>,
+      ),
+    ).toThrow();
     // Only what it subscribed to: archiving sends product.updated elsewhere, not here.
     await app.http.patch(`/v1/products/${product.id}`, { title: 'Renamed' }, admin());
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -123,7 +131,11 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
       const items = await attempts(id);
       return items.length === 3 ? items : null;
     });
-    expect(log.map((a) => [a.attempt, a.status, a.responseStatus])).toEqual([[3, 'succeeded', 204], [2, 'failed', 500], [1, 'failed', 500]]);
+    expect(log.map((a) => [a.attempt, a.status, a.responseStatus])).toEqual([
+      [3, 'succeeded', 204],
+      [2, 'failed', 500],
+      [1, 'failed', 500],
+    ]);
     expect(log[0]).toMatchObject({ messageId: r.received[0]!.headers['webhook-id'], eventType: 'product.created' });
     // Retries waited for the schedule (100 ms, then 200 ms, each ±20 %).
     expect(r.received[2]!.at - r.received[0]!.at).toBeGreaterThanOrEqual(230);
@@ -162,7 +174,11 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     const products = [];
     for (let i = 0; i < 12; i += 1) products.push(await app.product({ title: `Rush ${i}` }));
     const ids = new Set(products.map((p) => p.id));
-    await eventually('the fast endpoint has every product', async () => fast.received.filter((m) => ids.has(bodyOf(m).data.product.id)).length === 12, 10_000);
+    await eventually(
+      'the fast endpoint has every product',
+      async () => fast.received.filter((m) => ids.has(bodyOf(m).data.product.id)).length === 12,
+      10_000,
+    );
     const lateness = fast.received.filter((m) => ids.has(bodyOf(m).data.product.id)).map((m) => m.at - Date.parse(bodyOf(m).timestamp));
     // Each fast delivery arrived well before even one attempt to the hanging receiver could time out.
     expect(Math.max(...lateness)).toBeLessThan(TIMEOUT_MS);
@@ -223,7 +239,8 @@ describe.each(databaseKinds)('webhooks on %s', (kind) => {
     await productEvent(r, 'Rotated');
     const message = r.received[0]!;
     expect(String(message.headers['webhook-signature']).split(' ')).toHaveLength(2);
-    for (const secret of [old, rotated.body.secret]) expect(() => new Webhook(secret).verify(message.body, message.headers as Record<string, string>)).not.toThrow();
+    for (const secret of [old, rotated.body.secret])
+      expect(() => new Webhook(secret).verify(message.body, message.headers as Record<string, string>)).not.toThrow();
   });
 
   it('dead-letters a delivery that exhausts its retries, and redrives it from the dead-letter store', async () => {
@@ -254,7 +271,10 @@ describe.each(databaseKinds)('webhook SSRF protection on %s', (kind) => {
   let r: Receiver;
 
   beforeAll(async () => {
-    app = await startApp(kind, { ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms', ORDERLY_WEBHOOK_DISABLE_AFTER: '700ms' });
+    app = await startApp(kind, {
+      ORDERLY_WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms',
+      ORDERLY_WEBHOOK_DISABLE_AFTER: '700ms',
+    });
     r = await startReceiver();
   });
 
@@ -264,7 +284,15 @@ describe.each(databaseKinds)('webhook SSRF protection on %s', (kind) => {
   });
 
   it('refuses private, loopback and link-local addresses written in the URL', async () => {
-    for (const url of ['http://127.0.0.1:8080/x', 'http://10.1.2.3/x', 'http://192.168.0.10/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://[fe80::1]/x', 'http://0.0.0.0/x']) {
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'http://10.1.2.3/x',
+      'http://192.168.0.10/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]/x',
+      'http://[fe80::1]/x',
+      'http://0.0.0.0/x',
+    ]) {
       const res = await app.http.post('/v1/webhooks/endpoints', { url, events: ['*'] }, { token: app.adminToken });
       expect(res.status, url).toBe(400);
       expect(res.body.code).toBe('webhook_url_forbidden');
@@ -272,7 +300,11 @@ describe.each(databaseKinds)('webhook SSRF protection on %s', (kind) => {
   });
 
   it('checks the resolved address at connection time, and disables an endpoint failing for longer than allowed', async () => {
-    const created = await app.http.post('/v1/webhooks/endpoints', { url: `http://localhost:${r.port}/hooks`, events: ['product.created'] }, { token: app.adminToken });
+    const created = await app.http.post(
+      '/v1/webhooks/endpoints',
+      { url: `http://localhost:${r.port}/hooks`, events: ['product.created'] },
+      { token: app.adminToken },
+    );
     expect(created.status).toBe(201);
     await app.product({ title: 'Never leaves' });
     const endpoint = await eventually('disabled for failing', async () => {
@@ -282,7 +314,12 @@ describe.each(databaseKinds)('webhook SSRF protection on %s', (kind) => {
     expect(endpoint.disabledReason).toBe('failing');
     const log = (await app.http.get(`/v1/webhooks/endpoints/${created.body.id}/deliveries`, { token: app.adminToken })).body.items;
     expect(log.length).toBeGreaterThanOrEqual(2);
-    for (const attempt of log) expect(attempt).toMatchObject({ status: 'failed', responseStatus: null, error: expect.stringMatching(/private, loopback or link-local/) });
+    for (const attempt of log)
+      expect(attempt).toMatchObject({
+        status: 'failed',
+        responseStatus: null,
+        error: expect.stringMatching(/private, loopback or link-local/),
+      });
     expect(r.received).toHaveLength(0);
   });
 });

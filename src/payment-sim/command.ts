@@ -19,7 +19,10 @@ export async function runPaymentSim(env: NodeJS.ProcessEnv): Promise<number> {
   const address = await sim.listen(port, host);
   process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'payment-sim listening', address, ledger })}\n`);
   const stop = () => {
-    sim.close().then(() => process.exit(0), () => process.exit(1));
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

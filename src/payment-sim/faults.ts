@@ -1,12 +1,19 @@
 import { Type, type Static } from 'typebox';
 
-export const FaultsSchema = Type.Object({
-  failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'share of API calls answered 500 without doing anything' })),
-  latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'added before every API call is handled' })),
-  hang: Type.Optional(Type.Boolean({ description: 'API calls are never answered' })),
-  loseResponses: Type.Optional(Type.Boolean({ description: 'charges and refunds are made, then the connection is dropped before the answer' })),
-  down: Type.Optional(Type.Boolean({ description: 'every API call has its connection reset at once' })),
-}, { additionalProperties: false });
+export const FaultsSchema = Type.Object(
+  {
+    failureRate: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'share of API calls answered 500 without doing anything' }),
+    ),
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000, description: 'added before every API call is handled' })),
+    hang: Type.Optional(Type.Boolean({ description: 'API calls are never answered' })),
+    loseResponses: Type.Optional(
+      Type.Boolean({ description: 'charges and refunds are made, then the connection is dropped before the answer' }),
+    ),
+    down: Type.Optional(Type.Boolean({ description: 'every API call has its connection reset at once' })),
+  },
+  { additionalProperties: false },
+);
 
 export type Faults = Static<typeof FaultsSchema>;
 
@@ -23,7 +30,15 @@ export interface SimStats {
 }
 
 export function emptyStats(inFlight = 0): SimStats {
-  return { requests: 0, charges: 0, lookups: 0, refunds: 0, inFlight, peakInFlight: inFlight, abandoned: { count: 0, minMs: null, maxMs: null } };
+  return {
+    requests: 0,
+    charges: 0,
+    lookups: 0,
+    refunds: 0,
+    inFlight,
+    peakInFlight: inFlight,
+    abandoned: { count: 0, minMs: null, maxMs: null },
+  };
 }
 
 export function recordAbandoned(stats: SimStats, waitedMs: number): void {

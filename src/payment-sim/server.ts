@@ -82,7 +82,8 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   app.post('/v1/charges', async (request, reply) => {
     const key = idempotencyKeyOf(request);
     if (!key) return apiError(reply, 400, 'invalid_request_error', 'an Idempotency-Key header is required');
-    if (!Value.Check(ChargeBody, request.body)) return apiError(reply, 400, 'invalid_request_error', 'amount, currency, source and reference are required');
+    if (!Value.Check(ChargeBody, request.body))
+      return apiError(reply, 400, 'invalid_request_error', 'amount, currency, source and reference are required');
     const body = request.body;
     const outcome = tokenOutcome(body.source);
     if (outcome === 'unavailable') return apiError(reply, 500, 'api_error', `processor error for ${body.source}`);
@@ -92,17 +93,31 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
       outcome === 'succeed' || outcome === 'slow' ? 'succeeded' : outcome,
     );
     if (faults.loseResponses) return drop(request, reply);
-    if (result.status === 'declined') return apiError(reply, 402, 'card_error', 'the card was declined', { code: result.code, charge: result.chargeId });
-    return { id: result.chargeId, object: 'charge', status: 'succeeded', amount: result.amount, currency: result.currency, reference: body.reference };
+    if (result.status === 'declined')
+      return apiError(reply, 402, 'card_error', 'the card was declined', { code: result.code, charge: result.chargeId });
+    return {
+      id: result.chargeId,
+      object: 'charge',
+      status: 'succeeded',
+      amount: result.amount,
+      currency: result.currency,
+      reference: body.reference,
+    };
   });
 
   app.get('/v1/charges', async (request, reply) => {
     const key = (request.query as { idempotency_key?: string }).idempotency_key;
     if (!key) return apiError(reply, 400, 'invalid_request_error', 'idempotency_key is required');
     const found = ledger.findCharge(key);
-    return { data: found ? [found.status === 'succeeded'
-      ? { id: found.chargeId, object: 'charge', status: 'succeeded', amount: found.amount, currency: found.currency }
-      : { id: found.chargeId, object: 'charge', status: 'declined', code: found.code }] : [] };
+    return {
+      data: found
+        ? [
+            found.status === 'succeeded'
+              ? { id: found.chargeId, object: 'charge', status: 'succeeded', amount: found.amount, currency: found.currency }
+              : { id: found.chargeId, object: 'charge', status: 'declined', code: found.code },
+          ]
+        : [],
+    };
   });
 
   app.post('/v1/refunds', async (request, reply) => {
@@ -125,7 +140,8 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
   app.get('/admin/faults', async () => faults);
   app.post('/admin/faults', async (request, reply) => {
     const body = request.body ?? {};
-    if (!Value.Check(FaultsSchema, body)) return apiError(reply, 400, 'invalid_request_error', 'faults: failureRate 0..1, latencyMs ≥ 0, hang, loseResponses, down');
+    if (!Value.Check(FaultsSchema, body))
+      return apiError(reply, 400, 'invalid_request_error', 'faults: failureRate 0..1, latencyMs ≥ 0, hang, loseResponses, down');
     faults = body;
     return faults;
   });

@@ -15,7 +15,10 @@ export function createPeriodicTask(name: string, intervalMs: number, run: () => 
 
   const tick = () => {
     current = run()
-      .then(() => undefined, (error: unknown) => logger.error({ err: error, task: name }, 'background task failed'))
+      .then(
+        () => undefined,
+        (error: unknown) => logger.error({ err: error, task: name }, 'background task failed'),
+      )
       .finally(() => {
         current = null;
         if (running) timer = setTimeout(tick, intervalMs);

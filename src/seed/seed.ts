@@ -8,7 +8,11 @@ import { generateProduct, random } from './catalog-generator.js';
  * (products, variants, initial stock) and is then indexed for search directly, since a bulk import
  * publishes no per-product events. Interrupted, it leaves whole batches; `orderly search reindex` mends the index.
  */
-export async function seedCatalog(core: Core, count: number, options: { seed?: number; batchSize?: number; quiet?: boolean } = {}): Promise<number> {
+export async function seedCatalog(
+  core: Core,
+  count: number,
+  options: { seed?: number; batchSize?: number; quiet?: boolean } = {},
+): Promise<number> {
   const rnd = random(options.seed ?? Date.now());
   // Fresh SKUs per run, so seeding twice adds to the catalog instead of colliding.
   const skuPrefix = `SEED${randomBytes(3).toString('hex').toUpperCase()}`;

@@ -48,7 +48,10 @@ export async function startApp(kind: DatabaseKind, env: Record<string, string> =
   expect(login.status).toBe(200);
 
   return {
-    kind, url, http, orderly,
+    kind,
+    url,
+    http,
+    orderly,
     adminToken: login.body.token,
     async customer() {
       const email = `buyer-${randomBytes(6).toString('hex')}@orderly.test`;
@@ -57,12 +60,16 @@ export async function startApp(kind: DatabaseKind, env: Record<string, string> =
       return { token: res.body.token, id: res.body.user.id, email };
     },
     async product(overrides = {}) {
-      const res = await http.post('/v1/products', {
-        title: 'Espresso cup',
-        category: 'kitchen',
-        variants: [{ sku: uniqueSku(), price: { amount: 1200, currency: 'USD' }, stock: 10 }],
-        ...overrides,
-      }, { token: login.body.token });
+      const res = await http.post(
+        '/v1/products',
+        {
+          title: 'Espresso cup',
+          category: 'kitchen',
+          variants: [{ sku: uniqueSku(), price: { amount: 1200, currency: 'USD' }, stock: 10 }],
+          ...overrides,
+        },
+        { token: login.body.token },
+      );
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body;
     },

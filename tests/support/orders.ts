@@ -11,11 +11,22 @@ export function idempotencyKey(): string {
 
 /** POSTs an order with a fresh Idempotency-Key. */
 export function placeOrder(app: TestApp, token: string, body: Record<string, unknown>, key = idempotencyKey()) {
-  return app.http.post('/v1/orders', { shippingAddress: ADDRESS, paymentToken: 'tok_visa', ...body }, { token, headers: { 'idempotency-key': key } });
+  return app.http.post(
+    '/v1/orders',
+    { shippingAddress: ADDRESS, paymentToken: 'tok_visa', ...body },
+    { token, headers: { 'idempotency-key': key } },
+  );
 }
 
 /** Polls the order until `done` accepts it (the saga is asynchronous); fails with the last state seen. */
-async function pollOrder(app: TestApp, token: string, orderId: string, done: (order: any) => boolean, waitingFor: string, timeoutMs: number): Promise<any> {
+async function pollOrder(
+  app: TestApp,
+  token: string,
+  orderId: string,
+  done: (order: any) => boolean,
+  waitingFor: string,
+  timeoutMs: number,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   let last: any;
   while (Date.now() < deadline) {
@@ -25,7 +36,9 @@ async function pollOrder(app: TestApp, token: string, orderId: string, done: (or
     if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`order ${orderId} still ${last?.status} after ${timeoutMs} ms, waiting for ${waitingFor}: ${JSON.stringify(last?.timeline)}`);
+  throw new Error(
+    `order ${orderId} still ${last?.status} after ${timeoutMs} ms, waiting for ${waitingFor}: ${JSON.stringify(last?.timeline)}`,
+  );
 }
 
 /** Polls the order until its status is one of `statuses`. */

@@ -25,7 +25,9 @@ export async function startPaymentSim(): Promise<PaymentSimProcess> {
   const url = `http://127.0.0.1:${port}`;
   const http = httpClient(url);
   return {
-    url, http, process: child,
+    url,
+    http,
+    process: child,
     async faults(faults) {
       const res = await http.post('/admin/faults', faults);
       if (res.status !== 200) throw new Error(`faults not set: ${res.status} ${res.text}`);

@@ -42,14 +42,32 @@ export function runOrderly(args: string[], env: Record<string, string>): Orderly
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
-    child, lines, stderr, exited,
+    child,
+    lines,
+    stderr,
+    exited,
     waitForLog(msg, timeoutMs = 20_000) {
-      const seen = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === msg);
+      const seen = lines
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.msg === msg);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${msg}" log within ${timeoutMs} ms; output:\n${lines.join('\n')}\n${stderr.join('')}`)), timeoutMs);
-        waiters.push({ msg, resolve: (line) => { clearTimeout(timer); resolve(line); } });
-        void exited.then(() => { clearTimeout(timer); reject(new Error(`exited before "${msg}"; output:\n${lines.join('\n')}\n${stderr.join('')}`)); });
+        const timer = setTimeout(
+          () => reject(new Error(`no "${msg}" log within ${timeoutMs} ms; output:\n${lines.join('\n')}\n${stderr.join('')}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          msg,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+        void exited.then(() => {
+          clearTimeout(timer);
+          reject(new Error(`exited before "${msg}"; output:\n${lines.join('\n')}\n${stderr.join('')}`));
+        });
       });
     },
   };

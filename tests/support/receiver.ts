@@ -29,17 +29,20 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({})): Pr
   const receiver: Receiver = { url: '', port: 0, received: [], answer, close: async () => {} };
   const server = http.createServer((request, response) => {
     let body = '';
-    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
-      const received = { path: request.url ?? '', headers: request.headers, body, at: Date.now() };
-      const n = receiver.received.push(received) - 1;
-      const { status = 200, headers = {}, delayMs = 0 } = receiver.answer(n, received);
-      const reply = () => {
-        timers.delete(timer);
-        if (!response.destroyed) response.writeHead(status, headers).end('ok');
-      };
-      const timer = setTimeout(reply, delayMs);
-      timers.add(timer);
-    });
+    request
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (body += chunk))
+      .on('end', () => {
+        const received = { path: request.url ?? '', headers: request.headers, body, at: Date.now() };
+        const n = receiver.received.push(received) - 1;
+        const { status = 200, headers = {}, delayMs = 0 } = receiver.answer(n, received);
+        const reply = () => {
+          timers.delete(timer);
+          if (!response.destroyed) response.writeHead(status, headers).end('ok');
+        };
+        const timer = setTimeout(reply, delayMs);
+        timers.add(timer);
+      });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

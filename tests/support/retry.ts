@@ -15,7 +15,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * flight or a 503 is repeated with the same Idempotency-Key (after Retry-After when given) until answered.
  * Gives up only when nothing answers for `giveUpMs`.
  */
-export async function postUntilAnswered(http: HttpClient, path: string, body: unknown, options: RequestOptions & { key: string; giveUpMs?: number }): Promise<Answered> {
+export async function postUntilAnswered(
+  http: HttpClient,
+  path: string,
+  body: unknown,
+  options: RequestOptions & { key: string; giveUpMs?: number },
+): Promise<Answered> {
   const { key, giveUpMs = 60_000, ...request } = options;
   const started = Date.now();
   let retryingSince: number | null = null;
@@ -27,10 +32,12 @@ export async function postUntilAnswered(http: HttpClient, path: string, body: un
     } catch {
       unreachable += 1;
     }
-    const retryable = response === null || response.status === 503 || (response.status === 409 && response.body?.code === 'idempotency_key_in_use');
+    const retryable =
+      response === null || response.status === 503 || (response.status === 409 && response.body?.code === 'idempotency_key_in_use');
     if (!retryable) return { response: response!, retriedMs: retryingSince === null ? 0 : Date.now() - retryingSince, unreachable };
     retryingSince ??= Date.now();
-    if (Date.now() - started > giveUpMs) throw new Error(`POST ${path} with key ${key} unanswered for ${giveUpMs} ms (last: ${response?.status ?? 'no answer'})`);
+    if (Date.now() - started > giveUpMs)
+      throw new Error(`POST ${path} with key ${key} unanswered for ${giveUpMs} ms (last: ${response?.status ?? 'no answer'})`);
     const retryAfter = Number(response?.headers.get('retry-after'));
     await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 50);
   }
@@ -61,7 +68,8 @@ export async function untilNoneLeft<T>(what: string, remaining: () => Promise<T[
   let fewest = left.length;
   let shrankAt = Date.now();
   while (left.length > 0) {
-    if (Date.now() - shrankAt > stallMs) throw new Error(`${what}: ${left.length} left, none finished for ${stallMs} ms: ${JSON.stringify(left.slice(0, 5))}`);
+    if (Date.now() - shrankAt > stallMs)
+      throw new Error(`${what}: ${left.length} left, none finished for ${stallMs} ms: ${JSON.stringify(left.slice(0, 5))}`);
     await sleep(250);
     left = await remaining();
     if (left.length < fewest) {

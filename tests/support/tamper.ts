@@ -50,7 +50,12 @@ export async function query<T = Record<string, unknown>>(storage: Storage, state
   const client = new pg.Client({ connectionString: storage.postgresUrl });
   await client.connect();
   try {
-    return (await client.query(statement.replace(/\?/g, () => `$${(n += 1)}`), params)).rows as T[];
+    return (
+      await client.query(
+        statement.replace(/\?/g, () => `$${(n += 1)}`),
+        params,
+      )
+    ).rows as T[];
   } finally {
     await client.end();
   }

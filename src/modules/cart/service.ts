@@ -55,7 +55,14 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     for (const line of lines) {
       const v = variants.get(line.variant_id);
       if (!v) continue;
-      items.push({ variantId: v.variantId, sku: v.sku, title: v.title, quantity: line.quantity, unitPrice: v.unitPrice, purchasable: v.purchasable });
+      items.push({
+        variantId: v.variantId,
+        sku: v.sku,
+        title: v.title,
+        quantity: line.quantity,
+        unitPrice: v.unitPrice,
+        purchasable: v.purchasable,
+      });
     }
     const currency = items[0]?.unitPrice.currency ?? options.currency;
     const amount = items.reduce((sum, item) => sum + item.unitPrice.amount * item.quantity, 0);
@@ -69,13 +76,21 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     const current = await read(userId);
     const other = current.items.find((i) => i.variantId !== variantId && i.unitPrice.currency !== variant.unitPrice.currency);
     if (other) {
-      throw cartErrors.error('currency_mismatch', `${variant.sku} is priced in ${variant.unitPrice.currency}; the cart holds ${other.unitPrice.currency}`);
+      throw cartErrors.error(
+        'currency_mismatch',
+        `${variant.sku} is priced in ${variant.unitPrice.currency}; the cart holds ${other.unitPrice.currency}`,
+      );
     }
     return variant;
   }
 
   /** Applies one change with its version bump inside `tx`; a version mismatch throws (and so rolls it back). */
-  async function writeIn(tx: Executor, userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>) {
+  async function writeIn(
+    tx: Executor,
+    userId: string,
+    ifVersion: number | undefined,
+    change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>,
+  ) {
     const s = cartStore(tx);
     const now = nowIso();
     if ((await s.bumpVersion(userId, now, ifVersion)) === null) {
@@ -88,7 +103,11 @@ export function createCartService(database: Database, catalog: PriceSource, opti
    * Runs one change with its version bump in a transaction, and resolves to the cart it left, which is the
    * request's answer (recorded with the change); a version mismatch rolls it back.
    */
-  async function write(userId: string, ifVersion: number | undefined, change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>): Promise<Cart> {
+  async function write(
+    userId: string,
+    ifVersion: number | undefined,
+    change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>,
+  ): Promise<Cart> {
     return db.transaction().execute(async (tx) => {
       await writeIn(tx, userId, ifVersion, change);
       const cart = await read(userId, tx);

@@ -10,10 +10,21 @@ export function cartStore(executor: Executor) {
   const db: Kysely<CartTables> = asSchema<CartTables>(executor);
   return {
     version: (userId: string) =>
-      db.selectFrom('cart_carts').select('version').where('user_id', '=', userId).executeTakeFirst().then((r) => r?.version ?? 0),
+      db
+        .selectFrom('cart_carts')
+        .select('version')
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+        .then((r) => r?.version ?? 0),
 
     lines: (userId: string) =>
-      db.selectFrom('cart_lines').select(['variant_id', 'quantity']).where('user_id', '=', userId).orderBy('added_at').orderBy('variant_id').execute(),
+      db
+        .selectFrom('cart_lines')
+        .select(['variant_id', 'quantity'])
+        .where('user_id', '=', userId)
+        .orderBy('added_at')
+        .orderBy('variant_id')
+        .execute(),
 
     /**
      * Bumps the cart's version, creating the cart at version 1. With `expected`, only if the version is
@@ -60,7 +71,12 @@ export function cartStore(executor: Executor) {
         .execute(),
 
     removeLine: (userId: string, variantId: string) =>
-      db.deleteFrom('cart_lines').where('user_id', '=', userId).where('variant_id', '=', variantId).executeTakeFirst().then((r) => Number(r.numDeletedRows)),
+      db
+        .deleteFrom('cart_lines')
+        .where('user_id', '=', userId)
+        .where('variant_id', '=', variantId)
+        .executeTakeFirst()
+        .then((r) => Number(r.numDeletedRows)),
 
     clear: async (userId: string) => {
       await db.deleteFrom('cart_lines').where('user_id', '=', userId).execute();

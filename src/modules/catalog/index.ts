@@ -25,7 +25,13 @@ export interface CatalogCacheSettings {
   sharedTtlMs: number;
 }
 
-export function createCatalogModule(deps: { database: Database; bus: MessageBus; stock: StockPort; caches: Caches; cache: CatalogCacheSettings }): CatalogModule {
+export function createCatalogModule(deps: {
+  database: Database;
+  bus: MessageBus;
+  stock: StockPort;
+  caches: Caches;
+  cache: CatalogCacheSettings;
+}): CatalogModule {
   const productReads = deps.caches.create<ProductRepresentation>({ name: 'products', max: 50_000, ...deps.cache });
   // The writer forgets the product at once (read-your-writes on this node); the event does it again on
   // whichever node consumes it, so a writer that died between commit and invalidation leaves nothing stale.

@@ -59,7 +59,12 @@ export const ProductPatchSchema = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
     variants: Type.Optional(
       Type.Array(
-        Type.Object({ id: Type.String({ minLength: 1 }), title: Type.Optional(Title), price: Type.Optional(MoneySchema), attributes: Type.Optional(AttributesSchema) }),
+        Type.Object({
+          id: Type.String({ minLength: 1 }),
+          title: Type.Optional(Title),
+          price: Type.Optional(MoneySchema),
+          attributes: Type.Optional(AttributesSchema),
+        }),
         { maxItems: 100 },
       ),
     ),

@@ -95,14 +95,26 @@ export interface CatalogService {
 const parseAttributes = (json: string): Attributes => JSON.parse(json) as Attributes;
 
 function toVariant(row: VariantRow): Variant {
-  return { id: row.id, sku: row.sku, title: row.title, price: { amount: row.price_amount, currency: row.price_currency }, attributes: parseAttributes(row.attributes) };
+  return {
+    id: row.id,
+    sku: row.sku,
+    title: row.title,
+    price: { amount: row.price_amount, currency: row.price_currency },
+    attributes: parseAttributes(row.attributes),
+  };
 }
 
 function toProduct(row: ProductRow, variants: VariantRow[]): Product {
   return {
-    id: row.id, title: row.title, description: row.description, category: row.category,
-    attributes: parseAttributes(row.attributes), status: row.status, variants: variants.map(toVariant),
-    createdAt: row.created_at, updatedAt: row.updated_at,
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    category: row.category,
+    attributes: parseAttributes(row.attributes),
+    status: row.status,
+    variants: variants.map(toVariant),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -123,12 +135,24 @@ function duplicates(values: string[]): string[] {
 
 function rowsOf(input: NewProduct, now: string): { product: ProductRow; variants: VariantRow[] } {
   const product: ProductRow = {
-    id: newId('prd'), title: input.title, description: input.description ?? '', category: input.category,
-    attributes: JSON.stringify(input.attributes ?? {}), status: 'active', created_at: now, updated_at: now,
+    id: newId('prd'),
+    title: input.title,
+    description: input.description ?? '',
+    category: input.category,
+    attributes: JSON.stringify(input.attributes ?? {}),
+    status: 'active',
+    created_at: now,
+    updated_at: now,
   };
   const variants: VariantRow[] = input.variants.map((v, position) => ({
-    id: newId('var'), product_id: product.id, position, sku: v.sku, title: v.title ?? 'Default',
-    price_amount: v.price.amount, price_currency: v.price.currency, attributes: JSON.stringify(v.attributes ?? {}),
+    id: newId('var'),
+    product_id: product.id,
+    position,
+    sku: v.sku,
+    title: v.title ?? 'Default',
+    price_amount: v.price.amount,
+    price_currency: v.price.currency,
+    attributes: JSON.stringify(v.attributes ?? {}),
   }));
   return { product, variants };
 }
@@ -146,7 +170,12 @@ function changeEvent(before: Product, after: Product): NewEvent {
   return { type: 'product.updated', key: after.id, data: { product: after } };
 }
 
-export function createCatalogService(database: Database, bus: MessageBus, stock: StockPort, hooks: { onProductChanged: (id: string) => Promise<void> }): CatalogService {
+export function createCatalogService(
+  database: Database,
+  bus: MessageBus,
+  stock: StockPort,
+  hooks: { onProductChanged: (id: string) => Promise<void> },
+): CatalogService {
   const db = database.db;
   const store = catalogStore(db);
 
@@ -180,7 +209,11 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
           if (taken.length > 0) throw skuTaken(taken);
           await s.insertProduct(productRow);
           await s.insertVariants(variantRows);
-          await stock.receive(tx, input.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })), `initial stock of ${productRow.id}`);
+          await stock.receive(
+            tx,
+            input.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })),
+            `initial stock of ${productRow.id}`,
+          );
           await publish([{ type: 'product.created', key: product.id, data: { product } }]);
           await answerWithin(tx, product);
         });
@@ -240,7 +273,11 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
         }
         const now = nowIso();
         const { variants: variantPatches, attributes, ...fields } = patch;
-        await s.updateProduct(id, { ...fields, ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) }), updated_at: now });
+        await s.updateProduct(id, {
+          ...fields,
+          ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) }),
+          updated_at: now,
+        });
         for (const v of variantPatches ?? []) {
           await s.updateVariant(v.id, {
             ...(v.title === undefined ? {} : { title: v.title }),
@@ -264,9 +301,12 @@ export function createCatalogService(database: Database, bus: MessageBus, stock:
         const product = products.get(v.product_id);
         if (!product) continue;
         result.set(v.id, {
-          variantId: v.id, productId: v.product_id, sku: v.sku,
+          variantId: v.id,
+          productId: v.product_id,
+          sku: v.sku,
           title: v.title === 'Default' ? product.title : `${product.title} — ${v.title}`,
-          unitPrice: { amount: v.price_amount, currency: v.price_currency }, purchasable: product.status === 'active',
+          unitPrice: { amount: v.price_amount, currency: v.price_currency },
+          purchasable: product.status === 'active',
         });
       }
       return result;

@@ -40,8 +40,26 @@ export interface ProductListFilter {
 export function catalogStore(executor: Executor) {
   const db: Kysely<CatalogTables> = asSchema<CatalogTables>(executor);
   // Every order prices its items through these two; compiled once per id count (see db/prepared.ts).
-  const variantsById = prepareRows<{ id: string }>(executor, (d, ids) => asSchema<CatalogTables>(d).selectFrom('catalog_variants').selectAll().where('id', 'in', ids.map((i) => i.id)));
-  const productsById = prepareRows<{ id: string }>(executor, (d, ids) => asSchema<CatalogTables>(d).selectFrom('catalog_products').selectAll().where('id', 'in', ids.map((i) => i.id)));
+  const variantsById = prepareRows<{ id: string }>(executor, (d, ids) =>
+    asSchema<CatalogTables>(d)
+      .selectFrom('catalog_variants')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        ids.map((i) => i.id),
+      ),
+  );
+  const productsById = prepareRows<{ id: string }>(executor, (d, ids) =>
+    asSchema<CatalogTables>(d)
+      .selectFrom('catalog_products')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        ids.map((i) => i.id),
+      ),
+  );
   return {
     insertProduct: (rows: ProductRow | ProductRow[]) => db.insertInto('catalog_products').values(rows).execute(),
     insertVariants: (rows: VariantRow[]) => db.insertInto('catalog_variants').values(rows).execute(),
@@ -51,16 +69,41 @@ export function catalogStore(executor: Executor) {
     variantsOf: (productIds: string[]) =>
       productIds.length === 0
         ? Promise.resolve([])
-        : db.selectFrom('catalog_variants').selectAll().where('product_id', 'in', productIds).orderBy('product_id').orderBy('position').execute(),
+        : db
+            .selectFrom('catalog_variants')
+            .selectAll()
+            .where('product_id', 'in', productIds)
+            .orderBy('product_id')
+            .orderBy('position')
+            .execute(),
 
     variantsById: async (ids: string[]): Promise<VariantRow[]> =>
-      ids.length === 0 ? [] : (await variantsById.execute<VariantRow>(executor, ids.map((id) => ({ id })))).rows,
+      ids.length === 0
+        ? []
+        : (
+            await variantsById.execute<VariantRow>(
+              executor,
+              ids.map((id) => ({ id })),
+            )
+          ).rows,
 
     productsById: async (ids: string[]): Promise<ProductRow[]> =>
-      ids.length === 0 ? [] : (await productsById.execute<ProductRow>(executor, ids.map((id) => ({ id })))).rows,
+      ids.length === 0
+        ? []
+        : (
+            await productsById.execute<ProductRow>(
+              executor,
+              ids.map((id) => ({ id })),
+            )
+          ).rows,
 
     takenSkus: (skus: string[]) =>
-      db.selectFrom('catalog_variants').select('sku').where('sku', 'in', skus).execute().then((rows) => rows.map((r) => r.sku)),
+      db
+        .selectFrom('catalog_variants')
+        .select('sku')
+        .where('sku', 'in', skus)
+        .execute()
+        .then((rows) => rows.map((r) => r.sku)),
 
     listProducts: (filter: ProductListFilter) => {
       let query = db.selectFrom('catalog_products').selectAll().where('status', '=', filter.status);
@@ -70,7 +113,11 @@ export function catalogStore(executor: Executor) {
     },
 
     countProducts: () =>
-      db.selectFrom('catalog_products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
+      db
+        .selectFrom('catalog_products')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n)),
 
     /** Every product, archived too, in id order from after `afterId`. */
     scanProducts: (afterId: string | null, limit: number) => {

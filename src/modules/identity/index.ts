@@ -14,9 +14,20 @@ export interface IdentityModule extends AppModule {
   service: IdentityService;
 }
 
-export function createIdentityModule(deps: { database: Database; bus: MessageBus; sessionTtlMs: number; caches: Caches; sessionCacheTtlMs: number }): IdentityModule {
+export function createIdentityModule(deps: {
+  database: Database;
+  bus: MessageBus;
+  sessionTtlMs: number;
+  caches: Caches;
+  sessionCacheTtlMs: number;
+}): IdentityModule {
   // Unknown tokens are remembered briefly too: guessing tokens must not cost a database read each.
-  const sessions = deps.caches.create<SessionPrincipal>({ name: 'sessions', max: 100_000, ttlMs: deps.sessionCacheTtlMs, negativeTtlMs: Math.min(deps.sessionCacheTtlMs, 2_000) });
+  const sessions = deps.caches.create<SessionPrincipal>({
+    name: 'sessions',
+    max: 100_000,
+    ttlMs: deps.sessionCacheTtlMs,
+    negativeTtlMs: Math.min(deps.sessionCacheTtlMs, 2_000),
+  });
   const service = createIdentityService(deps.database, deps.bus, { sessionTtlMs: deps.sessionTtlMs, sessions });
   return {
     name: 'identity',

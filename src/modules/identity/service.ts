@@ -45,7 +45,11 @@ export function toUser(row: UserRow): User {
  * Sessions are read on every authenticated request, so they go through a cache keyed by token hash;
  * logout invalidates it everywhere, and a cached session is still checked against its expiry.
  */
-export function createIdentityService(database: Database, bus: MessageBus, options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal> }): IdentityService {
+export function createIdentityService(
+  database: Database,
+  bus: MessageBus,
+  options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal> },
+): IdentityService {
   const store = identityStore(database.db);
 
   async function startSession(executor: Executor, user: UserRow): Promise<SignedIn> {
@@ -72,7 +76,10 @@ export function createIdentityService(database: Database, bus: MessageBus, optio
   }
 
   /** Creates the account (and runs `within` in the same transaction); null when the email is taken. */
-  async function createUser<T>(input: { email: string; password: string; name: string; role: Role }, within: (tx: Executor, row: UserRow) => Promise<T>): Promise<T | null> {
+  async function createUser<T>(
+    input: { email: string; password: string; name: string; role: Role },
+    within: (tx: Executor, row: UserRow) => Promise<T>,
+  ): Promise<T | null> {
     const now = nowIso();
     const row: UserRow = {
       id: newId('usr'),

@@ -48,7 +48,11 @@ export function identityStore(executor: Executor) {
 
     /** Inserts unless the email is taken; returns false when it was. */
     insertUser: async (user: UserRow): Promise<boolean> => {
-      const result = await db.insertInto('identity_users').values(user).onConflict((oc) => oc.column('email_key').doNothing()).executeTakeFirst();
+      const result = await db
+        .insertInto('identity_users')
+        .values(user)
+        .onConflict((oc) => oc.column('email_key').doNothing())
+        .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
     },
 
@@ -69,7 +73,13 @@ export function identityStore(executor: Executor) {
 
     /** Resolves to the revoked session's token hash, or undefined when it was revoked already. */
     revokeSession: (sessionId: string, now: string) =>
-      db.updateTable('identity_sessions').set({ revoked_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null)
-        .returning('token_hash').executeTakeFirst().then((row) => row?.token_hash),
+      db
+        .updateTable('identity_sessions')
+        .set({ revoked_at: now })
+        .where('id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .returning('token_hash')
+        .executeTakeFirst()
+        .then((row) => row?.token_hash),
   };
 }

@@ -4,8 +4,14 @@ import type { InventoryService, StockLine } from './service.js';
 /** Commands the order saga sends inventory, and the events inventory answers with (keyed by order id). */
 export const inventoryCommands = ['inventory.reserve', 'inventory.commit', 'inventory.release', 'inventory.restock'] as const;
 
-export interface ReserveCommand { orderId: string; userId: string; lines: StockLine[] }
-export interface OrderCommand { orderId: string }
+export interface ReserveCommand {
+  orderId: string;
+  userId: string;
+  lines: StockLine[];
+}
+export interface OrderCommand {
+  orderId: string;
+}
 
 /**
  * Runs each command through its idempotent primitive (own transaction, keyed by order id), then
@@ -23,16 +29,18 @@ export function inventorySubscription(service: InventoryService): Subscription {
         case 'inventory.reserve': {
           const { lines, userId } = message.data as ReserveCommand;
           const outcome = await service.reserve(orderId, lines, { userId });
-          event = outcome.status === 'reserved'
-            ? { type: 'inventory.reserved', data: { orderId, expiresAt: outcome.expiresAt } }
-            : { type: 'inventory.reservation_failed', data: { orderId, reason: outcome.reason } };
+          event =
+            outcome.status === 'reserved'
+              ? { type: 'inventory.reserved', data: { orderId, expiresAt: outcome.expiresAt } }
+              : { type: 'inventory.reservation_failed', data: { orderId, reason: outcome.reason } };
           break;
         }
         case 'inventory.commit': {
           const outcome = await service.commit(orderId);
-          event = outcome.status === 'committed'
-            ? { type: 'inventory.committed', data: { orderId } }
-            : { type: 'inventory.commit_failed', data: { orderId, reason: outcome.reason } };
+          event =
+            outcome.status === 'committed'
+              ? { type: 'inventory.committed', data: { orderId } }
+              : { type: 'inventory.commit_failed', data: { orderId, reason: outcome.reason } };
           break;
         }
         case 'inventory.release': {

@@ -9,20 +9,40 @@ import { inventoryMigrations } from './migrations/index.js';
 import { inventoryRoutes } from './routes.js';
 import { createInventoryService, type InventoryService } from './service.js';
 
-export type { InventoryService, StockLevel, StockLine, Movement, ReserveOutcome, ReleaseOutcome, CommitOutcome, RestockOutcome } from './service.js';
+export type {
+  InventoryService,
+  StockLevel,
+  StockLine,
+  Movement,
+  ReserveOutcome,
+  ReleaseOutcome,
+  CommitOutcome,
+  RestockOutcome,
+} from './service.js';
 export type { ReserveCommand, OrderCommand } from './handlers.js';
 
 export interface InventoryModule extends AppModule {
   service: InventoryService;
 }
 
-export function createInventoryModule(deps: { database: Database; bus: MessageBus; logger: Logger; reservationTtlMs: number; sweepIntervalMs: number }): InventoryModule {
+export function createInventoryModule(deps: {
+  database: Database;
+  bus: MessageBus;
+  logger: Logger;
+  reservationTtlMs: number;
+  sweepIntervalMs: number;
+}): InventoryModule {
   const service = createInventoryService(deps.database, { reservationTtlMs: deps.reservationTtlMs });
   subscribeInventory(deps.bus, service);
-  const sweeper = createPeriodicTask('inventory.release-expired', deps.sweepIntervalMs, async () => {
-    const released = await service.releaseExpired();
-    if (released > 0) deps.logger.info({ released }, 'released expired stock reservations');
-  }, deps.logger);
+  const sweeper = createPeriodicTask(
+    'inventory.release-expired',
+    deps.sweepIntervalMs,
+    async () => {
+      const released = await service.releaseExpired();
+      if (released > 0) deps.logger.info({ released }, 'released expired stock reservations');
+    },
+    deps.logger,
+  );
   return {
     tasks: [sweeper],
     name: 'inventory',

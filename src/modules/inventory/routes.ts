@@ -15,7 +15,14 @@ const Delta = Type.Object({ available: Type.Integer(), reserved: Type.Integer(),
 const MovementSchema = Type.Object({
   id: Type.String(),
   sku: Type.String(),
-  kind: Type.Union([Type.Literal('received'), Type.Literal('adjusted'), Type.Literal('reserved'), Type.Literal('released'), Type.Literal('committed'), Type.Literal('restocked')]),
+  kind: Type.Union([
+    Type.Literal('received'),
+    Type.Literal('adjusted'),
+    Type.Literal('reserved'),
+    Type.Literal('released'),
+    Type.Literal('committed'),
+    Type.Literal('restocked'),
+  ]),
   delta: Delta,
   orderId: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
@@ -28,39 +35,61 @@ export async function inventoryRoutes(app: HttpApp, service: InventoryService): 
   privateResponses(app);
   const security = [{ bearer: [] }];
 
-  app.get('/inventory/:sku', {
-    schema: {
-      tags: ['inventory'], summary: 'Stock of one SKU', security, params: SkuParams,
-      response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404) },
+  app.get(
+    '/inventory/:sku',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Stock of one SKU',
+        security,
+        params: SkuParams,
+        response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404) },
+      },
     },
-  }, async (request) => {
-    const stock = await service.getStock(request.params.sku);
-    if (stock === null) throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
-    return stock;
-  });
+    async (request) => {
+      const stock = await service.getStock(request.params.sku);
+      if (stock === null) throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
+      return stock;
+    },
+  );
 
-  app.post('/inventory/:sku/adjustments', {
-    config: { effect: effect<StockLevel>('inventory.adjust', 200) },
-    schema: {
-      tags: ['inventory'], summary: 'Add (receiving, returns) or remove (damage, shrinkage) available stock', security, params: SkuParams,
-      body: Type.Object({
-        delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, not: { const: 0 }, description: 'non-zero; negative removes' }),
-        reason: Type.String({ minLength: 1, maxLength: 500 }),
-      }),
-      response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404, 409) },
+  app.post(
+    '/inventory/:sku/adjustments',
+    {
+      config: { effect: effect<StockLevel>('inventory.adjust', 200) },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Add (receiving, returns) or remove (damage, shrinkage) available stock',
+        security,
+        params: SkuParams,
+        body: Type.Object({
+          delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, not: { const: 0 }, description: 'non-zero; negative removes' }),
+          reason: Type.String({ minLength: 1, maxLength: 500 }),
+        }),
+        response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404, 409) },
+      },
     },
-  }, async (request) => service.adjust(request.params.sku, request.body.delta, request.body.reason));
+    async (request) => service.adjust(request.params.sku, request.body.delta, request.body.reason),
+  );
 
-  app.get('/inventory/:sku/movements', {
-    schema: {
-      tags: ['inventory'], summary: 'The movements ledger of one SKU, newest first', security, params: SkuParams,
-      querystring: Type.Object(PageQuery),
-      response: { 200: pageOf(MovementSchema), ...problems(400, 401, 403, 404) },
+  app.get(
+    '/inventory/:sku/movements',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'The movements ledger of one SKU, newest first',
+        security,
+        params: SkuParams,
+        querystring: Type.Object(PageQuery),
+        response: { 200: pageOf(MovementSchema), ...problems(400, 401, 403, 404) },
+      },
     },
-  }, async (request) => {
-    const { limit, cursor } = request.query;
-    if ((await service.getStock(request.params.sku)) === null) throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
-    const before = decodeIdCursor(cursor, 'mov');
-    return paginate(await service.movements(request.params.sku, limit + 1, before), limit, (m) => m.id);
-  });
+    async (request) => {
+      const { limit, cursor } = request.query;
+      if ((await service.getStock(request.params.sku)) === null)
+        throw platformErrors.error('not_found', `No stock is kept for SKU ${request.params.sku}`);
+      const before = decodeIdCursor(cursor, 'mov');
+      return paginate(await service.movements(request.params.sku, limit + 1, before), limit, (m) => m.id);
+    },
+  );
 }

@@ -30,7 +30,6 @@ export type ReserveOutcome =
 
 export type ReleaseOutcome = { status: 'released' | 'committed' | 'failed' | 'not_found'; orderId: string };
 
-
 export type RestockOutcome = { status: 'restocked' | 'not_committed'; orderId: string };
 
 export type CommitOutcome =
@@ -77,20 +76,44 @@ function mergeLines(lines: StockLine[]): StockLine[] {
 
 function toMovement(row: MovementRow): Movement {
   return {
-    id: row.id, sku: row.sku, kind: row.kind, orderId: row.order_id, reason: row.reason, at: row.created_at,
+    id: row.id,
+    sku: row.sku,
+    kind: row.kind,
+    orderId: row.order_id,
+    reason: row.reason,
+    at: row.created_at,
     delta: { available: row.delta_available, reserved: row.delta_reserved, sold: row.delta_sold },
   };
 }
 
 /** Applies the same delta to every line and books it in the ledger; throws Shortfall if any line is refused. */
-async function moveLines(store: InventoryStore, lines: StockLine[], kind: MovementKind, deltaOf: (q: number) => StockDelta, orderId: string | null, reason: string | null, now: string) {
+async function moveLines(
+  store: InventoryStore,
+  lines: StockLine[],
+  kind: MovementKind,
+  deltaOf: (q: number) => StockDelta,
+  orderId: string | null,
+  reason: string | null,
+  now: string,
+) {
   for (const line of lines) {
     if (!(await store.applyDelta(line.sku, deltaOf(line.quantity), now))) throw new Shortfall(line.sku);
   }
-  await store.insertMovements(lines.map((line) => {
-    const d = deltaOf(line.quantity);
-    return { sku: line.sku, kind, delta_available: d.available, delta_reserved: d.reserved, delta_sold: d.sold, order_id: orderId, reason, created_at: now };
-  }));
+  await store.insertMovements(
+    lines.map((line) => {
+      const d = deltaOf(line.quantity);
+      return {
+        sku: line.sku,
+        kind,
+        delta_available: d.available,
+        delta_reserved: d.reserved,
+        delta_sold: d.sold,
+        order_id: orderId,
+        reason,
+        created_at: now,
+      };
+    }),
+  );
 }
 
 const HOLD = (q: number): StockDelta => ({ available: -q, reserved: q, sold: 0 });
@@ -143,9 +166,18 @@ export function createInventoryService(database: Database, options: { reservatio
       const s = inventoryStore(tx);
       await s.insertStock(merged.map((l) => ({ sku: l.sku, available: l.quantity, reserved: 0, sold: 0, updated_at: now })));
       const received = merged.filter((l) => l.quantity > 0);
-      await s.insertMovements(received.map((l) => ({
-        sku: l.sku, kind: 'received', delta_available: l.quantity, delta_reserved: 0, delta_sold: 0, order_id: null, reason, created_at: now,
-      })));
+      await s.insertMovements(
+        received.map((l) => ({
+          sku: l.sku,
+          kind: 'received',
+          delta_available: l.quantity,
+          delta_reserved: 0,
+          delta_sold: 0,
+          order_id: null,
+          reason,
+          created_at: now,
+        })),
+      );
     },
 
     getStock: level,
@@ -155,7 +187,15 @@ export function createInventoryService(database: Database, options: { reservatio
         const s = inventoryStore(tx);
         if (!(await s.getStock(sku))) return 'unknown';
         try {
-          await moveLines(s, [{ sku, quantity: delta }], 'adjusted', (q) => ({ available: q, reserved: 0, sold: 0 }), null, reason, nowIso());
+          await moveLines(
+            s,
+            [{ sku, quantity: delta }],
+            'adjusted',
+            (q) => ({ available: q, reserved: 0, sold: 0 }),
+            null,
+            reason,
+            nowIso(),
+          );
         } catch (error) {
           if (error instanceof Shortfall) return 'short';
           throw error;
@@ -166,7 +206,8 @@ export function createInventoryService(database: Database, options: { reservatio
         return stock;
       });
       if (applied === 'unknown') throw platformErrors.error('not_found', `No stock is kept for SKU ${sku}`);
-      if (applied === 'short') throw inventoryErrors.error('insufficient_stock', `Removing ${-delta} of ${sku} would take available stock below zero`);
+      if (applied === 'short')
+        throw inventoryErrors.error('insufficient_stock', `Removing ${-delta} of ${sku} would take available stock below zero`);
       return applied;
     },
 
@@ -180,8 +221,13 @@ export function createInventoryService(database: Database, options: { reservatio
         throw new Error('reserve needs at least one line with a positive integer quantity');
       }
       const header = (status: 'reserved' | 'failed', now: string) => ({
-        order_id: orderId, user_id: reserveOptions.userId ?? null, status, failure: status === 'failed' ? 'insufficient_stock' : null,
-        expires_at: new Date(Date.parse(now) + options.reservationTtlMs).toISOString(), created_at: now, updated_at: now,
+        order_id: orderId,
+        user_id: reserveOptions.userId ?? null,
+        status,
+        failure: status === 'failed' ? 'insufficient_stock' : null,
+        expires_at: new Date(Date.parse(now) + options.reservationTtlMs).toISOString(),
+        created_at: now,
+        updated_at: now,
       });
       try {
         const granted = await database.transaction(async (tx) => {
@@ -234,7 +280,15 @@ export function createInventoryService(database: Database, options: { reservatio
         const s = inventoryStore(tx);
         const now = nowIso();
         if (!(await s.transition(orderId, 'committed', 'returned', now))) return false;
-        await moveLines(s, await s.getReservationLines(orderId), 'restocked', (q) => ({ available: q, reserved: 0, sold: -q }), orderId, 'order cancelled after confirmation', now);
+        await moveLines(
+          s,
+          await s.getReservationLines(orderId),
+          'restocked',
+          (q) => ({ available: q, reserved: 0, sold: -q }),
+          orderId,
+          'order cancelled after confirmation',
+          now,
+        );
         return true;
       });
       if (done || (await store.getReservation(orderId))?.status === 'returned') return { status: 'restocked', orderId };
@@ -252,7 +306,13 @@ export function createInventoryService(database: Database, options: { reservatio
     async auditStock() {
       return (await store.stockAgainstLedger()).map((r) => ({
         stock: { sku: r.sku, available: r.available, reserved: r.reserved, sold: r.sold },
-        ledger: { sku: r.sku, available: Number(r.ledger_available ?? 0), reserved: Number(r.ledger_reserved ?? 0), sold: Number(r.ledger_sold ?? 0), received: Number(r.ledger_received ?? 0) },
+        ledger: {
+          sku: r.sku,
+          available: Number(r.ledger_available ?? 0),
+          reserved: Number(r.ledger_reserved ?? 0),
+          sold: Number(r.ledger_sold ?? 0),
+          received: Number(r.ledger_received ?? 0),
+        },
       }));
     },
 

@@ -33,7 +33,10 @@ interface InventoryTables {
 export type StockRow = Selectable<InventoryTables['inventory_stock']>;
 export type MovementRow = Selectable<InventoryTables['inventory_movements']>;
 export type ReservationRow = Selectable<InventoryTables['inventory_reservations']>;
-export interface StockLine { sku: string; quantity: number }
+export interface StockLine {
+  sku: string;
+  quantity: number;
+}
 
 /** How one stock row moves: each delta is applied only if no count would go below zero. */
 export interface StockDelta {
@@ -71,7 +74,13 @@ export function inventoryStore(executor: Executor) {
     },
 
     insertMovements: (rows: Omit<MovementRow, 'id'>[]) =>
-      rows.length === 0 ? Promise.resolve() : db.insertInto('inventory_movements').values(rows.map((r) => ({ id: newId('mov'), ...r }))).execute().then(() => undefined),
+      rows.length === 0
+        ? Promise.resolve()
+        : db
+            .insertInto('inventory_movements')
+            .values(rows.map((r) => ({ id: newId('mov'), ...r })))
+            .execute()
+            .then(() => undefined),
 
     listMovements: (sku: string, limit: number, before?: string) => {
       let query = db.selectFrom('inventory_movements').selectAll().where('sku', '=', sku);
@@ -79,19 +88,27 @@ export function inventoryStore(executor: Executor) {
       return query.orderBy('id', 'desc').limit(limit).execute();
     },
 
-    getReservation: (orderId: string) => db.selectFrom('inventory_reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+    getReservation: (orderId: string) =>
+      db.selectFrom('inventory_reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
 
     getReservationLines: (orderId: string) =>
       db.selectFrom('inventory_reservation_lines').select(['sku', 'quantity']).where('order_id', '=', orderId).orderBy('sku').execute(),
 
     /** Inserts the reservation unless one exists for the order; false when it did. */
     async insertReservation(row: ReservationRow): Promise<boolean> {
-      const result = await db.insertInto('inventory_reservations').values(row).onConflict((oc) => oc.column('order_id').doNothing()).executeTakeFirst();
+      const result = await db
+        .insertInto('inventory_reservations')
+        .values(row)
+        .onConflict((oc) => oc.column('order_id').doNothing())
+        .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
     },
 
     insertReservationLines: (orderId: string, lines: StockLine[]) =>
-      db.insertInto('inventory_reservation_lines').values(lines.map((l) => ({ order_id: orderId, sku: l.sku, quantity: l.quantity }))).execute(),
+      db
+        .insertInto('inventory_reservation_lines')
+        .values(lines.map((l) => ({ order_id: orderId, sku: l.sku, quantity: l.quantity })))
+        .execute(),
 
     /** Moves a reservation from one status to another; false when it was not in `from` (someone else moved it first). */
     async transition(orderId: string, from: ReservationStatus, to: ReservationStatus, now: string): Promise<boolean> {
@@ -119,19 +136,30 @@ export function inventoryStore(executor: Executor) {
       db
         .selectFrom('inventory_stock as s')
         .leftJoin(
-          (eb) => eb.selectFrom('inventory_movements')
-            .select([
-              'sku',
-              sql<number>`sum(delta_available)`.as('available'),
-              sql<number>`sum(delta_reserved)`.as('reserved'),
-              sql<number>`sum(delta_sold)`.as('sold'),
-              sql<number>`sum(case when kind in ('received', 'adjusted') then delta_available else 0 end)`.as('received'),
-            ])
-            .groupBy('sku')
-            .as('m'),
+          (eb) =>
+            eb
+              .selectFrom('inventory_movements')
+              .select([
+                'sku',
+                sql<number>`sum(delta_available)`.as('available'),
+                sql<number>`sum(delta_reserved)`.as('reserved'),
+                sql<number>`sum(delta_sold)`.as('sold'),
+                sql<number>`sum(case when kind in ('received', 'adjusted') then delta_available else 0 end)`.as('received'),
+              ])
+              .groupBy('sku')
+              .as('m'),
           (join) => join.onRef('m.sku', '=', 's.sku'),
         )
-        .select(['s.sku', 's.available', 's.reserved', 's.sold', 'm.available as ledger_available', 'm.reserved as ledger_reserved', 'm.sold as ledger_sold', 'm.received as ledger_received'])
+        .select([
+          's.sku',
+          's.available',
+          's.reserved',
+          's.sold',
+          'm.available as ledger_available',
+          'm.reserved as ledger_reserved',
+          'm.sold as ledger_sold',
+          'm.received as ledger_received',
+        ])
         .execute(),
 
     reservationStatuses: () => db.selectFrom('inventory_reservations').select(['order_id', 'status']).execute(),

@@ -73,13 +73,22 @@ export function fanOutSubscription(): Subscription {
  * Sends one channel's notifications through its provider: rate-limited per channel (to protect the provider)
  * and per user, retried with backoff by the bus, dead-lettered when retries run out, and redriven from there.
  */
-export function channelSubscription(channel: Channel, database: Database, worker: ChannelWorker, limits: RateLimits, metrics: NotificationMetrics): Subscription {
+export function channelSubscription(
+  channel: Channel,
+  database: Database,
+  worker: ChannelWorker,
+  limits: RateLimits,
+  metrics: NotificationMetrics,
+): Subscription {
   const { provider, policy } = worker;
   const reads = notificationStore(database.db);
 
   // Waiting for a token does not spend an attempt: a busy provider or a chatty week is not a failure.
   async function admit(userId: string): Promise<void> {
-    const buckets: [string, Quota][] = [[`notify:${channel}`, limits.perChannel[channel]], [`notify:${channel}:${userId}`, limits.perUser]];
+    const buckets: [string, Quota][] = [
+      [`notify:${channel}`, limits.perChannel[channel]],
+      [`notify:${channel}:${userId}`, limits.perUser],
+    ];
     for (const [key, quota] of buckets) {
       const take = await limits.buckets.take(key, quota.quota, quota.windowMs);
       if (!take.allowed) {
@@ -103,10 +112,11 @@ export function channelSubscription(channel: Channel, database: Database, worker
       const outgoing = { id: n.id, channel, recipient: n.recipient, subject: n.subject, body: n.body };
       try {
         await policy.execute(async () => {
-          if (provider.embedded) await context.apply(async (tx) => {
-            await provider.send(outgoing, tx);
-            await notificationStore(tx).markSent(n.id);
-          });
+          if (provider.embedded)
+            await context.apply(async (tx) => {
+              await provider.send(outgoing, tx);
+              await notificationStore(tx).markSent(n.id);
+            });
           else await provider.send(outgoing, database.db);
         });
         if (!provider.embedded) await context.apply((tx) => notificationStore(tx).markSent(n.id));

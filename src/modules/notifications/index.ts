@@ -31,7 +31,11 @@ export interface NotificationSettings {
 }
 
 export function createNotificationsModule(deps: {
-  database: Database; bus: MessageBus; registry: Registry; buckets: BucketStore; settings: NotificationSettings;
+  database: Database;
+  bus: MessageBus;
+  registry: Registry;
+  buckets: BucketStore;
+  settings: NotificationSettings;
 }): NotificationsModule {
   const { settings } = deps;
   const sandboxes: Partial<Record<Channel, SandboxProvider>> = {};
@@ -51,13 +55,28 @@ export function createNotificationsModule(deps: {
       name: `notifications.${channel}`,
       timeoutMs: settings.timeoutMs,
       retryDelaysMs: [],
-      breaker: { failureRatio: 0.5, windowMs: 30_000, minimumCalls: 20, consecutiveFailures: 10, closeAfterSuccesses: 1, halfOpenAfterMs: 10_000 },
+      breaker: {
+        failureRatio: 0.5,
+        windowMs: 30_000,
+        minimumCalls: 20,
+        consecutiveFailures: 10,
+        closeAfterSuccesses: 1,
+        halfOpenAfterMs: 10_000,
+      },
       bulkhead: { limit: 8, queue: 16 },
       isTransient: () => true,
     });
     providers.push(provider);
     policies.push(policy);
-    deps.bus.subscribe(channelSubscription(channel, deps.database, { provider, policy }, { buckets: deps.buckets, perUser: settings.perUser, perChannel: settings.perChannel }, metrics));
+    deps.bus.subscribe(
+      channelSubscription(
+        channel,
+        deps.database,
+        { provider, policy },
+        { buckets: deps.buckets, perUser: settings.perUser, perChannel: settings.perChannel },
+        metrics,
+      ),
+    );
   }
   const service = createNotificationService(deps.database, sandboxes);
   return {

@@ -34,10 +34,23 @@ export interface NotificationService {
 }
 
 const view = (n: NotificationRow): NotificationView => ({
-  id: n.id, channel: n.channel, template: n.template, status: n.status, attempts: n.attempts, createdAt: n.created_at, sentAt: n.sent_at,
+  id: n.id,
+  channel: n.channel,
+  template: n.template,
+  status: n.status,
+  attempts: n.attempts,
+  createdAt: n.created_at,
+  sentAt: n.sent_at,
 });
 
-const sentView = (r: SandboxRow): SentMessage => ({ id: r.id, notificationId: r.notification_id, to: r.recipient, subject: r.subject, text: r.body, createdAt: r.created_at });
+const sentView = (r: SandboxRow): SentMessage => ({
+  id: r.id,
+  notificationId: r.notification_id,
+  to: r.recipient,
+  subject: r.subject,
+  text: r.body,
+  createdAt: r.created_at,
+});
 
 export function createNotificationService(database: Database, sandboxes: Partial<Record<Channel, SandboxProvider>>): NotificationService {
   const store = notificationStore(database.db);
@@ -47,7 +60,9 @@ export function createNotificationService(database: Database, sandboxes: Partial
     async setPreferences(userId, change) {
       const next = { ...preferencesOf(await store.recipient(userId)), ...change };
       if (next.sms && next.phone === null) {
-        throw platformErrors.error('validation_failed', 'SMS notifications need a phone number', { errors: [{ field: 'body.phone', message: 'is required when sms is true' }] });
+        throw platformErrors.error('validation_failed', 'SMS notifications need a phone number', {
+          errors: [{ field: 'body.phone', message: 'is required when sms is true' }],
+        });
       }
       await store.setPreferences(userId, next);
       return next;

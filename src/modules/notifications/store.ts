@@ -8,14 +8,39 @@ export type NotificationStatus = 'pending' | 'sent' | 'failed';
 
 interface NotificationTables {
   notification_recipients: {
-    user_id: string; email: string | null; name: string | null; email_enabled: number; sms_enabled: number; push_enabled: number;
-    phone: string | null; updated_at: string;
+    user_id: string;
+    email: string | null;
+    name: string | null;
+    email_enabled: number;
+    sms_enabled: number;
+    push_enabled: number;
+    phone: string | null;
+    updated_at: string;
   };
   notifications: {
-    id: string; event_id: string; user_id: string; channel: Channel; template: string; recipient: string; subject: string; body: string;
-    status: NotificationStatus; attempts: number; last_error: string | null; created_at: string; sent_at: string | null;
+    id: string;
+    event_id: string;
+    user_id: string;
+    channel: Channel;
+    template: string;
+    recipient: string;
+    subject: string;
+    body: string;
+    status: NotificationStatus;
+    attempts: number;
+    last_error: string | null;
+    created_at: string;
+    sent_at: string | null;
   };
-  notification_sandbox: { id: string; notification_id: string; channel: Channel; recipient: string; subject: string; body: string; created_at: string };
+  notification_sandbox: {
+    id: string;
+    notification_id: string;
+    channel: Channel;
+    recipient: string;
+    subject: string;
+    body: string;
+    created_at: string;
+  };
 }
 
 export type RecipientRow = Selectable<NotificationTables['notification_recipients']>;
@@ -36,7 +61,12 @@ export function preferencesOf(row: RecipientRow | undefined): Preferences {
   return { email: row.email_enabled === 1, sms: row.sms_enabled === 1, push: row.push_enabled === 1, phone: row.phone };
 }
 
-const columnsOf = (p: Preferences) => ({ email_enabled: Number(p.email), sms_enabled: Number(p.sms), push_enabled: Number(p.push), phone: p.phone });
+const columnsOf = (p: Preferences) => ({
+  email_enabled: Number(p.email),
+  sms_enabled: Number(p.sms),
+  push_enabled: Number(p.push),
+  phone: p.phone,
+});
 
 export function notificationStore(executor: Executor) {
   const db: Kysely<NotificationTables> = asSchema<NotificationTables>(executor);
@@ -45,7 +75,8 @@ export function notificationStore(executor: Executor) {
 
     /** Records the address from user.created without touching preferences a user may already have set. */
     async knowUser(userId: string, email: string, name: string): Promise<void> {
-      await db.insertInto('notification_recipients')
+      await db
+        .insertInto('notification_recipients')
         .values({ user_id: userId, email, name, ...columnsOf(DEFAULT_PREFERENCES), updated_at: nowIso() })
         .onConflict((oc) => oc.column('user_id').doUpdateSet({ email, name }))
         .execute();
@@ -53,16 +84,20 @@ export function notificationStore(executor: Executor) {
 
     async setPreferences(userId: string, p: Preferences): Promise<void> {
       const values = { ...columnsOf(p), updated_at: nowIso() };
-      await db.insertInto('notification_recipients')
+      await db
+        .insertInto('notification_recipients')
         .values({ user_id: userId, email: null, name: null, ...values })
         .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
         .execute();
     },
 
     /** False when this (event, user, channel) was recorded before: a notification is made once. */
-    async create(row: Omit<NotificationRow, 'id' | 'status' | 'attempts' | 'last_error' | 'created_at' | 'sent_at'>): Promise<string | null> {
+    async create(
+      row: Omit<NotificationRow, 'id' | 'status' | 'attempts' | 'last_error' | 'created_at' | 'sent_at'>,
+    ): Promise<string | null> {
       const id = newId('ntf');
-      const result = await db.insertInto('notifications')
+      const result = await db
+        .insertInto('notifications')
         .values({ ...row, id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso(), sent_at: null })
         .onConflict((oc) => oc.columns(['event_id', 'user_id', 'channel']).doNothing())
         .executeTakeFirst();
@@ -82,9 +117,11 @@ export function notificationStore(executor: Executor) {
 
     /** Records a failed attempt; true when it is the one that gave the notification up (a duplicate delivery may race it). */
     async markAttempt(id: string, attempts: number, error: string, failed: boolean): Promise<boolean> {
-      const result = await db.updateTable('notifications')
+      const result = await db
+        .updateTable('notifications')
         .set({ attempts, last_error: error.slice(0, 500), ...(failed ? { status: 'failed' as const } : {}) })
-        .where('id', '=', id).where('status', '=', 'pending')
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
         .executeTakeFirst();
       return failed && Number(result.numUpdatedRows) === 1;
     },
@@ -96,7 +133,8 @@ export function notificationStore(executor: Executor) {
     },
 
     async record(row: Omit<SandboxRow, 'id' | 'created_at'>): Promise<void> {
-      await db.insertInto('notification_sandbox')
+      await db
+        .insertInto('notification_sandbox')
         .values({ ...row, id: newId('snd'), created_at: nowIso() })
         .onConflict((oc) => oc.column('notification_id').doNothing())
         .execute();
@@ -110,7 +148,12 @@ export function notificationStore(executor: Executor) {
     },
 
     async failedByChannel(): Promise<Map<Channel, number>> {
-      const rows = await db.selectFrom('notifications').select(['channel', db.fn.countAll<number>().as('n')]).where('status', '=', 'failed').groupBy('channel').execute();
+      const rows = await db
+        .selectFrom('notifications')
+        .select(['channel', db.fn.countAll<number>().as('n')])
+        .where('status', '=', 'failed')
+        .groupBy('channel')
+        .execute();
       return new Map(rows.map((r) => [r.channel, Number(r.n)]));
     },
   };

@@ -41,11 +41,20 @@ function line(template: string, d: Record<string, unknown>): Rendered {
     case 'welcome':
       return { subject: 'Welcome to Orderly', body: 'Your account is ready. Happy shopping!' };
     case 'order_confirmed':
-      return { subject: `Order ${order} confirmed`, body: `We have your order ${order}${d.total ? ` (${money(d.total as Money)})` : ''} and are getting it ready.` };
+      return {
+        subject: `Order ${order} confirmed`,
+        body: `We have your order ${order}${d.total ? ` (${money(d.total as Money)})` : ''} and are getting it ready.`,
+      };
     case 'order_cancelled':
-      return { subject: `Order ${order} cancelled`, body: `Your order ${order} was cancelled because ${REASONS[String(d.reason)] ?? 'it could not be completed'}.` };
+      return {
+        subject: `Order ${order} cancelled`,
+        body: `Your order ${order} was cancelled because ${REASONS[String(d.reason)] ?? 'it could not be completed'}.`,
+      };
     case 'order_shipped':
-      return { subject: `Order ${order} shipped`, body: `Your order ${order} is on its way. Tracking number: ${String(d.trackingNumber ?? '')}.` };
+      return {
+        subject: `Order ${order} shipped`,
+        body: `Your order ${order} is on its way. Tracking number: ${String(d.trackingNumber ?? '')}.`,
+      };
     case 'order_delivered':
       return { subject: `Order ${order} delivered`, body: `Your order ${order} was delivered. Enjoy!` };
     case 'payment_refunded':

@@ -20,9 +20,11 @@ export async function cancelOrder(bus: MessageBus, statements: OrderStatements, 
       return await bus.transaction(async (tx, publish) => {
         const store = ordersStore(tx, statements);
         const state = await loadState(store, orderId);
-        if (!state || (principal.role !== 'admin' && state.order.user_id !== principal.userId)) throw platformErrors.error('not_found', `No order ${orderId}`);
+        if (!state || (principal.role !== 'admin' && state.order.user_id !== principal.userId))
+          throw platformErrors.error('not_found', `No order ${orderId}`);
         if (state.order.status !== 'cancelled') {
-          if (!canBeCancelled(state.order.status)) throw ordersErrors.error('order_not_cancellable', `The order is ${state.order.status}; it can no longer be cancelled`);
+          if (!canBeCancelled(state.order.status))
+            throw ordersErrors.error('order_not_cancellable', `The order is ${state.order.status}; it can no longer be cancelled`);
           const reason = principal.role === 'admin' && principal.userId !== state.order.user_id ? 'admin_request' : 'customer_request';
           const decision = requestCancellation(state, reason);
           if (decision) await applyDecision(store, state, decision, publish, `cancel requested by ${principal.userId}`);

@@ -7,9 +7,21 @@ import { ordersStore, type OrderStatements } from './store.js';
 import type { OrderMetrics } from './metrics.js';
 
 const SAGA_EVENTS = [
-  'inventory.reserved', 'inventory.reservation_failed', 'inventory.committed', 'inventory.commit_failed', 'inventory.released', 'inventory.restocked',
-  'payment.succeeded', 'payment.declined', 'payment.failed', 'payment.refunded',
-  'shipment.created', 'shipment.in_transit', 'shipment.delivered', 'shipment.cancelled', 'shipment.cancel_refused',
+  'inventory.reserved',
+  'inventory.reservation_failed',
+  'inventory.committed',
+  'inventory.commit_failed',
+  'inventory.released',
+  'inventory.restocked',
+  'payment.succeeded',
+  'payment.declined',
+  'payment.failed',
+  'payment.refunded',
+  'shipment.created',
+  'shipment.in_transit',
+  'shipment.delivered',
+  'shipment.cancelled',
+  'shipment.cancel_refused',
 ] as const;
 
 /** The orchestrator: each event the saga waits for moves it one step, in one transaction with what it sends next. */
@@ -42,7 +54,12 @@ export function ordersSubscription(logger: Logger, metrics: OrderMetrics, statem
 }
 
 /** Sagas past their deadline get a cancellation request ('expired'); the saga compensates at its next event. */
-export async function expireOverdueSagas(database: Database, bus: MessageBus, statements: OrderStatements, now = new Date()): Promise<number> {
+export async function expireOverdueSagas(
+  database: Database,
+  bus: MessageBus,
+  statements: OrderStatements,
+  now = new Date(),
+): Promise<number> {
   const overdue = await ordersStore(database.db, statements).overdueSagas(now.toISOString(), 100);
   let expired = 0;
   for (const row of overdue) {

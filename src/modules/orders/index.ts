@@ -24,16 +24,27 @@ export interface OrdersModule extends AppModule {
 }
 
 export function createOrdersModule(deps: {
-  database: Database; bus: MessageBus; logger: Logger; metrics: Registry; ports: OrderingPorts; sagaDeadlineMs: number; sweepIntervalMs: number;
+  database: Database;
+  bus: MessageBus;
+  logger: Logger;
+  metrics: Registry;
+  ports: OrderingPorts;
+  sagaDeadlineMs: number;
+  sweepIntervalMs: number;
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
   const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
   deps.bus.subscribe(ordersSubscription(deps.logger, createOrderMetrics(deps.metrics), statements));
   const streams = new Set<() => void>();
-  const sweeper = createPeriodicTask('orders.expire-overdue-sagas', deps.sweepIntervalMs, async () => {
-    const expired = await expireOverdueSagas(deps.database, deps.bus, statements);
-    if (expired > 0) deps.logger.warn({ expired }, 'orders past their saga deadline are being cancelled');
-  }, deps.logger);
+  const sweeper = createPeriodicTask(
+    'orders.expire-overdue-sagas',
+    deps.sweepIntervalMs,
+    async () => {
+      const expired = await expireOverdueSagas(deps.database, deps.bus, statements);
+      if (expired > 0) deps.logger.warn({ expired }, 'orders past their saga deadline are being cancelled');
+    },
+    deps.logger,
+  );
   return {
     name: 'orders',
     migrations: ordersMigrations,

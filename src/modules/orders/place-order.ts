@@ -17,7 +17,11 @@ export interface PlaceOrderInput {
 
 /** What placing an order needs from catalog (prices now) and cart (its lines, emptied with the order). */
 export interface OrderingPorts {
-  variantsForSale(ids: string[]): Promise<Map<string, { variantId: string; sku: string; title: string; unitPrice: { amount: number; currency: string }; purchasable: boolean }>>;
+  variantsForSale(
+    ids: string[],
+  ): Promise<
+    Map<string, { variantId: string; sku: string; title: string; unitPrice: { amount: number; currency: string }; purchasable: boolean }>
+  >;
   cart(userId: string): Promise<{ version: number; items: { variantId: string; quantity: number }[] }>;
   /** Empties the cart inside the order's transaction, only if it is still at `version`. */
   clearCart(tx: Executor, userId: string, version: number): Promise<void>;
@@ -34,7 +38,13 @@ function merge(items: { variantId: string; quantity: number }[]): { variantId: s
  * the saga's first command (and empties the cart it came from), with the request's answer. From here on it
  * is never lost.
  */
-export async function placeOrder(bus: MessageBus, statements: OrderStatements, ports: OrderingPorts, input: PlaceOrderInput, options: { sagaDeadlineMs: number }): Promise<Order> {
+export async function placeOrder(
+  bus: MessageBus,
+  statements: OrderStatements,
+  ports: OrderingPorts,
+  input: PlaceOrderInput,
+  options: { sagaDeadlineMs: number },
+): Promise<Order> {
   const cart = input.items === undefined ? await ports.cart(input.userId) : null;
   const items = merge(cart ? cart.items : input.items!);
   if (items.length === 0) throw ordersErrors.error('cart_empty', 'Add items to the cart, or send items with the order');
@@ -43,24 +53,56 @@ export async function placeOrder(bus: MessageBus, statements: OrderStatements, p
   const missing = items.filter((i) => !variants.has(i.variantId));
   if (missing.length > 0) throw platformErrors.error('not_found', `No variant ${missing.map((m) => m.variantId).join(', ')}`);
   const unavailable = items.filter((i) => !variants.get(i.variantId)!.purchasable);
-  if (unavailable.length > 0) throw ordersErrors.error('product_unavailable', `No longer sold: ${unavailable.map((u) => variants.get(u.variantId)!.sku).join(', ')}`);
+  if (unavailable.length > 0)
+    throw ordersErrors.error('product_unavailable', `No longer sold: ${unavailable.map((u) => variants.get(u.variantId)!.sku).join(', ')}`);
   const currencies = new Set(items.map((i) => variants.get(i.variantId)!.unitPrice.currency));
-  if (currencies.size > 1) throw ordersErrors.error('currency_mismatch', `An order is paid in one currency; these items are priced in ${[...currencies].join(' and ')}`);
+  if (currencies.size > 1)
+    throw ordersErrors.error(
+      'currency_mismatch',
+      `An order is paid in one currency; these items are priced in ${[...currencies].join(' and ')}`,
+    );
 
   const now = nowIso();
   const id = newId('ord');
   const lines: LineRow[] = items.map((item, position) => {
     const v = variants.get(item.variantId)!;
-    return { order_id: id, position, user_id: input.userId, variant_id: v.variantId, sku: v.sku, title: v.title, quantity: item.quantity, unit_amount: v.unitPrice.amount, currency: v.unitPrice.currency };
+    return {
+      order_id: id,
+      position,
+      user_id: input.userId,
+      variant_id: v.variantId,
+      sku: v.sku,
+      title: v.title,
+      quantity: item.quantity,
+      unit_amount: v.unitPrice.amount,
+      currency: v.unitPrice.currency,
+    };
   });
   const order: OrderRow = {
-    id, user_id: input.userId, status: 'pending', total_amount: lines.reduce((sum, l) => sum + l.unit_amount * l.quantity, 0),
-    currency: [...currencies][0]!, shipping_address: JSON.stringify(input.shippingAddress), payment_token: input.paymentToken,
-    payment_status: 'pending', shipment: null, cancellation_reason: null, created_at: now, updated_at: now,
+    id,
+    user_id: input.userId,
+    status: 'pending',
+    total_amount: lines.reduce((sum, l) => sum + l.unit_amount * l.quantity, 0),
+    currency: [...currencies][0]!,
+    shipping_address: JSON.stringify(input.shippingAddress),
+    payment_token: input.paymentToken,
+    payment_status: 'pending',
+    shipment: null,
+    cancellation_reason: null,
+    created_at: now,
+    updated_at: now,
   };
   const saga: SagaRow = {
-    order_id: id, user_id: input.userId, step: 'reserving', stock: 'none', payment: 'none', cancel_reason: null,
-    deadline: new Date(Date.parse(now) + options.sagaDeadlineMs).toISOString(), version: 0, last_event: null, updated_at: now,
+    order_id: id,
+    user_id: input.userId,
+    step: 'reserving',
+    stock: 'none',
+    payment: 'none',
+    cancel_reason: null,
+    deadline: new Date(Date.parse(now) + options.sagaDeadlineMs).toISOString(),
+    version: 0,
+    last_event: null,
+    updated_at: now,
   };
   const timeline = { order_id: id, user_id: input.userId, status: 'pending' as const, note: 'order placed', at: now };
   const view = toOrder(order, lines, [{ id: 'placed', ...timeline }]);

@@ -11,21 +11,41 @@ import { streamTimeline, type StreamOptions } from './events-stream.js';
 import type { OrdersService } from './service.js';
 import type { Order } from './view.js';
 
-const Status = Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')]);
+const Status = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('confirmed'),
+  Type.Literal('shipped'),
+  Type.Literal('delivered'),
+  Type.Literal('cancelled'),
+]);
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
 const AddressSchema = Type.Object({
-  name: Text(200), line1: Text(200), line2: Type.Optional(Type.String({ maxLength: 200 })), city: Text(100),
-  postalCode: Text(20), country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
+  name: Text(200),
+  line1: Text(200),
+  line2: Type.Optional(Type.String({ maxLength: 200 })),
+  city: Text(100),
+  postalCode: Text(20),
+  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
 });
 
 const OrderSchema = Type.Object({
   id: Type.String(),
   userId: Type.String(),
   status: Status,
-  items: Type.Array(Type.Object({ variantId: Type.String(), sku: Type.String(), title: Type.String(), quantity: Type.Integer(), unitPrice: MoneySchema })),
+  items: Type.Array(
+    Type.Object({ variantId: Type.String(), sku: Type.String(), title: Type.String(), quantity: Type.Integer(), unitPrice: MoneySchema }),
+  ),
   total: MoneySchema,
   shippingAddress: AddressSchema,
-  payment: Type.Object({ status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('declined'), Type.Literal('failed'), Type.Literal('refunded')]) }),
+  payment: Type.Object({
+    status: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('succeeded'),
+      Type.Literal('declined'),
+      Type.Literal('failed'),
+      Type.Literal('refunded'),
+    ]),
+  }),
   shipment: Type.Union([Type.Null(), Type.Object({ id: Type.String(), trackingNumber: Type.String(), status: Type.String() })]),
   cancellationReason: Type.Union([Type.Null(), Type.String()]),
   timeline: Type.Array(Type.Object({ status: Status, at: Type.String({ format: 'date-time' }), note: Type.Optional(Type.String()) })),
@@ -35,71 +55,129 @@ const OrderSchema = Type.Object({
 
 const notFound = (id: string) => platformErrors.error('not_found', `No order ${id}`);
 
-export async function ordersRoutes(app: HttpApp, service: OrdersService, streams: Set<() => void>, streamOptions: StreamOptions): Promise<void> {
+export async function ordersRoutes(
+  app: HttpApp,
+  service: OrdersService,
+  streams: Set<() => void>,
+  streamOptions: StreamOptions,
+): Promise<void> {
   const common = { tags: ['orders'], security: [{ bearer: [] }] };
   const stream = streamTimeline(service, streams, streamOptions);
   privateResponses(app);
 
-  app.post('/orders', {
-    config: {
-      auth: 'user', idempotency: 'required', priority: 'checkout', rateLimit: ['checkout'],
-      effect: effect<Order>('orders.place', 202, (order) => ({ location: `/v1/orders/${order.id}` })),
+  app.post(
+    '/orders',
+    {
+      config: {
+        auth: 'user',
+        idempotency: 'required',
+        priority: 'checkout',
+        rateLimit: ['checkout'],
+        effect: effect<Order>('orders.place', 202, (order) => ({ location: `/v1/orders/${order.id}` })),
+      },
+      schema: {
+        ...common,
+        summary: 'Place an order from the given items, or from the cart (then emptied). The saga finishes asynchronously.',
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ description: 'required: 1–255 characters, unique per order attempt' })),
+        }),
+        body: Type.Object({
+          items: Type.Optional(
+            Type.Array(
+              Type.Object({
+                variantId: Type.String({ minLength: 1, maxLength: 64 }),
+                quantity: Type.Integer({ minimum: 1, maximum: 100 }),
+              }),
+              { minItems: 1, maxItems: 50 },
+            ),
+          ),
+          shippingAddress: AddressSchema,
+          paymentToken: Type.String({
+            pattern: '^tok_[A-Za-z0-9_]{1,64}$',
+            description: 'sandbox: tok_visa succeeds; tok_declined, tok_insufficient_funds are declined',
+          }),
+        }),
+        response: { 202: OrderSchema, ...problems(400, 401, 404, 409, 422) },
+      },
     },
-    schema: {
-      ...common, summary: 'Place an order from the given items, or from the cart (then emptied). The saga finishes asynchronously.',
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'required: 1–255 characters, unique per order attempt' })) }),
-      body: Type.Object({
-        items: Type.Optional(Type.Array(Type.Object({ variantId: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 100 }) }), { minItems: 1, maxItems: 50 })),
-        shippingAddress: AddressSchema,
-        paymentToken: Type.String({ pattern: '^tok_[A-Za-z0-9_]{1,64}$', description: 'sandbox: tok_visa succeeds; tok_declined, tok_insufficient_funds are declined' }),
-      }),
-      response: { 202: OrderSchema, ...problems(400, 401, 404, 409, 422) },
-    },
-  }, async (request) => service.place({ userId: principalOf(request).userId, ...request.body }));
+    async (request) => service.place({ userId: principalOf(request).userId, ...request.body }),
+  );
 
-  app.get('/orders', {
-    config: { auth: 'user', priority: 'orders' },
-    schema: {
-      ...common, summary: "The caller's orders, newest first (admins: everyone's, or ?userId=)",
-      querystring: Type.Object({ ...PageQuery, status: Type.Optional(Status), userId: Type.Optional(Type.String({ maxLength: 64 })) }),
-      response: { 200: pageOf(OrderSchema), ...problems(400, 401) },
+  app.get(
+    '/orders',
+    {
+      config: { auth: 'user', priority: 'orders' },
+      schema: {
+        ...common,
+        summary: "The caller's orders, newest first (admins: everyone's, or ?userId=)",
+        querystring: Type.Object({ ...PageQuery, status: Type.Optional(Status), userId: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: { 200: pageOf(OrderSchema), ...problems(400, 401) },
+      },
     },
-  }, async (request) => {
-    const { limit, cursor, status, userId } = request.query;
-    const before = decodeIdCursor(cursor, 'ord');
-    const page = await service.list(principalOf(request), { limit, ...(status ? { status } : {}), ...(userId ? { userId } : {}), ...(before ? { before } : {}) });
-    return { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) };
-  });
-
-  app.get('/orders/:id', {
-    config: { auth: 'user', priority: 'orders' },
-    schema: { ...common, summary: 'One order (its owner or an admin; 404 for anyone else)', params: IdParams, response: { 200: OrderSchema, ...problems(401, 404) } },
-  }, async (request) => {
-    const order = isId(request.params.id, 'ord') ? await service.get(principalOf(request), request.params.id) : null;
-    if (!order) throw notFound(request.params.id);
-    return order;
-  });
-
-  app.post('/orders/:id/cancel', {
-    config: { auth: 'user', priority: 'orders', effect: effect<Order>('orders.cancel', 202) },
-    schema: {
-      ...common, summary: 'Cancel before shipping: 202 while refund and restock run; 409 order_not_cancellable once shipped',
-      params: IdParams, response: { 202: OrderSchema, ...problems(401, 404, 409) },
+    async (request) => {
+      const { limit, cursor, status, userId } = request.query;
+      const before = decodeIdCursor(cursor, 'ord');
+      const page = await service.list(principalOf(request), {
+        limit,
+        ...(status ? { status } : {}),
+        ...(userId ? { userId } : {}),
+        ...(before ? { before } : {}),
+      });
+      return { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) };
     },
-  }, async (request) => {
-    if (!isId(request.params.id, 'ord')) throw notFound(request.params.id);
-    return service.cancel(principalOf(request), request.params.id);
-  });
+  );
 
-  app.get('/orders/:id/events', {
-    config: { auth: 'user', priority: 'orders', longLived: true },
-    schema: {
-      ...common, summary: 'The order timeline as a live text/event-stream: one `timeline` event per entry; ends after the final status',
-      params: IdParams, produces: ['text/event-stream'], response: { ...problems(401, 404) },
+  app.get(
+    '/orders/:id',
+    {
+      config: { auth: 'user', priority: 'orders' },
+      schema: {
+        ...common,
+        summary: 'One order (its owner or an admin; 404 for anyone else)',
+        params: IdParams,
+        response: { 200: OrderSchema, ...problems(401, 404) },
+      },
     },
-  }, async (request, reply) => {
-    const order = isId(request.params.id, 'ord') ? await service.get(principalOf(request), request.params.id) : null;
-    if (!order) throw notFound(request.params.id);
-    await stream(request, reply, order.id, order.status);
-  });
+    async (request) => {
+      const order = isId(request.params.id, 'ord') ? await service.get(principalOf(request), request.params.id) : null;
+      if (!order) throw notFound(request.params.id);
+      return order;
+    },
+  );
+
+  app.post(
+    '/orders/:id/cancel',
+    {
+      config: { auth: 'user', priority: 'orders', effect: effect<Order>('orders.cancel', 202) },
+      schema: {
+        ...common,
+        summary: 'Cancel before shipping: 202 while refund and restock run; 409 order_not_cancellable once shipped',
+        params: IdParams,
+        response: { 202: OrderSchema, ...problems(401, 404, 409) },
+      },
+    },
+    async (request) => {
+      if (!isId(request.params.id, 'ord')) throw notFound(request.params.id);
+      return service.cancel(principalOf(request), request.params.id);
+    },
+  );
+
+  app.get(
+    '/orders/:id/events',
+    {
+      config: { auth: 'user', priority: 'orders', longLived: true },
+      schema: {
+        ...common,
+        summary: 'The order timeline as a live text/event-stream: one `timeline` event per entry; ends after the final status',
+        params: IdParams,
+        produces: ['text/event-stream'],
+        response: { ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const order = isId(request.params.id, 'ord') ? await service.get(principalOf(request), request.params.id) : null;
+      if (!order) throw notFound(request.params.id);
+      await stream(request, reply, order.id, order.status);
+    },
+  );
 }

@@ -19,12 +19,20 @@ export async function loadState(store: OrdersStore, orderId: string): Promise<Sa
  * Writes one decision inside the caller's transaction: the saga row (guarded by its version), the
  * order, its timeline, and the messages to send next. Order events carry the order as it now stands.
  */
-export async function applyDecision(store: OrdersStore, state: SagaState, decision: Decision, publish: Publish, cause: string): Promise<void> {
+export async function applyDecision(
+  store: OrdersStore,
+  state: SagaState,
+  decision: Decision,
+  publish: Publish,
+  cause: string,
+): Promise<void> {
   const now = nowIso();
   const orderId = state.order.id;
-  if (!(await store.updateSaga(orderId, state.saga.version, { ...decision.saga, last_event: cause, updated_at: now }))) throw new SagaConflict(orderId);
+  if (!(await store.updateSaga(orderId, state.saga.version, { ...decision.saga, last_event: cause, updated_at: now })))
+    throw new SagaConflict(orderId);
   if (Object.keys(decision.order).length > 0) await store.updateOrder(orderId, { ...decision.order, updated_at: now });
-  for (const entry of decision.timeline) await store.addTimeline({ order_id: orderId, user_id: state.order.user_id, status: entry.status, note: entry.note, at: now });
+  for (const entry of decision.timeline)
+    await store.addTimeline({ order_id: orderId, user_id: state.order.user_id, status: entry.status, note: entry.note, at: now });
   const messages = decision.publish;
   if (messages.some((m) => m.type.startsWith('order.'))) {
     const [order, timeline] = await Promise.all([store.order(orderId), store.timelineOf([orderId])]);

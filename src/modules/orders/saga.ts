@@ -19,7 +19,8 @@ export interface Decision {
 
 type Command = (state: SagaState) => NewEvent;
 
-const command = (type: string, extra: (state: SagaState) => Record<string, unknown> = () => ({})): Command =>
+const command =
+  (type: string, extra: (state: SagaState) => Record<string, unknown> = () => ({})): Command =>
   (state) => ({ type, key: state.order.id, data: { orderId: state.order.id, userId: state.order.user_id, ...extra(state) } });
 
 /** A forward step and the step that undoes it, side by side. */
@@ -49,7 +50,10 @@ export const commitStock: Step = {
 
 export const holdShipment = command('shipment.cancel');
 
-const withData = (event: NewEvent, extra: Record<string, unknown>): NewEvent => ({ ...event, data: { ...(event.data as Record<string, unknown>), ...extra } });
+const withData = (event: NewEvent, extra: Record<string, unknown>): NewEvent => ({
+  ...event,
+  data: { ...(event.data as Record<string, unknown>), ...extra },
+});
 
 function empty(): Decision {
   return { saga: {}, order: {}, timeline: [], publish: [] };
@@ -153,10 +157,12 @@ export function decide(state: SagaState, event: EventEnvelope): Decision | null 
       if (cancelling) return compensate(state, d);
       d.saga.step = 'confirmed';
       moveOrder(d, state, 'confirmed', 'order confirmed');
-      d.publish.push(orderEvent('order.confirmed', state.order, {
-        total: { amount: state.order.total_amount, currency: state.order.currency },
-        items: state.lines.map((l) => ({ variantId: l.variant_id, sku: l.sku, quantity: l.quantity })),
-      }));
+      d.publish.push(
+        orderEvent('order.confirmed', state.order, {
+          total: { amount: state.order.total_amount, currency: state.order.currency },
+          items: state.lines.map((l) => ({ variantId: l.variant_id, sku: l.sku, quantity: l.quantity })),
+        }),
+      );
       return d;
     case 'inventory.commit_failed':
       // The hold expired and the stock was sold meanwhile: give the money back and cancel.

@@ -19,7 +19,10 @@ export interface OrdersService {
   place(input: PlaceOrderInput): Promise<Order>;
   /** null when the order does not exist or the caller may not see it (customers see only their own). */
   get(principal: Principal, orderId: string): Promise<Order | null>;
-  list(principal: Principal, filter: { userId?: string; status?: OrderStatus; before?: string; limit: number }): Promise<{ items: Order[]; lastId: string | null }>;
+  list(
+    principal: Principal,
+    filter: { userId?: string; status?: OrderStatus; before?: string; limit: number },
+  ): Promise<{ items: Order[]; lastId: string | null }>;
   cancel(principal: Principal, orderId: string): Promise<Order>;
   /** Timeline entries after `afterId` (all when undefined), with their ids, for live streams. */
   timelineSince(orderId: string, afterId?: string): Promise<{ id: string; entry: TimelineEntry }[]>;
@@ -27,7 +30,13 @@ export interface OrdersService {
   outcomes(): Promise<OrderOutcome[]>;
 }
 
-export function createOrdersService(database: Database, bus: MessageBus, statements: OrderStatements, ports: OrderingPorts, options: { sagaDeadlineMs: number }): OrdersService {
+export function createOrdersService(
+  database: Database,
+  bus: MessageBus,
+  statements: OrderStatements,
+  ports: OrderingPorts,
+  options: { sagaDeadlineMs: number },
+): OrdersService {
   const store = ordersStore(database.db, statements);
 
   async function views(rows: OrderRow[]): Promise<Order[]> {

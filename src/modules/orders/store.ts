@@ -5,23 +5,54 @@ import { prepare, prepareRows, type Prepared } from '../../platform/db/prepared.
 import type { CancellationReason, OrderStatus, PaymentStatus } from './status.js';
 
 export type SagaStep =
-  | 'reserving' | 'charging' | 'committing' | 'confirmed'
-  | 'holding_shipment' | 'refunding' | 'releasing' | 'restocking' | 'cancelled';
+  | 'reserving'
+  | 'charging'
+  | 'committing'
+  | 'confirmed'
+  | 'holding_shipment'
+  | 'refunding'
+  | 'releasing'
+  | 'restocking'
+  | 'cancelled';
 
 interface OrdersTables {
   orders: {
-    id: string; user_id: string; status: OrderStatus; total_amount: number; currency: string; shipping_address: string;
-    payment_token: string; payment_status: PaymentStatus; shipment: string | null; cancellation_reason: CancellationReason | null;
-    created_at: string; updated_at: string;
+    id: string;
+    user_id: string;
+    status: OrderStatus;
+    total_amount: number;
+    currency: string;
+    shipping_address: string;
+    payment_token: string;
+    payment_status: PaymentStatus;
+    shipment: string | null;
+    cancellation_reason: CancellationReason | null;
+    created_at: string;
+    updated_at: string;
   };
   order_lines: {
-    order_id: string; position: number; user_id: string; variant_id: string; sku: string; title: string;
-    quantity: number; unit_amount: number; currency: string;
+    order_id: string;
+    position: number;
+    user_id: string;
+    variant_id: string;
+    sku: string;
+    title: string;
+    quantity: number;
+    unit_amount: number;
+    currency: string;
   };
   order_timeline: { id: string; order_id: string; user_id: string; status: OrderStatus; note: string | null; at: string };
   order_sagas: {
-    order_id: string; user_id: string; step: SagaStep; stock: 'none' | 'held' | 'committed'; payment: 'none' | 'charged' | 'refunded';
-    cancel_reason: CancellationReason | null; deadline: string; version: number; last_event: string | null; updated_at: string;
+    order_id: string;
+    user_id: string;
+    step: SagaStep;
+    stock: 'none' | 'held' | 'committed';
+    payment: 'none' | 'charged' | 'refunded';
+    cancel_reason: CancellationReason | null;
+    deadline: string;
+    version: number;
+    last_event: string | null;
+    updated_at: string;
   };
 }
 
@@ -43,13 +74,18 @@ type SagaChanges = Partial<Omit<SagaRow, 'order_id' | 'user_id' | 'version'>>;
 function updatesBy<Row>(compiler: Executor, table: 'orders' | 'order_sagas', key: 'id' | 'order_id', guarded: boolean) {
   const byColumns = new Map<string, Prepared<Row & { key: string; expected?: number }>>();
   return (changes: object) => {
-    const columns = Object.entries(changes).filter(([, value]) => value !== undefined).map(([column]) => column);
+    const columns = Object.entries(changes)
+      .filter(([, value]) => value !== undefined)
+      .map(([column]) => column);
     const name = columns.join(',');
     let statement = byColumns.get(name);
     if (!statement) {
       statement = prepare<Row & { key: string; expected?: number }>(compiler, (d, v) => {
         const values = v as Record<string, unknown>;
-        const update = asSchema<OrdersTables>(d).updateTable(table).set(Object.fromEntries(columns.map((c) => [c, values[c]]))).where(key, '=', v.key);
+        const update = asSchema<OrdersTables>(d)
+          .updateTable(table)
+          .set(Object.fromEntries(columns.map((c) => [c, values[c]])))
+          .where(key, '=', v.key);
         return guarded ? update.where('version', '=', v.expected!) : update;
       });
       byColumns.set(name, statement);
@@ -64,24 +100,65 @@ function updatesBy<Row>(compiler: Executor, table: 'orders' | 'order_sagas', key
  */
 export function orderStatements(compiler: Executor) {
   return {
-    insertOrder: prepare<OrderRow>(compiler, (d, o) => asSchema<OrdersTables>(d).insertInto('orders').values({
-      id: o.id, user_id: o.user_id, status: o.status, total_amount: o.total_amount, currency: o.currency, shipping_address: o.shipping_address,
-      payment_token: o.payment_token, payment_status: o.payment_status, shipment: o.shipment, cancellation_reason: o.cancellation_reason,
-      created_at: o.created_at, updated_at: o.updated_at,
-    })),
-    insertLines: prepareRows<LineRow>(compiler, (d, rows) => asSchema<OrdersTables>(d).insertInto('order_lines').values(rows.map((l) => ({
-      order_id: l.order_id, position: l.position, user_id: l.user_id, variant_id: l.variant_id, sku: l.sku, title: l.title,
-      quantity: l.quantity, unit_amount: l.unit_amount, currency: l.currency,
-    })))),
-    insertSaga: prepare<SagaRow>(compiler, (d, v) => asSchema<OrdersTables>(d).insertInto('order_sagas').values({
-      order_id: v.order_id, user_id: v.user_id, step: v.step, stock: v.stock, payment: v.payment, cancel_reason: v.cancel_reason,
-      deadline: v.deadline, version: v.version, last_event: v.last_event, updated_at: v.updated_at,
-    })),
+    insertOrder: prepare<OrderRow>(compiler, (d, o) =>
+      asSchema<OrdersTables>(d).insertInto('orders').values({
+        id: o.id,
+        user_id: o.user_id,
+        status: o.status,
+        total_amount: o.total_amount,
+        currency: o.currency,
+        shipping_address: o.shipping_address,
+        payment_token: o.payment_token,
+        payment_status: o.payment_status,
+        shipment: o.shipment,
+        cancellation_reason: o.cancellation_reason,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+      }),
+    ),
+    insertLines: prepareRows<LineRow>(compiler, (d, rows) =>
+      asSchema<OrdersTables>(d)
+        .insertInto('order_lines')
+        .values(
+          rows.map((l) => ({
+            order_id: l.order_id,
+            position: l.position,
+            user_id: l.user_id,
+            variant_id: l.variant_id,
+            sku: l.sku,
+            title: l.title,
+            quantity: l.quantity,
+            unit_amount: l.unit_amount,
+            currency: l.currency,
+          })),
+        ),
+    ),
+    insertSaga: prepare<SagaRow>(compiler, (d, v) =>
+      asSchema<OrdersTables>(d).insertInto('order_sagas').values({
+        order_id: v.order_id,
+        user_id: v.user_id,
+        step: v.step,
+        stock: v.stock,
+        payment: v.payment,
+        cancel_reason: v.cancel_reason,
+        deadline: v.deadline,
+        version: v.version,
+        last_event: v.last_event,
+        updated_at: v.updated_at,
+      }),
+    ),
     order: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('orders').selectAll().where('id', '=', v.id)),
-    saga: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('order_sagas').selectAll().where('order_id', '=', v.id)),
-    lines: prepare<{ id: string }>(compiler, (d, v) => asSchema<OrdersTables>(d).selectFrom('order_lines').selectAll().where('order_id', '=', v.id).orderBy('position')),
-    addTimeline: prepare<TimelineRow>(compiler, (d, v) => asSchema<OrdersTables>(d).insertInto('order_timeline')
-      .values({ id: v.id, order_id: v.order_id, user_id: v.user_id, status: v.status, note: v.note, at: v.at })),
+    saga: prepare<{ id: string }>(compiler, (d, v) =>
+      asSchema<OrdersTables>(d).selectFrom('order_sagas').selectAll().where('order_id', '=', v.id),
+    ),
+    lines: prepare<{ id: string }>(compiler, (d, v) =>
+      asSchema<OrdersTables>(d).selectFrom('order_lines').selectAll().where('order_id', '=', v.id).orderBy('position'),
+    ),
+    addTimeline: prepare<TimelineRow>(compiler, (d, v) =>
+      asSchema<OrdersTables>(d)
+        .insertInto('order_timeline')
+        .values({ id: v.id, order_id: v.order_id, user_id: v.user_id, status: v.status, note: v.note, at: v.at }),
+    ),
     updateOrder: updatesBy<Partial<OrderRow>>(compiler, 'orders', 'id', false),
     updateSaga: updatesBy<SagaChanges & { version: number }>(compiler, 'order_sagas', 'order_id', true),
   };
@@ -103,7 +180,9 @@ export function ordersStore(executor: Executor, statements: OrderStatements) {
 
     linesOf: async (orderIds: string[]): Promise<LineRow[]> => {
       if (orderIds.length === 1) return (await statements.lines.execute<LineRow>(executor, { id: orderIds[0]! })).rows;
-      return orderIds.length === 0 ? [] : db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('position').execute();
+      return orderIds.length === 0
+        ? []
+        : db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('position').execute();
     },
 
     timelineOf: (orderIds: string[], after?: string) => {
@@ -133,7 +212,9 @@ export function ordersStore(executor: Executor, statements: OrderStatements) {
     },
 
     overdueSagas: (now: string, limit: number) =>
-      db.selectFrom('order_sagas').selectAll()
+      db
+        .selectFrom('order_sagas')
+        .selectAll()
         .where('step', 'in', ['reserving', 'charging', 'committing'])
         .where('deadline', '<', now)
         .where('cancel_reason', 'is', null)

@@ -7,11 +7,18 @@ import { ProviderUnavailable, type PaymentProvider, type RefundResult } from './
 import { paymentsStore } from './store.js';
 
 export interface ChargeCommand {
-  orderId: string; userId: string; amount: number; currency: string; token: string;
+  orderId: string;
+  userId: string;
+  amount: number;
+  currency: string;
+  token: string;
   /** The stock hold's expiry: a charge parked by a provider outage gives up after this. */
   payBy?: string;
 }
-export interface RefundCommand { orderId: string; userId: string }
+export interface RefundCommand {
+  orderId: string;
+  userId: string;
+}
 
 /** The provider key is derived from the order: however often the charge is retried or redelivered, it is one charge. */
 export const chargeKey = (orderId: string) => `order:${orderId}:charge`;
@@ -41,10 +48,16 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
 
   async function charge(command: ChargeCommand, message: EventEnvelope, context: HandlerContext) {
     try {
-      return { result: await provider.charge({
-        idempotencyKey: chargeKey(command.orderId), amount: command.amount, currency: command.currency, token: command.token, reference: command.orderId,
-        lookupFirst: context.attempt > 1,
-      }) };
+      return {
+        result: await provider.charge({
+          idempotencyKey: chargeKey(command.orderId),
+          amount: command.amount,
+          currency: command.currency,
+          token: command.token,
+          reference: command.orderId,
+          lookupFirst: context.attempt > 1,
+        }),
+      };
     } catch (error) {
       if (!(error instanceof ProviderUnavailable)) throw error;
       const payBy = command.payBy ? Date.parse(command.payBy) : Number.POSITIVE_INFINITY;
@@ -64,21 +77,56 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
         const now = nowIso();
         await context.apply(async (tx, publish) => {
           const s = paymentsStore(tx);
-          const base = { id: newId('pay'), order_id: command.orderId, user_id: command.userId, amount: command.amount, currency: command.currency, provider: provider.name, provider_refund_id: null, created_at: now, updated_at: now };
+          const base = {
+            id: newId('pay'),
+            order_id: command.orderId,
+            user_id: command.userId,
+            amount: command.amount,
+            currency: command.currency,
+            provider: provider.name,
+            provider_refund_id: null,
+            created_at: now,
+            updated_at: now,
+          };
           if ('failure' in outcome) {
             await s.insert({ ...base, status: 'failed', provider_charge_id: null, failure: outcome.failure ?? 'provider unavailable' });
-            await s.attempt({ order_id: command.orderId, user_id: command.userId, kind: 'charge', outcome: 'failed', detail: outcome.failure ?? null });
-            await publish([{ type: 'payment.failed', key: command.orderId, data: { orderId: command.orderId, reason: 'provider_unavailable' } }]);
+            await s.attempt({
+              order_id: command.orderId,
+              user_id: command.userId,
+              kind: 'charge',
+              outcome: 'failed',
+              detail: outcome.failure ?? null,
+            });
+            await publish([
+              { type: 'payment.failed', key: command.orderId, data: { orderId: command.orderId, reason: 'provider_unavailable' } },
+            ]);
             return;
           }
           const { result } = outcome;
           const succeeded = result.status === 'succeeded';
-          await s.insert({ ...base, status: succeeded ? 'succeeded' : 'declined', provider_charge_id: result.chargeId, failure: succeeded ? null : result.code });
-          await s.attempt({ order_id: command.orderId, user_id: command.userId, kind: 'charge', outcome: result.status, detail: succeeded ? null : result.code });
+          await s.insert({
+            ...base,
+            status: succeeded ? 'succeeded' : 'declined',
+            provider_charge_id: result.chargeId,
+            failure: succeeded ? null : result.code,
+          });
+          await s.attempt({
+            order_id: command.orderId,
+            user_id: command.userId,
+            kind: 'charge',
+            outcome: result.status,
+            detail: succeeded ? null : result.code,
+          });
           const paymentId = (await s.byOrder(command.orderId))!.id;
-          await publish([succeeded
-            ? { type: 'payment.succeeded', key: command.orderId, data: { orderId: command.orderId, paymentId, amount: command.amount, currency: command.currency } }
-            : { type: 'payment.declined', key: command.orderId, data: { orderId: command.orderId, paymentId, code: result.code } }]);
+          await publish([
+            succeeded
+              ? {
+                  type: 'payment.succeeded',
+                  key: command.orderId,
+                  data: { orderId: command.orderId, paymentId, amount: command.amount, currency: command.currency },
+                }
+              : { type: 'payment.declined', key: command.orderId, data: { orderId: command.orderId, paymentId, code: result.code } },
+          ]);
         });
         return;
       }
@@ -88,7 +136,11 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
       let refund: RefundResult | null = null;
       try {
         if (payment?.status === 'succeeded' && payment.provider_charge_id) {
-          refund = await provider.refund({ idempotencyKey: refundKey(orderId), chargeId: payment.provider_charge_id, amount: payment.amount });
+          refund = await provider.refund({
+            idempotencyKey: refundKey(orderId),
+            chargeId: payment.provider_charge_id,
+            amount: payment.amount,
+          });
         }
       } catch (error) {
         // Money owed back is never given up on: an outage parks the refund for as long as it lasts.
@@ -98,8 +150,20 @@ export function paymentsSubscription(database: Database, provider: PaymentProvid
       await context.apply(async (tx, publish) => {
         const s = paymentsStore(tx);
         if (refund) await s.markRefunded(orderId, refund.refundId);
-        await s.attempt({ order_id: orderId, user_id: userId, kind: 'refund', outcome: refund ? 'refunded' : 'nothing_to_refund', detail: null });
-        await publish([{ type: 'payment.refunded', key: orderId, data: { orderId, userId, amount: refund?.amount ?? 0, currency: payment?.currency ?? null } }]);
+        await s.attempt({
+          order_id: orderId,
+          user_id: userId,
+          kind: 'refund',
+          outcome: refund ? 'refunded' : 'nothing_to_refund',
+          detail: null,
+        });
+        await publish([
+          {
+            type: 'payment.refunded',
+            key: orderId,
+            data: { orderId, userId, amount: refund?.amount ?? 0, currency: payment?.currency ?? null },
+          },
+        ]);
       });
     },
   };

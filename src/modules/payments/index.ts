@@ -18,7 +18,12 @@ export interface PaymentsModule extends AppModule {
   provider: PaymentProvider;
 }
 
-export function createPaymentsModule(deps: { database: Database; bus: MessageBus; provider: PaymentProvider; parking: ParkingPolicy }): PaymentsModule {
+export function createPaymentsModule(deps: {
+  database: Database;
+  bus: MessageBus;
+  provider: PaymentProvider;
+  parking: ParkingPolicy;
+}): PaymentsModule {
   deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider, deps.parking));
   return {
     name: 'payments',

@@ -57,7 +57,11 @@ export interface ProviderLedgerEntry {
  */
 export class ProviderUnavailable extends Error {
   override name = 'ProviderUnavailable';
-  constructor(message: string, readonly outage = false, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly outage = false,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }

@@ -5,7 +5,12 @@ import type { AppModule } from '../../platform/module.js';
 import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import { recommendationsMigrations } from './migrations/index.js';
 import { recommendationRoutes } from './routes.js';
-import { createRecommendationService, recommendationSubscription, type RecommendationPorts, type RecommendationService } from './service.js';
+import {
+  createRecommendationService,
+  recommendationSubscription,
+  type RecommendationPorts,
+  type RecommendationService,
+} from './service.js';
 
 export type { RecommendationPorts, ShownProduct } from './service.js';
 
@@ -16,7 +21,11 @@ export interface RecommendationsModule extends AppModule {
 }
 
 export function createRecommendationsModule(deps: {
-  database: Database; bus: MessageBus; ports: RecommendationPorts; timeoutMs: number; productSchema: TSchema;
+  database: Database;
+  bus: MessageBus;
+  ports: RecommendationPorts;
+  timeoutMs: number;
+  productSchema: TSchema;
 }): RecommendationsModule {
   // No retries: an answer late is worth nothing. A recommender failing in a row is left alone for a while,
   // and at most 32 calls wait on it, so a sick recommender cannot tie up the product page.
@@ -24,7 +33,14 @@ export function createRecommendationsModule(deps: {
     name: 'recommendations',
     timeoutMs: deps.timeoutMs,
     retryDelaysMs: [],
-    breaker: { failureRatio: 0.5, windowMs: 10_000, minimumCalls: 20, consecutiveFailures: 5, closeAfterSuccesses: 1, halfOpenAfterMs: 5_000 },
+    breaker: {
+      failureRatio: 0.5,
+      windowMs: 10_000,
+      minimumCalls: 20,
+      consecutiveFailures: 5,
+      closeAfterSuccesses: 1,
+      halfOpenAfterMs: 5_000,
+    },
     bulkhead: { limit: 32, queue: 32 },
     isTransient: () => true,
   });

@@ -24,7 +24,12 @@ export interface RecommendationService {
   boughtTogether(productId: string, limit: number): Promise<Recommendations>;
 }
 
-export function createRecommendationService(database: Database, policy: OutboundPolicy, ports: RecommendationPorts, timeoutMs: number): RecommendationService {
+export function createRecommendationService(
+  database: Database,
+  policy: OutboundPolicy,
+  ports: RecommendationPorts,
+  timeoutMs: number,
+): RecommendationService {
   const store = recommendationStore(database.db);
 
   async function top(productId: string, limit: number): Promise<{ other_id: string }[]> {
@@ -43,7 +48,10 @@ export function createRecommendationService(database: Database, policy: Outbound
         const itemsJson = await policy.execute(async () => {
           const others = await top(productId, limit);
           const shown = await Promise.all(others.map((o) => ports.product(o.other_id)));
-          return shown.filter((p): p is ShownProduct => p?.active === true).slice(0, limit).map((p) => p.json);
+          return shown
+            .filter((p): p is ShownProduct => p?.active === true)
+            .slice(0, limit)
+            .map((p) => p.json);
         });
         return { ok: true, itemsJson };
       } catch (error) {

@@ -13,13 +13,21 @@ export function recommendationStore(executor: Executor) {
       const distinct = [...new Set(productIds)].sort();
       const rows = distinct.flatMap((a) => distinct.filter((b) => b !== a).map((b) => ({ product_id: a, other_id: b, orders: 1 })));
       if (rows.length === 0) return;
-      await db.insertInto('recommendation_pairs').values(rows)
+      await db
+        .insertInto('recommendation_pairs')
+        .values(rows)
         .onConflict((oc) => oc.columns(['product_id', 'other_id']).doUpdateSet({ orders: sql`recommendation_pairs.orders + 1` }))
         .execute();
     },
 
     top: (productId: string, limit: number) =>
-      db.selectFrom('recommendation_pairs').select(['other_id', 'orders']).where('product_id', '=', productId)
-        .orderBy('orders', 'desc').orderBy('other_id').limit(limit).execute(),
+      db
+        .selectFrom('recommendation_pairs')
+        .select(['other_id', 'orders'])
+        .where('product_id', '=', productId)
+        .orderBy('orders', 'desc')
+        .orderBy('other_id')
+        .limit(limit)
+        .execute(),
   };
 }

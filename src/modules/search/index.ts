@@ -22,8 +22,17 @@ export interface SearchModule extends AppModule {
  * Search is a read model: it learns about products only from product.* events (and from a reindex),
  * and answers from its own store, so a slow or broken catalog never slows search, and the other way round.
  */
-export function createSearchModule(deps: { database: Database; bus: MessageBus; dataDir: string; productSchema: TSchema; window: number }): SearchModule {
-  const index = deps.database.dialect === 'postgres' ? postgresSearchIndex(deps.database, deps.window) : openSqliteSearchIndex(path.join(deps.dataDir, 'search.db'), deps.window);
+export function createSearchModule(deps: {
+  database: Database;
+  bus: MessageBus;
+  dataDir: string;
+  productSchema: TSchema;
+  window: number;
+}): SearchModule {
+  const index =
+    deps.database.dialect === 'postgres'
+      ? postgresSearchIndex(deps.database, deps.window)
+      : openSqliteSearchIndex(path.join(deps.dataDir, 'search.db'), deps.window);
   const service = createSearchService(index);
   // Idempotent without an inbox: an older version never overwrites a newer one, and per-key ordering
   // applies a product's events in order.

@@ -58,13 +58,19 @@ export function postgresSearchIndex(database: Database, window: number): SearchI
         const ids = docs.map((d) => d.id);
         // Attributes follow whichever version won above: the stored one.
         await sql`delete from search_document_attributes where doc_id = any(${ids}::text[])`.execute(tx);
-        const pairs = await sql<{ id: string; json: string; active: boolean }>`select id, json, active from search_documents where id = any(${ids}::text[])`.execute(tx);
+        const pairs = await sql<{
+          id: string;
+          json: string;
+          active: boolean;
+        }>`select id, json, active from search_documents where id = any(${ids}::text[])`.execute(tx);
         const winners = pairs.rows.filter((r) => r.active).map((r) => toDocument(JSON.parse(r.json) as IndexedProduct));
         const names = winners.flatMap((d) => d.attributes.map((a) => a.name));
         const values = winners.flatMap((d) => d.attributes.map((a) => a.value));
         const docIds = winners.flatMap((d) => d.attributes.map(() => d.id));
         if (names.length > 0) {
-          await sql`insert into search_document_attributes (name, value, doc_id) select * from unnest(${names}::text[], ${values}::text[], ${docIds}::text[])`.execute(tx);
+          await sql`insert into search_document_attributes (name, value, doc_id) select * from unnest(${names}::text[], ${values}::text[], ${docIds}::text[])`.execute(
+            tx,
+          );
         }
       });
     },
@@ -80,18 +86,36 @@ export function postgresSearchIndex(database: Database, window: number): SearchI
         sql`(select d.id, d.category, d.json, d.title_key, d.document from search_documents d where d.active${matching}${and(clauses)} order by d.id desc limit ${window})`;
       let hits: SearchHit[];
       if (text) {
-        const after = query.after !== undefined && 'score' in query.after ? sql` where s.score > ${query.after.score} or (s.score = ${query.after.score} and s.id > ${query.after.id})` : sql``;
-        hits = (await sql<SearchHit>`select s.id, s.json, s.score from (
+        const after =
+          query.after !== undefined && 'score' in query.after
+            ? sql` where s.score > ${query.after.score} or (s.score = ${query.after.score} and s.id > ${query.after.id})`
+            : sql``;
+        hits = (
+          await sql<SearchHit>`select s.id, s.json, s.score from (
             select w.id, w.json, (-ts_rank(w.document, ${tsq}) - case when w.title_key = ${query.phrase} then ${EXACT_TITLE_BONUS} else 0 end)::float8 as score
             from ${windowOf(all)} w) s${after}
-          order by s.score, s.id limit ${query.limit + 1}`.execute(db)).rows;
+          order by s.score, s.id limit ${query.limit + 1}`.execute(db)
+        ).rows;
       } else {
         const after = query.after === undefined ? [] : [sql`d.id < ${query.after.id}`];
-        hits = (await sql<SearchHit>`select d.id, d.json, null as score from search_documents d where d.active${and([...all, ...after])} order by d.id desc limit ${query.limit + 1}`.execute(db)).rows;
+        hits = (
+          await sql<SearchHit>`select d.id, d.json, null as score from search_documents d where d.active${and([...all, ...after])} order by d.id desc limit ${query.limit + 1}`.execute(
+            db,
+          )
+        ).rows;
       }
-      const categories = (await sql<{ key: string; count: number }>`select w.category as key, count(*)::int as count from ${windowOf(others)} w group by w.category`.execute(db)).rows;
-      const attributes = (await sql<{ name: string; value: string; count: number }>`
-        select a.name, a.value, count(*)::int as count from search_document_attributes a join ${windowOf(all)} w on w.id = a.doc_id group by a.name, a.value`.execute(db)).rows;
+      const categories = (
+        await sql<{
+          key: string;
+          count: number;
+        }>`select w.category as key, count(*)::int as count from ${windowOf(others)} w group by w.category`.execute(db)
+      ).rows;
+      const attributes = (
+        await sql<{ name: string; value: string; count: number }>`
+        select a.name, a.value, count(*)::int as count from search_document_attributes a join ${windowOf(all)} w on w.id = a.doc_id group by a.name, a.value`.execute(
+          db,
+        )
+      ).rows;
       const inWindow = (await sql<{ n: number }>`select count(*)::int as n from ${windowOf(all)} w`.execute(db)).rows[0]!.n;
       return {
         hits: hits.slice(0, query.limit),

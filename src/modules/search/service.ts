@@ -47,17 +47,22 @@ export function createSearchService(index: SearchIndex): SearchService {
       }
       const terms = termsOf(input.q);
       // A relevance cursor only continues a relevance search, and a browse cursor a browse.
-      if (after !== undefined && ('score' in after) !== terms.length > 0) return undefined;
+      if (after !== undefined && 'score' in after !== terms.length > 0) return undefined;
       const result = await index.search({
-        terms, phrase: titleKey(input.q ?? ''), attributes: input.attributes, limit: input.limit,
+        terms,
+        phrase: titleKey(input.q ?? ''),
+        attributes: input.attributes,
+        limit: input.limit,
         ...(input.category === undefined ? {} : { category: input.category }),
         ...(input.minPrice === undefined ? {} : { minPrice: input.minPrice }),
         ...(input.maxPrice === undefined ? {} : { maxPrice: input.maxPrice }),
         ...(after === undefined ? {} : { after }),
       });
       const last = result.hits[result.hits.length - 1];
-      const nextCursor = !result.more || last === undefined ? null
-        : encodeSearchCursor(last.score === null ? { id: last.id } : { score: last.score, id: last.id });
+      const nextCursor =
+        !result.more || last === undefined
+          ? null
+          : encodeSearchCursor(last.score === null ? { id: last.id } : { score: last.score, id: last.id });
       return { itemsJson: result.hits.map((h) => h.json), facets: result.facets, exhaustive: result.exhaustive, nextCursor };
     },
 

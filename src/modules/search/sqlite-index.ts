@@ -61,7 +61,7 @@ const attributeTag = (name: string, value: string) => tag(`a\u0000${name}\u0000$
  * prefixExpression); then the filter tokens.
  */
 function matchExpression(query: SearchQuery, lastWord: string | undefined): string {
-  const words = query.terms.map((t, i) => (i === query.terms.length - 1 ? lastWord ?? `"${t}"*` : `"${t}"`));
+  const words = query.terms.map((t, i) => (i === query.terms.length - 1 ? (lastWord ?? `"${t}"*`) : `"${t}"`));
   const tags = [
     ...(query.category === undefined ? [] : [categoryTag(query.category)]),
     ...query.attributes.map((a) => attributeTag(a.name, a.value)),
@@ -88,11 +88,14 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
 
   const existing = db.prepare<[string], Existing>('select rowid, active, category, updated_at from documents where id = ?');
   const touch = db.prepare('update documents set indexed_at = ? where rowid = ?');
-  const insertDoc = db.prepare(`insert into documents (id, active, title_key, category, price_min, price_max, currency, updated_at, indexed_at, pairs, json)
+  const insertDoc =
+    db.prepare(`insert into documents (id, active, title_key, category, price_min, price_max, currency, updated_at, indexed_at, pairs, json)
     values (@id, @active, @titleKey, @category, @priceMin, @priceMax, @currency, @updatedAt, @indexedAt, @pairs, @json)`);
   const updateDoc = db.prepare(`update documents set active = @active, title_key = @titleKey, category = @category, price_min = @priceMin,
     price_max = @priceMax, currency = @currency, updated_at = @updatedAt, indexed_at = @indexedAt, pairs = @pairs, json = @json where rowid = @rowid`);
-  const insertText = db.prepare('insert into documents_fts (rowid, title, description, category, attributes, tags) values (?, ?, ?, ?, ?, ?)');
+  const insertText = db.prepare(
+    'insert into documents_fts (rowid, title, description, category, attributes, tags) values (?, ?, ?, ?, ?, ?)',
+  );
   const deleteText = db.prepare('delete from documents_fts where rowid = ?');
   const attributesOf = db.prepare<[number], { name: string; value: string }>('select name, value from document_attributes where doc = ?');
   const insertAttribute = db.prepare('insert into document_attributes (name, value, doc) values (?, ?, ?)');
@@ -116,8 +119,14 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
 
   function enterResults(rowid: number, doc: SearchDocument): void {
     if (!doc.active) return;
-    insertText.run(rowid, doc.title, doc.description, doc.category, doc.attributesText,
-      [categoryTag(doc.category), ...doc.attributes.map((a) => attributeTag(a.name, a.value))].join(' '));
+    insertText.run(
+      rowid,
+      doc.title,
+      doc.description,
+      doc.category,
+      doc.attributesText,
+      [categoryTag(doc.category), ...doc.attributes.map((a) => attributeTag(a.name, a.value))].join(' '),
+    );
     for (const a of doc.attributes) insertAttribute.run(a.name, a.value, rowid);
     recount(doc.category, doc.attributes, 1);
   }
@@ -139,7 +148,9 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
   });
 
   const removeBefore = db.transaction((indexedAt: string) => {
-    const stale = db.prepare<[string], Existing>('select rowid, active, category, updated_at from documents where indexed_at < ?').all(indexedAt);
+    const stale = db
+      .prepare<[string], Existing>('select rowid, active, category, updated_at from documents where indexed_at < ?')
+      .all(indexedAt);
     for (const found of stale) leaveResults(found);
     return db.prepare('delete from documents where indexed_at < ?').run(indexedAt).changes;
   });
@@ -162,8 +173,22 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
 
   type Counted = { key: string; count: number };
   type Pair = { name: string; value: string; count: number };
-  interface RawRow { rowid: number; id: string; category: string; pairs: string; rank: number; titleKey: string }
-  interface WindowRow { rowid: number; id: string; category: string; pairs: [string, string][]; rank: number; titleKey: string }
+  interface RawRow {
+    rowid: number;
+    id: string;
+    category: string;
+    pairs: string;
+    rank: number;
+    titleKey: string;
+  }
+  interface WindowRow {
+    rowid: number;
+    id: string;
+    category: string;
+    pairs: [string, string][];
+    rank: number;
+    titleKey: string;
+  }
 
   // Queries come in a few shapes (which filters are set); compile each once.
   const statements = new Map<string, SqliteDatabase.Statement>();
@@ -188,12 +213,15 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
   function windowOf(query: SearchQuery, rank: boolean, lastWord: string | undefined): { rows: WindowRow[]; full: boolean } {
     const price = priceFilters(query);
     const match = matchExpression(query, lastWord);
-    const raw = (match === ''
-      ? statement(`select d.rowid as rowid, 0 as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
+    const raw = (
+      match === ''
+        ? statement(`select d.rowid as rowid, 0 as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
           from documents d where d.active = 1${where(price.sql)} order by d.id desc limit @window`).all({ ...price.params, window })
-      : statement(`select f.rowid as rowid, ${rank ? 'f.rank' : '0'} as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
-          from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match @match${where(price.sql)} order by f.rowid desc limit @window`)
-        .all({ ...price.params, match, window })) as RawRow[];
+        : statement(`select f.rowid as rowid, ${rank ? 'f.rank' : '0'} as rank, d.id as id, d.category as category, d.title_key as titleKey, d.pairs as pairs
+          from documents_fts f join documents d on d.rowid = f.rowid where documents_fts match @match${where(price.sql)} order by f.rowid desc limit @window`).all(
+            { ...price.params, match, window },
+          )
+    ) as RawRow[];
     const rows: WindowRow[] = [];
     for (const r of raw) {
       if (query.category !== undefined && r.category !== query.category) continue;
@@ -211,11 +239,10 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
 
   function facetsOf(rows: WindowRow[], categoryRows: WindowRow[]): { categories: Counted[]; attributes: Pair[] } {
     const categories = [...countBy(categoryRows, (r) => [r.category])].map(([key, count]) => ({ key, count }));
-    const attributes = [...countBy(rows, (r) => r.pairs.map(([n, v]) => `${n}\u0000${v}`))]
-      .map(([key, count]) => {
-        const [name, value] = key.split('\u0000') as [string, string];
-        return { name, value, count };
-      });
+    const attributes = [...countBy(rows, (r) => r.pairs.map(([n, v]) => `${n}\u0000${v}`))].map(([key, count]) => {
+      const [name, value] = key.split('\u0000') as [string, string];
+      return { name, value, count };
+    });
     return { categories, attributes };
   }
 
@@ -228,7 +255,9 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
     return { rows: main.rows, facets: facetsOf(main.rows, categories.rows), exhaustive: !main.full && !categories.full };
   }
 
-  const jsonOf = db.prepare<[string], { rowid: number; json: string }>('select rowid, json from documents where rowid in (select value from json_each(?))');
+  const jsonOf = db.prepare<[string], { rowid: number; json: string }>(
+    'select rowid, json from documents where rowid in (select value from json_each(?))',
+  );
 
   /** Ranked (exact title first) over the window; the cursor and the page are cut from it. */
   function fullText(query: SearchQuery) {
@@ -244,8 +273,12 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
     return { hits, ...facets, exhaustive };
   }
 
-  const attributeCount = db.prepare<[string, string], { n: number | null }>('select sum(count) as n from attribute_counts where name = ? and value = ?');
-  const attributeCountIn = db.prepare<[string, string, string], { n: number | null }>('select count as n from attribute_counts where category = ? and name = ? and value = ?');
+  const attributeCount = db.prepare<[string, string], { n: number | null }>(
+    'select sum(count) as n from attribute_counts where name = ? and value = ?',
+  );
+  const attributeCountIn = db.prepare<[string, string, string], { n: number | null }>(
+    'select count as n from attribute_counts where category = ? and name = ? and value = ?',
+  );
   const documentsIn = db.prepare<[string], { n: number | null }>('select count as n from category_counts where category = ?');
   const allDocuments = db.prepare<[], { n: number | null }>('select sum(count) as n from category_counts');
 
@@ -256,7 +289,8 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
    */
   function attributeClause(query: SearchQuery, a: { name: string; value: string }, i: number): string {
     const scope = (query.category === undefined ? allDocuments.get() : documentsIn.get(query.category))?.n ?? 0;
-    const holding = (query.category === undefined ? attributeCount.get(a.name, a.value) : attributeCountIn.get(query.category, a.name, a.value))?.n ?? 0;
+    const holding =
+      (query.category === undefined ? attributeCount.get(a.name, a.value) : attributeCountIn.get(query.category, a.name, a.value))?.n ?? 0;
     return holding * holding > (query.limit + 1) * scope
       ? `exists (select 1 from document_attributes a where a.name = @an${i} and a.value = @av${i} and a.doc = d.rowid)`
       : `d.rowid in (select doc from document_attributes where name = @an${i} and value = @av${i})`;
@@ -279,17 +313,20 @@ export function openSqliteSearchIndex(file: string, window: number): SearchIndex
       clauses.push('d.id < @afterId');
       params.afterId = query.after.id;
     }
-    const hits = statement(`select d.id as id, d.json as json, null as score from documents d where d.active = 1${where(clauses)} order by d.id desc limit @limit`)
-      .all(params) as SearchHit[];
+    const hits = statement(
+      `select d.id as id, d.json as json, null as score from documents d where d.active = 1${where(clauses)} order by d.id desc limit @limit`,
+    ).all(params) as SearchHit[];
     if (query.minPrice !== undefined || query.maxPrice !== undefined || query.attributes.length > 0) {
       const { facets, exhaustive } = windows(query, false);
       return { hits, ...facets, exhaustive };
     }
     // Unfiltered (or by category only): the counts kept as documents change are exact and cost nothing.
     const categories = statement('select category as key, count from category_counts where count > 0').all() as Counted[];
-    const attributes = (query.category === undefined
-      ? statement('select name, value, sum(count) as count from attribute_counts group by name, value having sum(count) > 0').all()
-      : statement('select name, value, count from attribute_counts where category = ? and count > 0').all(query.category)) as Pair[];
+    const attributes = (
+      query.category === undefined
+        ? statement('select name, value, sum(count) as count from attribute_counts group by name, value having sum(count) > 0').all()
+        : statement('select name, value, count from attribute_counts where category = ? and count > 0').all(query.category)
+    ) as Pair[];
     return { hits, categories, attributes, exhaustive: true };
   }
 

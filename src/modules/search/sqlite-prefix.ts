@@ -43,7 +43,9 @@ export function prefixExpression(db: SqliteDatabase.Database): (word: string) =>
     }
     return words.map((w) => known.get(w)?.stem);
   };
-  const termsUnder = db.prepare<[string, string, number], string>('select term from temp.documents_terms where term >= ? and term < ? limit ?').pluck();
+  const termsUnder = db
+    .prepare<[string, string, number], string>('select term from temp.documents_terms where term >= ? and term < ? limit ?')
+    .pluck();
 
   return (word) => {
     const fallback = `${quoted(word)}*`;

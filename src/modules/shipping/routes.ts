@@ -23,20 +23,29 @@ export async function shippingRoutes(app: HttpApp, service: ShippingService): Pr
   privateResponses(app);
   const common = { tags: ['shipments'], security: [{ bearer: [] }], params: IdParams };
 
-  app.get('/shipments/:id', {
-    schema: { ...common, summary: 'A shipment with its status history', response: { 200: ShipmentSchema, ...problems(401, 403, 404) } },
-  }, async (request) => {
-    const shipment = await service.get(request.params.id);
-    if (!shipment) throw platformErrors.error('not_found', `No shipment ${request.params.id}`);
-    return shipment;
-  });
-
-  app.post('/shipments/:id/status', {
-    config: { effect: effect<Shipment>('shipping.status', 200) },
-    schema: {
-      ...common, summary: 'Move a shipment on: created → in_transit → delivered; its order becomes shipped / delivered',
-      body: Type.Object({ status: Type.Union([Type.Literal('in_transit'), Type.Literal('delivered')]) }),
-      response: { 200: ShipmentSchema, ...problems(400, 401, 403, 404, 409) },
+  app.get(
+    '/shipments/:id',
+    {
+      schema: { ...common, summary: 'A shipment with its status history', response: { 200: ShipmentSchema, ...problems(401, 403, 404) } },
     },
-  }, async (request) => service.updateStatus(request.params.id, request.body.status));
+    async (request) => {
+      const shipment = await service.get(request.params.id);
+      if (!shipment) throw platformErrors.error('not_found', `No shipment ${request.params.id}`);
+      return shipment;
+    },
+  );
+
+  app.post(
+    '/shipments/:id/status',
+    {
+      config: { effect: effect<Shipment>('shipping.status', 200) },
+      schema: {
+        ...common,
+        summary: 'Move a shipment on: created → in_transit → delivered; its order becomes shipped / delivered',
+        body: Type.Object({ status: Type.Union([Type.Literal('in_transit'), Type.Literal('delivered')]) }),
+        response: { 200: ShipmentSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => service.updateStatus(request.params.id, request.body.status),
+  );
 }

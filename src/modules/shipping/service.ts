@@ -33,7 +33,15 @@ function trackingNumber(): string {
 
 function newShipment(orderId: string, userId: string, status: ShipmentStatus): ShipmentRow {
   const now = nowIso();
-  return { id: newId('shp'), order_id: orderId, user_id: userId, tracking_number: trackingNumber(), status, created_at: now, updated_at: now };
+  return {
+    id: newId('shp'),
+    order_id: orderId,
+    user_id: userId,
+    tracking_number: trackingNumber(),
+    status,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 const view = (s: ShipmentRow) => ({ shipmentId: s.id, orderId: s.order_id, trackingNumber: s.tracking_number, status: s.status });
@@ -45,7 +53,15 @@ export function createShippingService(database: Database, bus: MessageBus): Ship
     const s = shippingStore(executor);
     const row = await s.byId(id);
     if (!row) return null;
-    return { id: row.id, orderId: row.order_id, trackingNumber: row.tracking_number, status: row.status, history: await s.history(id), createdAt: row.created_at, updatedAt: row.updated_at };
+    return {
+      id: row.id,
+      orderId: row.order_id,
+      trackingNumber: row.tracking_number,
+      status: row.status,
+      history: await s.history(id),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
   }
 
   return {
@@ -55,13 +71,16 @@ export function createShippingService(database: Database, bus: MessageBus): Ship
       if (!current) throw platformErrors.error('not_found', `No shipment ${id}`);
       if (current.status === status) return (await load(id))!;
       const from = (Object.keys(NEXT) as ShipmentStatus[]).find((s) => NEXT[s] === status);
-      const moved = from === undefined ? null : await bus.transaction(async (tx, publish) => {
-        if (!(await shippingStore(tx).transition(id, from, status))) return null;
-        await publish([{ type: `shipment.${status}`, key: current.order_id, data: { ...view(current), status } }]);
-        const shipment = (await load(id, tx))!;
-        await answerWithin(tx, shipment);
-        return shipment;
-      });
+      const moved =
+        from === undefined
+          ? null
+          : await bus.transaction(async (tx, publish) => {
+              if (!(await shippingStore(tx).transition(id, from, status))) return null;
+              await publish([{ type: `shipment.${status}`, key: current.order_id, data: { ...view(current), status } }]);
+              const shipment = (await load(id, tx))!;
+              await answerWithin(tx, shipment);
+              return shipment;
+            });
       if (moved) return moved;
       const now = (await store.byId(id))!;
       if (now.status === status) return (await load(id))!;
@@ -87,9 +106,11 @@ export function shippingSubscription(): Subscription {
         // A cancel can reach shipping before the shipment exists: create it cancelled, so it never ships.
         const { shipment, created } = await s.ensure(newShipment(orderId, userId, 'cancelled'));
         const held = created || shipment.status === 'cancelled' || (await s.transition(shipment.id, 'created', 'cancelled'));
-        await publish([held
-          ? { type: 'shipment.cancelled', key: orderId, data: { ...view(shipment), status: 'cancelled' } }
-          : { type: 'shipment.cancel_refused', key: orderId, data: view((await s.byOrder(orderId))!) }]);
+        await publish([
+          held
+            ? { type: 'shipment.cancelled', key: orderId, data: { ...view(shipment), status: 'cancelled' } }
+            : { type: 'shipment.cancel_refused', key: orderId, data: view((await s.byOrder(orderId))!) },
+        ]);
       });
     },
   };

@@ -86,7 +86,13 @@ export interface SenderLanes {
  * A delivery is claimed only while its endpoint has room, so nothing waits in memory for long; a process
  * that dies leaves leases that run out, and the deliveries are sent again under the same webhook-id.
  */
-export function createDispatcher(deps: { database: Database; senders: SenderLanes; logger: Logger; metrics: WebhookMetrics; settings: DispatcherSettings }): Dispatcher {
+export function createDispatcher(deps: {
+  database: Database;
+  senders: SenderLanes;
+  logger: Logger;
+  metrics: WebhookMetrics;
+  settings: DispatcherSettings;
+}): Dispatcher {
   const { database, senders, logger, metrics, settings } = deps;
   const leaseMs = settings.timeoutMs * 2 + 5_000;
   const capacity = settings.endpointConcurrency * 2;
@@ -116,7 +122,8 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
   /** The endpoint's state, refreshed from a row just read as enabled. */
   function stateOf(row: EndpointRow, now: Date): EndpointState {
     let state = endpoints.get(row.id);
-    if (!state) endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, prompt: false, queue: [], reserved: 0, disabled: false }));
+    if (!state)
+      endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, prompt: false, queue: [], reserved: 0, disabled: false }));
     Object.assign(state, { url: row.url, secrets: secretsOf(row, now), disabled: false });
     return state;
   }
@@ -131,7 +138,15 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
       const delivery = pendingDelivery(message.id, row.id, nowIso);
       if (!running || roomFor(row.id) <= 0) return delivery;
       stateOf(row, now).reserved += 1;
-      jobs.push({ deliveryId: delivery.id, messageId: message.id, endpointId: row.id, attempt: 1, type: message.type, body: message.body, occurredAt: message.occurredAt });
+      jobs.push({
+        deliveryId: delivery.id,
+        messageId: message.id,
+        endpointId: row.id,
+        attempt: 1,
+        type: message.type,
+        body: message.body,
+        occurredAt: message.occurredAt,
+      });
       return { ...delivery, status: 'delivering' as const, next_attempt_at: lease };
     });
     let settled = false;
@@ -157,40 +172,64 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     const now = new Date();
     const nowIso = now.toISOString();
     // Most polls find nothing due: one look along the due index costs a fraction of the claim's transaction.
-    const anyDue = await webhookDb(database.db).selectFrom('webhook_deliveries').select('id')
-      .where(live()).where('next_attempt_at', '<=', nowIso).limit(1).executeTakeFirst();
+    const anyDue = await webhookDb(database.db)
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where(live())
+      .where('next_attempt_at', '<=', nowIso)
+      .limit(1)
+      .executeTakeFirst();
     if (anyDue === undefined) return 0;
     const lease = new Date(now.getTime() + leaseMs).toISOString();
     const full = [...endpoints].filter(([id]) => roomFor(id) <= 0).map(([id]) => id);
     const rows = await database.db.transaction().execute(async (tx) => {
       const db = webhookDb(tx);
-      const due = (busy: string[], onlyPending: boolean) => db.selectFrom('webhook_deliveries as d')
-        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-        .select(['d.id', 'd.endpoint_id'])
-        .where(live('d')).where('d.next_attempt_at', '<=', nowIso).where('e.disabled', '=', 0)
-        .$if(onlyPending, (q) => q.where('d.status', '=', 'pending'))
-        .$if(busy.length > 0, (q) => q.where('d.endpoint_id', 'not in', busy))
-        .orderBy('d.next_attempt_at').limit(CLAIM_BATCH).execute();
+      const due = (busy: string[], onlyPending: boolean) =>
+        db
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+          .select(['d.id', 'd.endpoint_id'])
+          .where(live('d'))
+          .where('d.next_attempt_at', '<=', nowIso)
+          .where('e.disabled', '=', 0)
+          .$if(onlyPending, (q) => q.where('d.status', '=', 'pending'))
+          .$if(busy.length > 0, (q) => q.where('d.endpoint_id', 'not in', busy))
+          .orderBy('d.next_attempt_at')
+          .limit(CLAIM_BATCH)
+          .execute();
       // Endpoints with nothing under way here go first, so a delivery to a quiet endpoint is claimed at once
       // however many thousands wait for a busy one; then the rest, oldest first, skipping full endpoints.
-      const quiet = await due([...endpoints].filter(([, e]) => e.active + e.queue.length > 0).map(([id]) => id), true);
+      const quiet = await due(
+        [...endpoints].filter(([, e]) => e.active + e.queue.length > 0).map(([id]) => id),
+        true,
+      );
       const rest = quiet.length < CLAIM_BATCH ? await due(full, false) : [];
       const seen = new Set<string>();
       const ranked = [...quiet, ...rest].filter((r) => !seen.has(r.id) && seen.add(r.id));
       const room = new Map<string, number>();
-      const candidates = ranked.filter((r) => {
-        if (held.has(r.id)) return false;
-        const left = room.get(r.endpoint_id) ?? roomFor(r.endpoint_id);
-        room.set(r.endpoint_id, left - 1);
-        return left > 0;
-      }).map((r) => r.id);
+      const candidates = ranked
+        .filter((r) => {
+          if (held.has(r.id)) return false;
+          const left = room.get(r.endpoint_id) ?? roomFor(r.endpoint_id);
+          room.set(r.endpoint_id, left - 1);
+          return left > 0;
+        })
+        .map((r) => r.id);
       if (candidates.length === 0) return [];
       // The condition is checked again by the update itself, so two processes never claim the same delivery.
-      const picked = (await db.updateTable('webhook_deliveries').set({ status: 'delivering', next_attempt_at: lease })
-        .where('id', 'in', candidates).where(live()).where('next_attempt_at', '<=', nowIso)
-        .returning('id').execute()).map((r) => r.id);
+      const picked = (
+        await db
+          .updateTable('webhook_deliveries')
+          .set({ status: 'delivering', next_attempt_at: lease })
+          .where('id', 'in', candidates)
+          .where(live())
+          .where('next_attempt_at', '<=', nowIso)
+          .returning('id')
+          .execute()
+      ).map((r) => r.id);
       if (picked.length === 0) return [];
-      return db.selectFrom('webhook_deliveries as d')
+      return db
+        .selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
         .selectAll('e')
@@ -203,7 +242,13 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
       const state = stateOf(row, now);
       held.add(row.delivery_id);
       state.queue.push({
-        deliveryId: row.delivery_id, messageId: row.message_id, endpointId: row.id, attempt: row.attempts + 1, type: row.type, body: row.body, occurredAt: row.occurred_at,
+        deliveryId: row.delivery_id,
+        messageId: row.message_id,
+        endpointId: row.id,
+        attempt: row.attempts + 1,
+        type: row.type,
+        body: row.body,
+        occurredAt: row.occurred_at,
       });
     }
     for (const id of new Set(rows.map((r) => r.id))) pump(id);
@@ -226,7 +271,12 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
     if (targets.length <= settings.fanOutChunk) return handed;
     try {
       const rest = targets.slice(settings.fanOutChunk).map((e) => e.id);
-      await webhookStore(tx).saveFanout({ message_id: message.id, endpoint_ids: JSON.stringify(rest), next_index: 0, created_at: message.occurredAt });
+      await webhookStore(tx).saveFanout({
+        message_id: message.id,
+        endpoint_ids: JSON.stringify(rest),
+        next_index: 0,
+        created_at: message.occurredAt,
+      });
     } catch (error) {
       handed.cancel();
       throw error;
@@ -288,7 +338,11 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
   async function attempt(state: EndpointState, job: Job): Promise<void> {
     const lane = state.prompt && state.active <= EXPRESS_IN_FLIGHT ? senders.express : senders.bulk;
     // Signed where it is sent (the sender's thread): an HMAC per delivery is work the event loop need not do.
-    const result = await lane.post(state.url, { messageId: job.messageId, timestamp: Math.floor(Date.now() / 1000), secrets: state.secrets }, job.body);
+    const result = await lane.post(
+      state.url,
+      { messageId: job.messageId, timestamp: Math.floor(Date.now() / 1000), secrets: state.secrets },
+      job.body,
+    );
     state.prompt = result.status !== null && result.durationMs < PROMPT_MS;
     metrics.attempt(result.ok ? 'succeeded' : 'failed', result.durationMs);
     if (result.ok) metrics.delivered(job.occurredAt);
@@ -319,8 +373,16 @@ export function createDispatcher(deps: { database: Database; senders: SenderLane
       try {
         await database.db.transaction().execute(async (tx) => {
           if (released.length > 0) {
-            await webhookDb(tx).updateTable('webhook_deliveries').set({ status: 'pending', next_attempt_at: new Date().toISOString() })
-              .where('id', 'in', released.map((j) => j.deliveryId)).where('status', '=', 'delivering').execute();
+            await webhookDb(tx)
+              .updateTable('webhook_deliveries')
+              .set({ status: 'pending', next_attempt_at: new Date().toISOString() })
+              .where(
+                'id',
+                'in',
+                released.map((j) => j.deliveryId),
+              )
+              .where('status', '=', 'delivering')
+              .execute();
           }
           await recordOutcomes(tx, batch, { settings, metrics, logger });
         });

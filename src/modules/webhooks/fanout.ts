@@ -2,15 +2,24 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { webhookStore, type EndpointRow, type PendingFanout } from './store.js';
 
 /** The dispatcher's: deliveries for these endpoints, leased where there is room; commit or cancel the lease after the transaction. */
-type AddDeliveries = (tx: Executor, message: { id: string; type: string; body: string; occurredAt: string }, endpoints: EndpointRow[]) => Promise<HandOff>;
-interface HandOff { commit(): void; cancel(): void }
+type AddDeliveries = (
+  tx: Executor,
+  message: { id: string; type: string; body: string; occurredAt: string },
+  endpoints: EndpointRow[],
+) => Promise<HandOff>;
+interface HandOff {
+  commit(): void;
+  cancel(): void;
+}
 
 /**
  * Gives the next chunk of a recorded fan-out's endpoints their deliveries, in a transaction of its own that
  * first moves the fan-out on: should another process have moved it first, this one does nothing.
  */
 export async function fanOutNextChunk(
-  database: Database, fanout: PendingFanout, chunk: number,
+  database: Database,
+  fanout: PendingFanout,
+  chunk: number,
   addDeliveries: AddDeliveries,
 ): Promise<void> {
   const ids = JSON.parse(fanout.endpoint_ids) as string[];
@@ -22,7 +31,11 @@ export async function fanOutNextChunk(
       if (!(await store.advanceFanout(fanout.message_id, fanout.next_index, to, ids.length))) return false;
       // Endpoints disabled or deleted since the event get nothing, as if they had been then.
       const targets = await store.enabledEndpointsIn(ids.slice(fanout.next_index, to));
-      handed = await addDeliveries(tx, { id: fanout.message_id, type: fanout.type, body: fanout.body, occurredAt: fanout.occurred_at }, targets);
+      handed = await addDeliveries(
+        tx,
+        { id: fanout.message_id, type: fanout.type, body: fanout.body, occurredAt: fanout.occurred_at },
+        targets,
+      );
       return true;
     });
     if (ours) handed?.commit();

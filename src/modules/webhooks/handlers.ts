@@ -13,7 +13,9 @@ import { webhookDb, webhookStore } from './store.js';
  */
 export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, compiler: Executor): Subscription {
   // Read for every event published (see `interest`), so compiled once.
-  const endpointsVersion = prepare<object>(compiler, (d) => webhookDb(d).selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1));
+  const endpointsVersion = prepare<object>(compiler, (d) =>
+    webhookDb(d).selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1),
+  );
   // The enabled endpoints with their subscriptions parsed, as of a version of the endpoints: reading and
   // parsing every endpoint for every event cost more than the rest of the fan-out.
   let known: { version: number; endpoints: { row: EndpointRow; events: string[] }[] } | null = null;
@@ -21,7 +23,10 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, com
     const { rows } = await endpointsVersion.execute<{ version: number }>(tx, {});
     const version = rows[0]!.version;
     if (known?.version !== version) {
-      known = { version, endpoints: (await webhookStore(tx).enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })) };
+      known = {
+        version,
+        endpoints: (await webhookStore(tx).enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })),
+      };
     }
     return known.endpoints;
   }
@@ -43,7 +48,11 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, com
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
           await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
-          pending.handed = await dispatcher.deliver(tx, { id: message.id, type: message.type, body, occurredAt: message.occurredAt }, targets);
+          pending.handed = await dispatcher.deliver(
+            tx,
+            { id: message.id, type: message.type, body, occurredAt: message.occurredAt },
+            targets,
+          );
         });
         if (applied) pending.handed?.commit();
       } finally {

@@ -20,11 +20,18 @@ export interface WebhooksModule extends AppModule {
 }
 
 export function createWebhooksModule(deps: {
-  database: Database; bus: MessageBus; logger: Logger; registry: Registry; settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
+  database: Database;
+  bus: MessageBus;
+  logger: Logger;
+  registry: Registry;
+  settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
 }): WebhooksModule {
   const { settings } = deps;
   const senderOptions = { timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate };
-  const senders = { express: createThreadedSender(senderOptions, 'express', deps.logger), bulk: createThreadedSender(senderOptions, 'bulk', deps.logger) };
+  const senders = {
+    express: createThreadedSender(senderOptions, 'express', deps.logger),
+    bulk: createThreadedSender(senderOptions, 'bulk', deps.logger),
+  };
   let load = () => ({ inFlight: 0, queued: 0 });
   const metrics = webhookMetrics(deps.registry, () => load());
   const dispatcher = createDispatcher({ database: deps.database, senders, logger: deps.logger, metrics, settings });

@@ -39,41 +39,87 @@ export async function recordOutcomes(tx: Executor, batch: Completion[], deps: Ou
   if (batch.length === 0) return;
   const db = webhookDb(tx);
   const attempts: WebhookTables['webhook_attempts'][] = batch.map(({ job, result, at }) => ({
-    id: newId('wha'), delivery_id: job.deliveryId, endpoint_id: job.endpointId, message_id: job.messageId, event_type: job.type, attempt: job.attempt,
-    status: result.ok ? 'succeeded' : 'failed', response_status: result.status, duration_ms: result.durationMs, error: result.error?.slice(0, 500) ?? null, at: at.toISOString(),
+    id: newId('wha'),
+    delivery_id: job.deliveryId,
+    endpoint_id: job.endpointId,
+    message_id: job.messageId,
+    event_type: job.type,
+    attempt: job.attempt,
+    status: result.ok ? 'succeeded' : 'failed',
+    response_status: result.status,
+    duration_ms: result.durationMs,
+    error: result.error?.slice(0, 500) ?? null,
+    at: at.toISOString(),
   }));
   await db.insertInto('webhook_attempts').values(attempts).execute();
   const succeeded = batch.filter((c) => c.result.ok);
   if (succeeded.length > 0) {
-    await db.updateTable('webhook_deliveries').set((eb) => ({ status: 'succeeded', attempts: eb('attempts', '+', 1), last_error: null }))
-      .where('id', 'in', succeeded.map((c) => c.job.deliveryId)).where('status', '=', 'delivering').execute();
-    await db.updateTable('webhook_endpoints').set({ failing_since: null })
-      .where('id', 'in', [...new Set(succeeded.map((c) => c.job.endpointId))]).where('failing_since', 'is not', null).execute();
+    await db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ status: 'succeeded', attempts: eb('attempts', '+', 1), last_error: null }))
+      .where(
+        'id',
+        'in',
+        succeeded.map((c) => c.job.deliveryId),
+      )
+      .where('status', '=', 'delivering')
+      .execute();
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ failing_since: null })
+      .where('id', 'in', [...new Set(succeeded.map((c) => c.job.endpointId))])
+      .where('failing_since', 'is not', null)
+      .execute();
   }
   for (const { job, result, at } of batch.filter((c) => !c.result.ok)) await recordFailure(db, job, result, at, deps);
 }
 
-async function recordFailure(db: Kysely<WebhookTables>, job: Job, result: AttemptResult, at: Date, { settings, metrics, logger }: OutcomeDeps): Promise<void> {
+async function recordFailure(
+  db: Kysely<WebhookTables>,
+  job: Job,
+  result: AttemptResult,
+  at: Date,
+  { settings, metrics, logger }: OutcomeDeps,
+): Promise<void> {
   const atIso = at.toISOString();
   const gone = result.status === 410;
   const dead = gone || job.attempt > settings.retryScheduleMs.length;
-  const delay = result.retryAfterMs === null ? jitter(settings.retryScheduleMs[job.attempt - 1] ?? 0) : Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS);
+  const delay =
+    result.retryAfterMs === null
+      ? jitter(settings.retryScheduleMs[job.attempt - 1] ?? 0)
+      : Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS);
   const error = gone ? 'receiver answered 410 Gone: endpoint disabled' : result.error;
-  await db.updateTable('webhook_deliveries')
+  await db
+    .updateTable('webhook_deliveries')
     .set({
-      status: dead ? 'dead' : 'pending', attempts: job.attempt, last_error: error?.slice(0, 500) ?? null,
-      next_attempt_at: new Date(at.getTime() + (dead ? 0 : delay)).toISOString(), dead_at: dead ? atIso : null,
+      status: dead ? 'dead' : 'pending',
+      attempts: job.attempt,
+      last_error: error?.slice(0, 500) ?? null,
+      next_attempt_at: new Date(at.getTime() + (dead ? 0 : delay)).toISOString(),
+      dead_at: dead ? atIso : null,
     })
-    .where('id', '=', job.deliveryId).where('status', '=', 'delivering').execute();
+    .where('id', '=', job.deliveryId)
+    .where('status', '=', 'delivering')
+    .execute();
   if (dead) {
     metrics.deadLettered();
-    logger.warn({ deliveryId: job.deliveryId, endpointId: job.endpointId, messageId: job.messageId, attempts: job.attempt, error }, 'webhook delivery dead-lettered');
+    logger.warn(
+      { deliveryId: job.deliveryId, endpointId: job.endpointId, messageId: job.messageId, attempts: job.attempt, error },
+      'webhook delivery dead-lettered',
+    );
   }
-  await db.updateTable('webhook_endpoints').set({ failing_since: atIso }).where('id', '=', job.endpointId).where('failing_since', 'is', null).execute();
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ failing_since: atIso })
+    .where('id', '=', job.endpointId)
+    .where('failing_since', 'is', null)
+    .execute();
   const disable = gone
     ? db.updateTable('webhook_endpoints').set({ disabled: 1, disabled_reason: 'gone', updated_at: atIso })
-    : db.updateTable('webhook_endpoints').set({ disabled: 1, disabled_reason: 'failing', updated_at: atIso })
-      .where('failing_since', '<=', new Date(at.getTime() - settings.disableAfterMs).toISOString());
+    : db
+        .updateTable('webhook_endpoints')
+        .set({ disabled: 1, disabled_reason: 'failing', updated_at: atIso })
+        .where('failing_since', '<=', new Date(at.getTime() - settings.disableAfterMs).toISOString());
   const disabled = await disable.where('id', '=', job.endpointId).where('disabled', '=', 0).executeTakeFirst();
   if (Number(disabled.numUpdatedRows) === 1) {
     await endpointsChanged(db);

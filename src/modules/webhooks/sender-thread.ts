@@ -20,10 +20,11 @@ let results: SendResult[] = [];
 
 // Results finishing in one turn of the loop go back in one message.
 function reply(id: number, result: AttemptResult): void {
-  if (results.length === 0) setImmediate(() => {
-    port.postMessage(results);
-    results = [];
-  });
+  if (results.length === 0)
+    setImmediate(() => {
+      port.postMessage(results);
+      results = [];
+    });
   results.push({ id, result });
 }
 

@@ -56,9 +56,14 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
 
   function send(target: URL, signing: Signing, body: string): Promise<AttemptResult> {
     const started = performance.now();
-    const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({ ...partial, durationMs: Math.round(performance.now() - started) });
+    const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({
+      ...partial,
+      durationMs: Math.round(performance.now() - started),
+    });
     if (!options.allowPrivate && literalHostForbidden(target)) {
-      return Promise.resolve(done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }));
+      return Promise.resolve(
+        done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }),
+      );
     }
     const client = target.protocol === 'https:' ? https : http;
     return new Promise<AttemptResult>((outcome) => {
@@ -72,27 +77,52 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
         clearTimeout(deadline);
         outcome(result);
       };
-      const request = client.request(target, {
-        method: 'POST',
-        agent: agents[target.protocol as 'http:' | 'https:'],
-        headers: {
-          'webhook-id': signing.messageId, 'webhook-timestamp': String(signing.timestamp),
-          'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Orderly-Webhooks/1' },
-        ...(lookup ? { lookup } : {}),
-      }, (response) => {
-        const status = response.statusCode ?? 0;
-        // The body is not read for anything, only drained so the socket can be reused.
-        response.resume();
-        response.on('end', () => resolve(done({
-          ok: status >= 200 && status < 300, status, error: status >= 200 && status < 300 ? null : `receiver answered ${status}`,
-          retryAfterMs: retryAfterMs(response.headers['retry-after']),
-        })));
-        const cut = (error: string) => resolve(done({ ok: false, status, error: timedOut ? `no response within ${options.timeoutMs} ms` : error, retryAfterMs: null }));
-        response.on('error', (error) => cut(error.message));
-        response.on('close', () => response.complete || cut('the response was cut off'));
-      });
+      const request = client.request(
+        target,
+        {
+          method: 'POST',
+          agent: agents[target.protocol as 'http:' | 'https:'],
+          headers: {
+            'webhook-id': signing.messageId,
+            'webhook-timestamp': String(signing.timestamp),
+            'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body),
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'Orderly-Webhooks/1',
+          },
+          ...(lookup ? { lookup } : {}),
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          // The body is not read for anything, only drained so the socket can be reused.
+          response.resume();
+          response.on('end', () =>
+            resolve(
+              done({
+                ok: status >= 200 && status < 300,
+                status,
+                error: status >= 200 && status < 300 ? null : `receiver answered ${status}`,
+                retryAfterMs: retryAfterMs(response.headers['retry-after']),
+              }),
+            ),
+          );
+          const cut = (error: string) =>
+            resolve(
+              done({ ok: false, status, error: timedOut ? `no response within ${options.timeoutMs} ms` : error, retryAfterMs: null }),
+            );
+          response.on('error', (error) => cut(error.message));
+          response.on('close', () => response.complete || cut('the response was cut off'));
+        },
+      );
       request.on('error', (error: Error) => {
-        resolve(done({ ok: false, status: null, error: timedOut ? `no response within ${options.timeoutMs} ms` : error.message, retryAfterMs: null }));
+        resolve(
+          done({
+            ok: false,
+            status: null,
+            error: timedOut ? `no response within ${options.timeoutMs} ms` : error.message,
+            retryAfterMs: null,
+          }),
+        );
       });
       request.end(body);
     });
@@ -109,7 +139,7 @@ export function createSender(options: { timeoutMs: number; allowPrivate: boolean
         : `http:${agents['http:'].getName({ host: target.hostname, port })}`;
     },
     idleConnections(pool) {
-      const [protocol, name] = pool.startsWith('https:') ? ['https:', pool.slice(6)] as const : ['http:', pool.slice(5)] as const;
+      const [protocol, name] = pool.startsWith('https:') ? (['https:', pool.slice(6)] as const) : (['http:', pool.slice(5)] as const);
       return agents[protocol].freeSockets[name]?.length ?? 0;
     },
     close() {

@@ -6,7 +6,16 @@ import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/trans
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
 import { newSecret } from './signing.js';
-import { endpointsChanged, pendingDelivery, WAITING_OR_DEAD, webhookDb, webhookStore, type AttemptRow, type DisabledReason, type EndpointRow } from './store.js';
+import {
+  endpointsChanged,
+  pendingDelivery,
+  WAITING_OR_DEAD,
+  webhookDb,
+  webhookStore,
+  type AttemptRow,
+  type DisabledReason,
+  type EndpointRow,
+} from './store.js';
 
 export interface Endpoint {
   id: string;
@@ -55,13 +64,26 @@ export interface WebhookService {
 const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
 const view = (e: EndpointRow): Endpoint => ({
-  id: e.id, url: e.url, events: JSON.parse(e.events) as string[], description: e.description, disabled: e.disabled === 1,
-  disabledReason: e.disabled_reason, createdAt: e.created_at, updatedAt: e.updated_at,
+  id: e.id,
+  url: e.url,
+  events: JSON.parse(e.events) as string[],
+  description: e.description,
+  disabled: e.disabled === 1,
+  disabledReason: e.disabled_reason,
+  createdAt: e.created_at,
+  updatedAt: e.updated_at,
 });
 
 const attemptView = (a: AttemptRow): Attempt => ({
-  id: a.id, messageId: a.message_id, eventType: a.event_type, attempt: a.attempt, status: a.status, responseStatus: a.response_status,
-  durationMs: a.duration_ms, error: a.error, at: a.at,
+  id: a.id,
+  messageId: a.message_id,
+  eventType: a.event_type,
+  attempt: a.attempt,
+  status: a.status,
+  responseStatus: a.response_status,
+  durationMs: a.duration_ms,
+  error: a.error,
+  at: a.at,
 });
 
 export function createWebhookService(database: Database, options: { allowPrivate: boolean; wake: () => void }): WebhookService {
@@ -70,7 +92,9 @@ export function createWebhookService(database: Database, options: { allowPrivate
   function checkUrl(text: string): string {
     const url = new URL(text);
     if (url.username !== '' || url.password !== '') {
-      throw platformErrors.error('validation_failed', 'The URL must not carry credentials', { errors: [{ field: 'body.url', message: 'must not contain user:password@' }] });
+      throw platformErrors.error('validation_failed', 'The URL must not carry credentials', {
+        errors: [{ field: 'body.url', message: 'must not contain user:password@' }],
+      });
     }
     if (!options.allowPrivate && literalHostForbidden(url)) {
       throw webhookErrors.error('webhook_url_forbidden', `${url.hostname} is a private, loopback or link-local address`);
@@ -97,8 +121,18 @@ export function createWebhookService(database: Database, options: { allowPrivate
     async create(input) {
       const now = nowIso();
       const row: EndpointRow = {
-        id: newId('whe'), url: checkUrl(input.url), events: JSON.stringify([...new Set(input.events)]), description: input.description ?? '', disabled: 0,
-        disabled_reason: null, secret: newSecret(), previous_secret: null, previous_secret_until: null, failing_since: null, created_at: now, updated_at: now,
+        id: newId('whe'),
+        url: checkUrl(input.url),
+        events: JSON.stringify([...new Set(input.events)]),
+        description: input.description ?? '',
+        disabled: 0,
+        disabled_reason: null,
+        secret: newSecret(),
+        previous_secret: null,
+        previous_secret_until: null,
+        failing_since: null,
+        created_at: now,
+        updated_at: now,
       };
       const created = { ...view(row), secret: row.secret };
       await changeEndpoints(async (w, tx) => {
@@ -114,14 +148,22 @@ export function createWebhookService(database: Database, options: { allowPrivate
     async update(id, change) {
       const current = await load(id);
       const enabling = change.disabled === false && current.disabled === 1;
-      await changeEndpoints((w) => w.updateTable('webhook_endpoints').set({
-        ...(change.url === undefined ? {} : { url: checkUrl(change.url) }),
-        ...(change.events === undefined ? {} : { events: JSON.stringify([...new Set(change.events)]) }),
-        ...(change.description === undefined ? {} : { description: change.description }),
-        ...(change.disabled === undefined ? {} : { disabled: Number(change.disabled), disabled_reason: change.disabled ? 'manual' as const : null }),
-        ...(enabling ? { failing_since: null } : {}),
-        updated_at: nowIso(),
-      }).where('id', '=', id).execute());
+      await changeEndpoints((w) =>
+        w
+          .updateTable('webhook_endpoints')
+          .set({
+            ...(change.url === undefined ? {} : { url: checkUrl(change.url) }),
+            ...(change.events === undefined ? {} : { events: JSON.stringify([...new Set(change.events)]) }),
+            ...(change.description === undefined ? {} : { description: change.description }),
+            ...(change.disabled === undefined
+              ? {}
+              : { disabled: Number(change.disabled), disabled_reason: change.disabled ? ('manual' as const) : null }),
+            ...(enabling ? { failing_since: null } : {}),
+            updated_at: nowIso(),
+          })
+          .where('id', '=', id)
+          .execute(),
+      );
       if (enabling) options.wake();
       return view(await load(id));
     },
@@ -136,7 +178,12 @@ export function createWebhookService(database: Database, options: { allowPrivate
 
     async rotateSecret(id) {
       const current = await load(id);
-      const change = { secret: newSecret(), previous_secret: current.secret, previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(), updated_at: nowIso() };
+      const change = {
+        secret: newSecret(),
+        previous_secret: current.secret,
+        previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(),
+        updated_at: nowIso(),
+      };
       const rotated = { ...view({ ...current, ...change }), secret: change.secret };
       await changeEndpoints(async (w, tx) => {
         await w.updateTable('webhook_endpoints').set(change).where('id', '=', id).execute();
@@ -168,10 +215,20 @@ export function createWebhookService(database: Database, options: { allowPrivate
     deadLetters: {
       async list(limit, before) {
         const rows = await store.deadDeliveries(limit, before);
-        return rows.map((r): DeadLetter => ({
-          id: r.id, messageId: r.message_id, type: r.type, key: r.endpoint_id, group: 'webhooks', attempts: r.attempts, error: r.last_error,
-          occurredAt: r.occurred_at, deadAt: r.dead_at ?? r.occurred_at, data: JSON.parse(r.body) as unknown,
-        }));
+        return rows.map(
+          (r): DeadLetter => ({
+            id: r.id,
+            messageId: r.message_id,
+            type: r.type,
+            key: r.endpoint_id,
+            group: 'webhooks',
+            attempts: r.attempts,
+            error: r.last_error,
+            occurredAt: r.occurred_at,
+            deadAt: r.dead_at ?? r.occurred_at,
+            data: JSON.parse(r.body) as unknown,
+          }),
+        );
       },
       async redrive(id, within) {
         const redriven = await database.db.transaction().execute(async (tx) => {

@@ -7,21 +7,47 @@ export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'dead';
 
 export interface WebhookTables {
   webhook_endpoints: {
-    id: string; url: string; events: string; description: string; disabled: number; disabled_reason: DisabledReason | null; secret: string;
-    previous_secret: string | null; previous_secret_until: string | null; failing_since: string | null; created_at: string; updated_at: string;
+    id: string;
+    url: string;
+    events: string;
+    description: string;
+    disabled: number;
+    disabled_reason: DisabledReason | null;
+    secret: string;
+    previous_secret: string | null;
+    previous_secret_until: string | null;
+    failing_since: string | null;
+    created_at: string;
+    updated_at: string;
   };
   webhook_messages: { id: string; type: string; body: string; occurred_at: string };
   /** A single row: bumped by every change to the endpoints (created, changed, disabled, rotated, deleted). */
   webhook_endpoint_changes: { id: number; version: number };
   webhook_deliveries: {
-    id: string; message_id: string; endpoint_id: string; status: DeliveryStatus; attempts: number; next_attempt_at: string;
-    last_error: string | null; created_at: string; dead_at: string | null;
+    id: string;
+    message_id: string;
+    endpoint_id: string;
+    status: DeliveryStatus;
+    attempts: number;
+    next_attempt_at: string;
+    last_error: string | null;
+    created_at: string;
+    dead_at: string | null;
   };
   /** The endpoints of a message still to be given deliveries, from `next_index` on (a JSON array of ids). */
   webhook_fanouts: { message_id: string; endpoint_ids: string; next_index: number; created_at: string };
   webhook_attempts: {
-    id: string; delivery_id: string; endpoint_id: string; message_id: string; event_type: string; attempt: number; status: 'succeeded' | 'failed';
-    response_status: number | null; duration_ms: number; error: string | null; at: string;
+    id: string;
+    delivery_id: string;
+    endpoint_id: string;
+    message_id: string;
+    event_type: string;
+    attempt: number;
+    status: 'succeeded' | 'failed';
+    response_status: number | null;
+    duration_ms: number;
+    error: string | null;
+    at: string;
   };
 }
 
@@ -32,7 +58,17 @@ export type PendingFanout = Awaited<ReturnType<ReturnType<typeof webhookStore>['
 
 /** A delivery waiting to be claimed. */
 export function pendingDelivery(messageId: string, endpointId: string, at: string): WebhookTables['webhook_deliveries'] {
-  return { id: newId('whd'), message_id: messageId, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: at, last_error: null, created_at: at, dead_at: null };
+  return {
+    id: newId('whd'),
+    message_id: messageId,
+    endpoint_id: endpointId,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: at,
+    last_error: null,
+    created_at: at,
+    dead_at: null,
+  };
 }
 
 /** The condition of the partial index by endpoint (migration 0002), in its exact words, so a query can use that index. */
@@ -43,7 +79,11 @@ export const dead = (table = 'webhook_deliveries') => sql<boolean>`${sql.ref(`${
 
 /** In the transaction that changes an endpoint, so whoever sees the change sees the new version. */
 export async function endpointsChanged(db: Kysely<WebhookTables>): Promise<void> {
-  await db.updateTable('webhook_endpoint_changes').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', 1).execute();
+  await db
+    .updateTable('webhook_endpoint_changes')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
 }
 
 export const webhookDb = (executor: Executor): Kysely<WebhookTables> => asSchema<WebhookTables>(executor);
@@ -63,7 +103,11 @@ export function webhookStore(executor: Executor) {
     message: (id: string) => db.selectFrom('webhook_messages').selectAll().where('id', '=', id).executeTakeFirst(),
 
     async saveMessage(row: Selectable<WebhookTables['webhook_messages']>): Promise<void> {
-      await db.insertInto('webhook_messages').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await db
+        .insertInto('webhook_messages')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
     },
 
     async addDeliveries(rows: WebhookTables['webhook_deliveries'][]): Promise<void> {
@@ -75,25 +119,39 @@ export function webhookStore(executor: Executor) {
     },
 
     /** Fan-outs not finished, oldest first, with their message. */
-    pendingFanouts: (limit: number) => db.selectFrom('webhook_fanouts as f').innerJoin('webhook_messages as m', 'm.id', 'f.message_id')
-      .select(['f.message_id', 'f.endpoint_ids', 'f.next_index', 'm.type', 'm.body', 'm.occurred_at'])
-      .orderBy('f.message_id').limit(limit).execute(),
+    pendingFanouts: (limit: number) =>
+      db
+        .selectFrom('webhook_fanouts as f')
+        .innerJoin('webhook_messages as m', 'm.id', 'f.message_id')
+        .select(['f.message_id', 'f.endpoint_ids', 'f.next_index', 'm.type', 'm.body', 'm.occurred_at'])
+        .orderBy('f.message_id')
+        .limit(limit)
+        .execute(),
 
     /**
      * Moves a fan-out on from `from` to `to` (deleting it when that is the end); false when another
      * transaction moved it first, so each chunk is fanned out once.
      */
     async advanceFanout(messageId: string, from: number, to: number, total: number): Promise<boolean> {
-      const result = to >= total
-        ? await db.deleteFrom('webhook_fanouts').where('message_id', '=', messageId).where('next_index', '=', from).executeTakeFirst()
-        : await db.updateTable('webhook_fanouts').set({ next_index: to }).where('message_id', '=', messageId).where('next_index', '=', from).executeTakeFirst();
+      const result =
+        to >= total
+          ? await db.deleteFrom('webhook_fanouts').where('message_id', '=', messageId).where('next_index', '=', from).executeTakeFirst()
+          : await db
+              .updateTable('webhook_fanouts')
+              .set({ next_index: to })
+              .where('message_id', '=', messageId)
+              .where('next_index', '=', from)
+              .executeTakeFirst();
       return Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows) === 1;
     },
 
-    enabledEndpointsIn: (ids: string[]) => db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', ids).where('disabled', '=', 0).execute(),
+    enabledEndpointsIn: (ids: string[]) =>
+      db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', ids).where('disabled', '=', 0).execute(),
 
     endpointsOfMessage: async (messageId: string) =>
-      (await db.selectFrom('webhook_deliveries').select('endpoint_id').distinct().where('message_id', '=', messageId).execute()).map((r) => r.endpoint_id),
+      (await db.selectFrom('webhook_deliveries').select('endpoint_id').distinct().where('message_id', '=', messageId).execute()).map(
+        (r) => r.endpoint_id,
+      ),
 
     attempts(endpointId: string, limit: number, before?: string) {
       let q = db.selectFrom('webhook_attempts').selectAll().where('endpoint_id', '=', endpointId);
@@ -102,7 +160,9 @@ export function webhookStore(executor: Executor) {
     },
 
     deadDeliveries(limit: number, before?: string) {
-      let q = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
+      let q = db
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
         .select(['d.id', 'd.message_id', 'd.endpoint_id', 'd.attempts', 'd.last_error', 'd.dead_at', 'm.type', 'm.occurred_at', 'm.body'])
         .where(dead('d'));
       if (before !== undefined) q = q.where('d.id', '<', before);
@@ -110,14 +170,21 @@ export function webhookStore(executor: Executor) {
     },
 
     async redrive(id: string, at: string): Promise<boolean> {
-      const result = await db.updateTable('webhook_deliveries')
+      const result = await db
+        .updateTable('webhook_deliveries')
         .set({ status: 'pending', attempts: 0, next_attempt_at: at, dead_at: null })
-        .where('id', '=', id).where(dead()).executeTakeFirst();
+        .where('id', '=', id)
+        .where(dead())
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
     async countDead(): Promise<number> {
-      const row = await db.selectFrom('webhook_deliveries').select(db.fn.countAll<number>().as('n')).where(dead()).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('webhook_deliveries')
+        .select(db.fn.countAll<number>().as('n'))
+        .where(dead())
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

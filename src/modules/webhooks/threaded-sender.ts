@@ -3,8 +3,16 @@ import { threadEntry } from '../../platform/threads.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import type { AttemptResult, Sender, Signing } from './sender.js';
 
-export interface SendRequest { id: number; url: string; signing: Signing; body: string }
-export interface SendResult { id: number; result: AttemptResult }
+export interface SendRequest {
+  id: number;
+  url: string;
+  signing: Signing;
+  body: string;
+}
+export interface SendResult {
+  id: number;
+  result: AttemptResult;
+}
 
 /**
  * A Sender whose requests are made on a worker thread (`sender-thread.ts`), started on the first send.

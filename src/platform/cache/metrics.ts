@@ -18,16 +18,33 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
   // lookup hashes its labels, which on a cached read shows in the profile.
   const lookups = new Map<string, Record<CacheResult, number>>();
   new Counter({
-    name: 'orderly_cache_requests_total', help: 'Cache lookups by result: l1_hit, l2_hit, coalesced (joined a load in flight) or miss', labelNames: ['cache', 'result'] as const, registers: [registry],
+    name: 'orderly_cache_requests_total',
+    help: 'Cache lookups by result: l1_hit, l2_hit, coalesced (joined a load in flight) or miss',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
     collect() {
       this.reset();
-      for (const [cache, counts] of lookups) for (const result of RESULTS) if (counts[result] > 0) this.inc({ cache, result }, counts[result]);
+      for (const [cache, counts] of lookups)
+        for (const result of RESULTS) if (counts[result] > 0) this.inc({ cache, result }, counts[result]);
     },
   });
-  const loads = new Counter({ name: 'orderly_cache_loads_total', help: 'Loader calls (database reads) behind each cache; single-flight makes a stampede one', labelNames: ['cache'] as const, registers: [registry] });
-  const failures = new Counter({ name: 'orderly_cache_shared_failures_total', help: 'Shared-layer (Redis) calls that failed or timed out; the cache went to the database instead', labelNames: ['cache'] as const, registers: [registry] });
+  const loads = new Counter({
+    name: 'orderly_cache_loads_total',
+    help: 'Loader calls (database reads) behind each cache; single-flight makes a stampede one',
+    labelNames: ['cache'] as const,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'orderly_cache_shared_failures_total',
+    help: 'Shared-layer (Redis) calls that failed or timed out; the cache went to the database instead',
+    labelNames: ['cache'] as const,
+    registers: [registry],
+  });
   new Gauge({
-    name: 'orderly_cache_hit_ratio', help: 'Hits (either layer) over lookups since start', labelNames: ['cache'] as const, registers: [registry],
+    name: 'orderly_cache_hit_ratio',
+    help: 'Hits (either layer) over lookups since start',
+    labelNames: ['cache'] as const,
+    registers: [registry],
     collect() {
       for (const [cache, counts] of lookups) {
         const all = RESULTS.reduce((sum, result) => sum + counts[result], 0);

@@ -19,9 +19,11 @@ export function createProgress(label: string, total: number, stream: NodeJS.Writ
     const seconds = (Date.now() - startedAt) / 1000;
     const rate = seconds > 0 ? current / seconds : 0;
     const eta = rate > 0 ? Math.max(0, (total - current) / rate) : 0;
-    return `${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(share * 100).toFixed(0).padStart(3)}% `
-      + `${current.toLocaleString('en-US')}/${total.toLocaleString('en-US')} · ${Math.round(rate).toLocaleString('en-US')}/s · `
-      + `${share < 1 ? `ETA ${eta.toFixed(0)} s` : `${seconds.toFixed(1)} s`}`;
+    return (
+      `${label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ` +
+      `${current.toLocaleString('en-US')}/${total.toLocaleString('en-US')} · ${Math.round(rate).toLocaleString('en-US')}/s · ` +
+      `${share < 1 ? `ETA ${eta.toFixed(0)} s` : `${seconds.toFixed(1)} s`}`
+    );
   }
 
   return {

@@ -32,7 +32,9 @@ export async function migrateToLatest(database: Database, sets: MigrationSet[]):
     for (const result of results ?? []) applied.push({ owner: set.owner, name: result.migrationName, status: result.status });
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new Error(`migration ${set.owner}/${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`migration ${set.owner}/${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
   return applied;

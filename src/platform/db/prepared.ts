@@ -50,10 +50,16 @@ export function prepareRows<P extends object>(compiler: Executor, build: (db: Ex
     execute<R>(executor: Executor, rows: P[]) {
       let compiled = byCount.get(rows.length);
       if (!compiled) {
-        compiled = statement(build(compiler, rows.map((_, i) => placeholders<P>(`${i}.`))).compile(), (slot, values) => {
-          const dot = slot.indexOf('.');
-          return (values[Number(slot.slice(0, dot))] as Record<string, unknown>)[slot.slice(dot + 1)];
-        });
+        compiled = statement(
+          build(
+            compiler,
+            rows.map((_, i) => placeholders<P>(`${i}.`)),
+          ).compile(),
+          (slot, values) => {
+            const dot = slot.indexOf('.');
+            return (values[Number(slot.slice(0, dot))] as Record<string, unknown>)[slot.slice(dot + 1)];
+          },
+        );
         byCount.set(rows.length, compiled);
       }
       return executor.executeQuery<R>(CompiledQuery.raw(compiled.sql, compiled.args(rows)));

@@ -41,7 +41,12 @@ parentPort.on('message', () => { clearInterval(timer); checkpoint(); db.close();
 // A write transaction held back by a restart waits at most this long, then goes ahead (and waits in SQLite's busy handler).
 const HOLD_BACK_MS = 250;
 
-type WaitAsync = (array: Int32Array, index: number, value: number, timeoutMs: number) => { async: boolean; value: Promise<unknown> | string };
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: boolean; value: Promise<unknown> | string };
 
 export interface BackgroundCheckpoints {
   /** Before a write transaction begins: resolves once no restart is in progress (null when none is). */
@@ -60,7 +65,11 @@ export function checkpointInBackground(sqlite: SqliteDatabase.Database, file: st
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
-      file, driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: INTERVAL_MS, restartPages: RESTART_PAGES, restartWanted: restartWanted.buffer,
+      file,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      intervalMs: INTERVAL_MS,
+      restartPages: RESTART_PAGES,
+      restartWanted: restartWanted.buffer,
     },
   });
   worker.unref();

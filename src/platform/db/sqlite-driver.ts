@@ -1,7 +1,13 @@
 import type SqliteDatabase from 'better-sqlite3';
 import {
-  CompiledQuery, SqliteDialect, SqliteDriver,
-  type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult, type TransactionSettings,
+  CompiledQuery,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
 } from 'kysely';
 import type { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 
@@ -9,7 +15,10 @@ import type { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 // fails with SQLITE_BUSY when another process wrote meanwhile, whatever the busy timeout.
 // A write transaction also waits, first, while the background checkpointer starts the WAL over.
 class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(database: SqliteDatabase.Database, private readonly checkpoints: BackgroundCheckpoints) {
+  constructor(
+    database: SqliteDatabase.Database,
+    private readonly checkpoints: BackgroundCheckpoints,
+  ) {
     super({ database });
   }
 
@@ -33,7 +42,10 @@ function runRead(reader: SqliteDatabase.Database, query: CompiledQuery): QueryRe
 class RoutedConnection implements DatabaseConnection {
   writing: DatabaseConnection | null = null;
 
-  constructor(private readonly writer: Driver, private readonly reader: SqliteDatabase.Database) {}
+  constructor(
+    private readonly writer: Driver,
+    private readonly reader: SqliteDatabase.Database,
+  ) {}
 
   /** The writing connection, taking Kysely's lock on it the first time. */
   async write(): Promise<DatabaseConnection> {
@@ -61,7 +73,11 @@ class RoutedConnection implements DatabaseConnection {
 class ReadWriteSqliteDriver implements Driver {
   private readonly writer: ImmediateSqliteDriver;
 
-  constructor(database: SqliteDatabase.Database, private readonly reader: SqliteDatabase.Database, checkpoints: BackgroundCheckpoints) {
+  constructor(
+    database: SqliteDatabase.Database,
+    private readonly reader: SqliteDatabase.Database,
+    checkpoints: BackgroundCheckpoints,
+  ) {
     this.writer = new ImmediateSqliteDriver(database, checkpoints);
   }
 
@@ -111,7 +127,11 @@ class ReadWriteSqliteDriver implements Driver {
 }
 
 export class ReadWriteSqliteDialect extends SqliteDialect {
-  constructor(private readonly writer: SqliteDatabase.Database, private readonly reader: SqliteDatabase.Database, private readonly checkpoints: BackgroundCheckpoints) {
+  constructor(
+    private readonly writer: SqliteDatabase.Database,
+    private readonly reader: SqliteDatabase.Database,
+    private readonly checkpoints: BackgroundCheckpoints,
+  ) {
     super({ database: writer });
   }
 

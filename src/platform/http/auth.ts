@@ -30,11 +30,18 @@ export const authorize: preValidationHookHandler = (request, _reply, done) => {
   if (access === undefined) return done();
   if (request.principal === null) {
     if (request.headers.authorization === undefined) {
-      return done(platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } }));
+      return done(
+        platformErrors.error('unauthorized', 'Send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } }),
+      );
     }
-    return done(platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
+    return done(
+      platformErrors.error('unauthorized', 'The token is unknown, expired or revoked', {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      }),
+    );
   }
-  if (access === 'admin' && request.principal.role !== 'admin') return done(platformErrors.error('forbidden', 'This operation needs the admin role'));
+  if (access === 'admin' && request.principal.role !== 'admin')
+    return done(platformErrors.error('forbidden', 'This operation needs the admin role'));
   done();
 };
 

@@ -30,7 +30,12 @@ export function representationOfJson(body: string): Representation {
 }
 
 /** Sends a public, cacheable representation with its ETag, or 304 when the client already holds it. */
-export function sendRepresentation(request: FastifyRequest, reply: FastifyReply, representation: Representation, cacheControl = PUBLIC_CACHE): FastifyReply {
+export function sendRepresentation(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  representation: Representation,
+  cacheControl = PUBLIC_CACHE,
+): FastifyReply {
   reply.header('etag', representation.etag).header('cache-control', cacheControl);
   const ifNoneMatch = request.headers['if-none-match'];
   if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, representation.etag)) return reply.status(304).send();

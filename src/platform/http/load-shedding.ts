@@ -67,9 +67,28 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
     delay.reset();
   }, SAMPLE_MS).unref();
 
-  const shed = new Counter({ name: 'orderly_requests_shed_total', help: 'Requests refused with 503 under overload, by priority', labelNames: ['priority'] as const, registers: [options.registry] });
-  new Gauge({ name: 'orderly_requests_in_flight', help: 'Requests being handled (event streams excluded)', registers: [options.registry], collect() { this.set(inFlight); } });
-  new Gauge({ name: 'orderly_event_loop_delay_ms', help: 'Event-loop stall: the longest in each of the last two sample windows, whichever is shorter', registers: [options.registry], collect() { this.set(lagMs); } });
+  const shed = new Counter({
+    name: 'orderly_requests_shed_total',
+    help: 'Requests refused with 503 under overload, by priority',
+    labelNames: ['priority'] as const,
+    registers: [options.registry],
+  });
+  new Gauge({
+    name: 'orderly_requests_in_flight',
+    help: 'Requests being handled (event streams excluded)',
+    registers: [options.registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
+  new Gauge({
+    name: 'orderly_event_loop_delay_ms',
+    help: 'Event-loop stall: the longest in each of the last two sample windows, whichever is shorter',
+    registers: [options.registry],
+    collect() {
+      this.set(lagMs);
+    },
+  });
 
   // A slow loop with almost nothing in flight is start-up or a GC pause, not overload: refusing the
   // odd request would not help it, so delay counts only once requests are piling up.
@@ -80,7 +99,9 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
   };
 
   // One listener for every request (a response closes once), not a closure per request.
-  const settled = () => { inFlight -= 1; };
+  const settled = () => {
+    inFlight -= 1;
+  };
 
   return {
     hook(priority, longLived) {
@@ -88,7 +109,11 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
         if (options.enabled && !admits(priority)) {
           shed.inc({ priority });
           const retryAfter = priority === 'checkout' ? 1 : 2;
-          done(platformErrors.error('unavailable', `The service is overloaded; ${priority} requests are paused. Try again shortly.`, { headers: { 'retry-after': String(retryAfter) } }));
+          done(
+            platformErrors.error('unavailable', `The service is overloaded; ${priority} requests are paused. Try again shortly.`, {
+              headers: { 'retry-after': String(retryAfter) },
+            }),
+          );
           return;
         }
         if (!longLived) {

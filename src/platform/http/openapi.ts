@@ -26,9 +26,7 @@ export async function registerOpenApi(app: HttpApp, options: { errorCatalog: Err
         ].join('\n'),
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      tags: [
-        { name: 'accounts' }, { name: 'catalog' }, { name: 'inventory' }, { name: 'cart' }, { name: 'operations' },
-      ],
+      tags: [{ name: 'accounts' }, { name: 'catalog' }, { name: 'inventory' }, { name: 'cart' }, { name: 'operations' }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (documentObject) => {

@@ -35,32 +35,55 @@ const Load = Type.Object({
 });
 const Readiness = Type.Object({ status: Type.String(), checks: Type.Array(CheckResult), load: Load });
 
-export function registerOperations(app: HttpApp, options: { metrics: Metrics; readiness: ReadinessCheck[]; isDraining: () => boolean; load: () => LoadView }): void {
+export function registerOperations(
+  app: HttpApp,
+  options: { metrics: Metrics; readiness: ReadinessCheck[]; isDraining: () => boolean; load: () => LoadView },
+): void {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: 200 while the process runs',
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { status: 'ok' };
+    },
+  );
 
-  app.get('/healthz', {
-    schema: { tags: ['operations'], summary: 'Liveness: 200 while the process runs', response: { 200: Type.Object({ status: Type.String() }) } },
-  }, async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-    return { status: 'ok' };
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: 200 when every dependency answers, else 503 with the failing checks',
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const checks = await Promise.all(options.readiness.map(runCheck));
+      if (options.isDraining()) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
+      const load = options.load();
+      // Shedding browse is business as usual under a spike; shedding orders means this node is saturated.
+      if (load.shedding.includes('orders'))
+        checks.push({ name: 'load', ok: false, error: `overloaded: shedding ${load.shedding.join(', ')}` });
+      const ok = checks.every((c) => c.ok);
+      reply.header('cache-control', 'no-store').status(ok ? 200 : 503);
+      return { status: ok ? 'ready' : 'unavailable', checks, load };
+    },
+  );
 
-  app.get('/readyz', {
-    schema: { tags: ['operations'], summary: 'Readiness: 200 when every dependency answers, else 503 with the failing checks', response: { 200: Readiness, 503: Readiness } },
-  }, async (_request, reply) => {
-    const checks = await Promise.all(options.readiness.map(runCheck));
-    if (options.isDraining()) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
-    const load = options.load();
-    // Shedding browse is business as usual under a spike; shedding orders means this node is saturated.
-    if (load.shedding.includes('orders')) checks.push({ name: 'load', ok: false, error: `overloaded: shedding ${load.shedding.join(', ')}` });
-    const ok = checks.every((c) => c.ok);
-    reply.header('cache-control', 'no-store').status(ok ? 200 : 503);
-    return { status: ok ? 'ready' : 'unavailable', checks, load };
-  });
-
-  app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics in text format', produces: ['text/plain'] },
-  }, async (_request, reply) => {
-    const text = await options.metrics.registry.metrics();
-    return reply.header('cache-control', 'no-store').type(options.metrics.registry.contentType).send(text);
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: { tags: ['operations'], summary: 'Prometheus metrics in text format', produces: ['text/plain'] },
+    },
+    async (_request, reply) => {
+      const text = await options.metrics.registry.metrics();
+      return reply.header('cache-control', 'no-store').type(options.metrics.registry.contentType).send(text);
+    },
+  );
 }

@@ -71,10 +71,21 @@ class RequestCompletion extends LogController {
     this.durations.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
     const durationMs = Math.round(elapsedMs * 100) / 100;
     if (error) {
-      reply.log.error({ method: request.method, url: request.url, route, statusCode: reply.statusCode, durationMs, err: error }, 'request errored');
+      reply.log.error(
+        { method: request.method, url: request.url, route, statusCode: reply.statusCode, durationMs, err: error },
+        'request errored',
+      );
       return;
     }
-    this.access({ requestId: request.id, userId: request.principal?.userId, method: request.method, url: request.url, route, statusCode: reply.statusCode, durationMs });
+    this.access({
+      requestId: request.id,
+      userId: request.principal?.userId,
+      method: request.method,
+      url: request.url,
+      route,
+      statusCode: reply.statusCode,
+      durationMs,
+    });
   }
 }
 
@@ -113,7 +124,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.addHook('onRoute', (route) => {
     if (route.config?.auth) route.preValidation = [authorize, ...asArray(route.preValidation)];
     const methods = asArray(route.method);
-    if (route.url.startsWith('/v1/')) guardEdge(route, methods.every((m) => m === 'GET' || m === 'HEAD'));
+    if (route.url.startsWith('/v1/'))
+      guardEdge(
+        route,
+        methods.every((m) => m === 'GET' || m === 'HEAD'),
+      );
     if (methods.includes('POST')) options.idempotency.attach(route);
   });
 
@@ -143,7 +158,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   );
 
   await registerOpenApi(app, { errorCatalog: options.errorCatalog, version: options.version });
-  registerOperations(app, { metrics: options.metrics, readiness: options.readiness, isDraining: () => draining, load: () => options.loadShedder.view() });
+  registerOperations(app, {
+    metrics: options.metrics,
+    readiness: options.readiness,
+    isDraining: () => draining,
+    load: () => options.loadShedder.view(),
+  });
   return {
     app,
     startDraining: () => {

@@ -47,7 +47,11 @@ export function render(reply: FastifyReply, answer: EffectAnswer<unknown>, resou
   // The serializer is chosen by status code: the one of the success response.
   reply.code(answer.status);
   try {
-    return { statusCode: answer.status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: reply.serialize(resource) as string };
+    return {
+      statusCode: answer.status,
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body: reply.serialize(resource) as string,
+    };
   } finally {
     reply.code(status);
   }

@@ -65,15 +65,19 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
   // While this process holds claims, their leases are renewed; a process that dies stops renewing.
   function hold(claim: KeyClaim): void {
     held.add(claim);
-    renewal ??= setInterval(() => {
-      if (held.size === 0) {
-        clearInterval(renewal!);
-        renewal = null;
-        return;
-      }
-      keys.renew(owner, new Date(Date.now() + options.leaseMs).toISOString())
-        .catch((error: unknown) => options.logger.warn({ err: error }, 'could not renew idempotency claims'));
-    }, Math.max(50, Math.floor(options.leaseMs / 3)));
+    renewal ??= setInterval(
+      () => {
+        if (held.size === 0) {
+          clearInterval(renewal!);
+          renewal = null;
+          return;
+        }
+        keys
+          .renew(owner, new Date(Date.now() + options.leaseMs).toISOString())
+          .catch((error: unknown) => options.logger.warn({ err: error }, 'could not renew idempotency claims'));
+      },
+      Math.max(50, Math.floor(options.leaseMs / 3)),
+    );
     renewal.unref();
   }
 
@@ -85,7 +89,9 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
   }
 
   function fingerprint(request: FastifyRequest): string {
-    return createHash('sha256').update(`${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    return createHash('sha256')
+      .update(`${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`)
+      .digest('hex');
   }
 
   function modeOf(request: FastifyRequest): IdempotencyMode | 'off' {
@@ -94,30 +100,54 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
 
   function inUse(lockedUntil: string, now: Date) {
     const seconds = Math.min(Math.ceil(options.leaseMs / 1000), Math.max(1, Math.ceil((Date.parse(lockedUntil) - now.getTime()) / 1000)));
-    return idempotencyErrors.error('idempotency_key_in_use', 'Wait for the first request with this key to finish, then repeat it to get its response', {
-      headers: { 'retry-after': String(seconds) },
-    });
+    return idempotencyErrors.error(
+      'idempotency_key_in_use',
+      'Wait for the first request with this key to finish, then repeat it to get its response',
+      {
+        headers: { 'retry-after': String(seconds) },
+      },
+    );
   }
 
   /** Resolves to the claim the request now holds, or null when it has no key or was answered by a replay. */
   async function claim(request: FastifyRequest, reply: FastifyReply, mode: IdempotencyMode): Promise<KeyClaim | null> {
     const key = request.headers['idempotency-key'];
     if (key === undefined) {
-      if (mode === 'required') throw idempotencyErrors.error('idempotency_key_required', 'Send a unique Idempotency-Key (1–255 characters) with this request');
+      if (mode === 'required')
+        throw idempotencyErrors.error('idempotency_key_required', 'Send a unique Idempotency-Key (1–255 characters) with this request');
       return null;
     }
     if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
-      throw platformErrors.error('validation_failed', 'Idempotency-Key must be 1–255 characters', { errors: [{ field: 'headers.idempotency-key', message: 'must be 1–255 characters' }] });
+      throw platformErrors.error('validation_failed', 'Idempotency-Key must be 1–255 characters', {
+        errors: [{ field: 'headers.idempotency-key', message: 'must be 1–255 characters' }],
+      });
     }
     const scope = request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`;
     const print = fingerprint(request);
     const now = new Date();
     const lockedUntil = new Date(now.getTime() + options.leaseMs).toISOString();
-    const mine: KeyClaim = { scope, key, owner, answer: (request.routeOptions.config.effect as EffectAnswer<unknown> | undefined) ?? null, reply, sealed: null };
+    const mine: KeyClaim = {
+      scope,
+      key,
+      owner,
+      answer: (request.routeOptions.config.effect as EffectAnswer<unknown> | undefined) ?? null,
+      reply,
+      sealed: null,
+    };
     const record = {
-      scope, key, method: request.method, path: request.url, fingerprint: print, state: 'in_flight' as const,
-      status_code: null, headers: null, body: null, created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + options.retentionMs).toISOString(), locked_until: lockedUntil, owner,
+      scope,
+      key,
+      method: request.method,
+      path: request.url,
+      fingerprint: print,
+      state: 'in_flight' as const,
+      status_code: null,
+      headers: null,
+      body: null,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + options.retentionMs).toISOString(),
+      locked_until: lockedUntil,
+      owner,
     };
 
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -129,15 +159,25 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
         continue;
       }
       if (existing.fingerprint !== print) {
-        throw idempotencyErrors.error('idempotency_key_reused', `Idempotency-Key ${key} was first used for ${existing.method} ${existing.path} with another body`);
+        throw idempotencyErrors.error(
+          'idempotency_key_reused',
+          `Idempotency-Key ${key} was first used for ${existing.method} ${existing.path} with another body`,
+        );
       }
       if (existing.state === 'completed') {
         const headers = JSON.parse(existing.headers ?? '{}') as Record<string, string>;
-        reply.status(existing.status_code ?? 200).headers(headers).header('idempotent-replayed', 'true').send(existing.body ?? '');
+        reply
+          .status(existing.status_code ?? 200)
+          .headers(headers)
+          .header('idempotent-replayed', 'true')
+          .send(existing.body ?? '');
         return null;
       }
       if (existing.locked_until < now.toISOString() && (await keys.takeOver(scope, key, existing.locked_until, owner, lockedUntil))) {
-        options.logger.warn({ scope, key, previousOwner: existing.owner }, 'idempotency key taken over from a request whose process stopped renewing it');
+        options.logger.warn(
+          { scope, key, previousOwner: existing.owner },
+          'idempotency key taken over from a request whose process stopped renewing it',
+        );
         return mine;
       }
       throw inUse(existing.locked_until, now);
@@ -174,7 +214,10 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
       applyAnswer(reply, claim.sealed);
       return done(null, claim.sealed.body);
     }
-    settle(claim, reply, payload).then(() => done(null, payload), (error: Error) => done(error));
+    settle(claim, reply, payload).then(
+      () => done(null, payload),
+      (error: Error) => done(error),
+    );
   };
 
   async function settle(claim: KeyClaim, reply: FastifyReply, payload: unknown): Promise<void> {
@@ -206,7 +249,8 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
   function attach(route: RouteOptions): void {
     if (route.config?.idempotency === 'off') return;
     const answer = route.config?.effect as EffectAnswer<unknown> | undefined;
-    if (!answer) throw new Error(`POST ${route.url} honours Idempotency-Key but declares no effect: give it config.effect, or idempotency: 'off'`);
+    if (!answer)
+      throw new Error(`POST ${route.url} honours Idempotency-Key but declares no effect: give it config.effect, or idempotency: 'off'`);
     if (effects.has(answer.name)) throw new Error(`effect ${answer.name} is declared by two routes`);
     effects.add(answer.name);
     const handler = route.handler;

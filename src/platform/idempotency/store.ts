@@ -26,20 +26,35 @@ export interface ClaimRef {
  */
 export function idempotencyStore(executor: Executor) {
   const db: Kysely<IdempotencyTables> = asSchema<IdempotencyTables>(executor);
-  const claim = prepare<IdempotencyRecord>(executor, (d, r) => asSchema<IdempotencyTables>(d)
-    .insertInto('idempotency_keys')
-    .values({
-      scope: r.scope, key: r.key, method: r.method, path: r.path, fingerprint: r.fingerprint, state: r.state, status_code: r.status_code,
-      headers: r.headers, body: r.body, created_at: r.created_at, expires_at: r.expires_at, locked_until: r.locked_until, owner: r.owner,
-    })
-    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()));
-  const complete = prepare<ClaimRef & { status_code: number; headers: string; body: string }>(executor, (d, v) => asSchema<IdempotencyTables>(d)
-    .updateTable('idempotency_keys')
-    .set({ state: 'completed', status_code: v.status_code, headers: v.headers, body: v.body, owner: null })
-    .where('scope', '=', v.scope)
-    .where('key', '=', v.key)
-    .where('owner', '=', v.owner)
-    .where(inFlight()));
+  const claim = prepare<IdempotencyRecord>(executor, (d, r) =>
+    asSchema<IdempotencyTables>(d)
+      .insertInto('idempotency_keys')
+      .values({
+        scope: r.scope,
+        key: r.key,
+        method: r.method,
+        path: r.path,
+        fingerprint: r.fingerprint,
+        state: r.state,
+        status_code: r.status_code,
+        headers: r.headers,
+        body: r.body,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        locked_until: r.locked_until,
+        owner: r.owner,
+      })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()),
+  );
+  const complete = prepare<ClaimRef & { status_code: number; headers: string; body: string }>(executor, (d, v) =>
+    asSchema<IdempotencyTables>(d)
+      .updateTable('idempotency_keys')
+      .set({ state: 'completed', status_code: v.status_code, headers: v.headers, body: v.body, owner: null })
+      .where('scope', '=', v.scope)
+      .where('key', '=', v.key)
+      .where('owner', '=', v.owner)
+      .where(inFlight()),
+  );
   return {
     /** Claims the key for a new request; false when the key is already known (in flight or completed). */
     async claim(record: IdempotencyRecord): Promise<boolean> {
@@ -47,34 +62,49 @@ export function idempotencyStore(executor: Executor) {
       return Number(result.numAffectedRows ?? 0) === 1;
     },
 
-    get: (scope: string, key: string) => db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst(),
+    get: (scope: string, key: string) =>
+      db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst(),
 
     /** Takes over a claim whose owner stopped renewing it (it died); false if someone else did first or it completed. */
     async takeOver(scope: string, key: string, lapsedLock: string, owner: string, lockedUntil: string): Promise<boolean> {
-      const result = await db.updateTable('idempotency_keys').set({ locked_until: lockedUntil, owner })
-        .where('scope', '=', scope).where('key', '=', key).where(inFlight()).where('locked_until', '=', lapsedLock)
+      const result = await db
+        .updateTable('idempotency_keys')
+        .set({ locked_until: lockedUntil, owner })
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .where(inFlight())
+        .where('locked_until', '=', lapsedLock)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
     /** Stores the answer; false when the claim is no longer this owner's (taken over, or already answered). */
     async complete(ref: ClaimRef, response: StoredResponse): Promise<boolean> {
-      const result = await complete.execute(executor, { ...ref, status_code: response.statusCode, headers: JSON.stringify(response.headers), body: response.body });
+      const result = await complete.execute(executor, {
+        ...ref,
+        status_code: response.statusCode,
+        headers: JSON.stringify(response.headers),
+        body: response.body,
+      });
       return Number(result.numAffectedRows ?? 0) === 1;
     },
 
     /** Frees a claim that produced nothing to replay; an answered key, or one another owner holds, stays. */
-    release: (ref: ClaimRef) => db.deleteFrom('idempotency_keys')
-      .where('scope', '=', ref.scope).where('key', '=', ref.key).where('owner', '=', ref.owner).where(inFlight())
-      .execute(),
+    release: (ref: ClaimRef) =>
+      db
+        .deleteFrom('idempotency_keys')
+        .where('scope', '=', ref.scope)
+        .where('key', '=', ref.key)
+        .where('owner', '=', ref.owner)
+        .where(inFlight())
+        .execute(),
 
     /** Frees a key whose retention has passed, answered or not. */
     forget: (scope: string, key: string) => db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute(),
 
     /** Extends the lease of every claim `owner` holds. */
-    renew: (owner: string, lockedUntil: string) => db.updateTable('idempotency_keys').set({ locked_until: lockedUntil })
-      .where('owner', '=', owner).where(inFlight())
-      .execute(),
+    renew: (owner: string, lockedUntil: string) =>
+      db.updateTable('idempotency_keys').set({ locked_until: lockedUntil }).where('owner', '=', owner).where(inFlight()).execute(),
 
     deleteExpired: async (now: string) => {
       const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst();

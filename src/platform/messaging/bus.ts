@@ -55,19 +55,39 @@ export interface MessageBusOptions {
   duplicateDelivery: boolean;
 }
 
-export function createMessageBus(database: Database, transport: Transport, logger: Logger, registry: Registry, options: MessageBusOptions): MessageBus {
+export function createMessageBus(
+  database: Database,
+  transport: Transport,
+  logger: Logger,
+  registry: Registry,
+  options: MessageBusOptions,
+): MessageBus {
   const subscriptions = new Map<string, Subscription>();
-  const handled = new Counter({ name: 'orderly_messages_handled_total', help: 'Deliveries handled, by consumer group and outcome', labelNames: ['group', 'outcome'] as const, registers: [registry] });
+  const handled = new Counter({
+    name: 'orderly_messages_handled_total',
+    help: 'Deliveries handled, by consumer group and outcome',
+    labelNames: ['group', 'outcome'] as const,
+    registers: [registry],
+  });
   const handling = new Histogram({
-    name: 'orderly_message_handling_seconds', help: 'Time to handle one delivery, by consumer group', labelNames: ['group'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+    name: 'orderly_message_handling_seconds',
+    help: 'Time to handle one delivery, by consumer group',
+    labelNames: ['group'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
   });
   const lag = new Histogram({
-    name: 'orderly_message_lag_seconds', help: 'From a message being committed to a consumer group applying it', labelNames: ['group'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+    name: 'orderly_message_lag_seconds',
+    help: 'From a message being committed to a consumer group applying it',
+    labelNames: ['group'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
   });
   new Gauge({
-    name: 'orderly_messages_backlog', help: 'Deliveries waiting (pending) or dead-lettered (dead); alert on dead growing', labelNames: ['state'] as const, registers: [registry],
+    name: 'orderly_messages_backlog',
+    help: 'Deliveries waiting (pending) or dead-lettered (dead); alert on dead growing',
+    labelNames: ['state'] as const,
+    registers: [registry],
     async collect() {
       const counts = await transport.counts();
       this.set({ state: 'pending' }, counts.pending);
@@ -95,18 +115,41 @@ export function createMessageBus(database: Database, transport: Transport, logge
     if (events.length === 0) return;
     const occurredAt = nowIso();
     const envelopes: EventEnvelope[] = events.map((event) => ({
-      id: newId('msg'), type: event.type, version: event.version ?? 1, occurredAt, key: event.key,
-      ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }), data: event.data,
+      id: newId('msg'),
+      type: event.type,
+      version: event.version ?? 1,
+      occurredAt,
+      key: event.key,
+      ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+      data: event.data,
     }));
-    const stored = await statements.insertOutbox.execute<{ id: string; seq: number }>(tx, envelopes.map((e) => ({
-      id: e.id, type: e.type, version: e.version, key: e.key, occurred_at: e.occurredAt,
-      traceparent: e.traceparent ?? null, data: JSON.stringify(e.data), dispatched_at: occurredAt,
-    })));
+    const stored = await statements.insertOutbox.execute<{ id: string; seq: number }>(
+      tx,
+      envelopes.map((e) => ({
+        id: e.id,
+        type: e.type,
+        version: e.version,
+        key: e.key,
+        occurred_at: e.occurredAt,
+        traceparent: e.traceparent ?? null,
+        data: JSON.stringify(e.data),
+        dispatched_at: occurredAt,
+      })),
+    );
     const seqOf = new Map(stored.rows.map((s) => [s.id, s.seq]));
-    const routes = await route(tx, envelopes.map((e) => e.type));
-    const skipped = envelopes.flatMap((e) => routes.get(e.type)!.skip.map((group) => ({ group_name: group, message_id: e.id, applied_at: occurredAt })));
+    const routes = await route(
+      tx,
+      envelopes.map((e) => e.type),
+    );
+    const skipped = envelopes.flatMap((e) =>
+      routes.get(e.type)!.skip.map((group) => ({ group_name: group, message_id: e.id, applied_at: occurredAt })),
+    );
     if (skipped.length > 0) await statements.insertInbox.execute(tx, skipped);
-    await transport.enqueue(tx, envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })), (type) => routes.get(type)!.queue);
+    await transport.enqueue(
+      tx,
+      envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })),
+      (type) => routes.get(type)!.queue,
+    );
   }
 
   /** Per type: the groups that get a delivery, and those that said in `interest` they have nothing to do with it. */
@@ -214,7 +257,9 @@ export function createMessageBus(database: Database, transport: Transport, logge
       const outbox = await db
         .deleteFrom('outbox')
         .where('occurred_at', '<', cutoff)
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messaging_deliveries as d').select('d.id').whereRef('d.message_id', '=', 'outbox.id'))))
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('messaging_deliveries as d').select('d.id').whereRef('d.message_id', '=', 'outbox.id'))),
+        )
         .executeTakeFirst();
       return Number(inbox.numDeletedRows) + Number(outbox.numDeletedRows);
     },

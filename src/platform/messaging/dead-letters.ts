@@ -21,9 +21,9 @@ export function combineDeadLetters(sources: DeadLetterSource[]): DeadLetterStore
         if (!started) {
           if (!source.owns(before!)) continue;
           started = true;
-          letters.push(...await source.store.list(limit, before));
+          letters.push(...(await source.store.list(limit, before)));
         } else {
-          letters.push(...await source.store.list(limit - letters.length));
+          letters.push(...(await source.store.list(limit - letters.length)));
         }
       }
       return letters.slice(0, limit);

@@ -20,7 +20,10 @@ export function retryDelayMs(policy: RetryPolicy, failedAttempts: number, random
  */
 export class DeferDelivery extends Error {
   override name = 'DeferDelivery';
-  constructor(readonly delayMs: number, reason: string) {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
     super(reason);
   }
 }

@@ -27,26 +27,41 @@ export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Pr
   privateResponses(app);
   const common = { tags: ['operations'], security: [{ bearer: [] }] };
 
-  app.get('/admin/dlq', {
-    schema: { ...common, summary: 'Dead letters, newest first', querystring: Type.Object(PageQuery), response: { 200: pageOf(DeadLetterSchema), ...problems(400, 401, 403) } },
-  }, async (request) => {
-    const { limit, cursor } = request.query;
-    const before = decodeCursor(cursor, (key) => /^[A-Za-z0-9_]{1,64}$/.test(key));
-    const rows = await store.list(limit + 1, before);
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
-  });
-
-  app.post('/admin/dlq/:id/redrive', {
-    config: { effect: effect<{ id: string; status: 'redriven' }>('messaging.redrive', 202) },
-    schema: {
-      ...common, summary: 'Send a dead letter to its consumer group again, with a fresh retry budget',
-      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-      response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('redriven') }), ...problems(401, 403, 404) },
+  app.get(
+    '/admin/dlq',
+    {
+      schema: {
+        ...common,
+        summary: 'Dead letters, newest first',
+        querystring: Type.Object(PageQuery),
+        response: { 200: pageOf(DeadLetterSchema), ...problems(400, 401, 403) },
+      },
     },
-  }, async (request) => {
-    const redriven = { id: request.params.id, status: 'redriven' as const };
-    if (!(await store.redrive(request.params.id, (tx) => answerWithin(tx, redriven)))) throw platformErrors.error('not_found', `No dead letter ${request.params.id}`);
-    return redriven;
-  });
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const before = decodeCursor(cursor, (key) => /^[A-Za-z0-9_]{1,64}$/.test(key));
+      const rows = await store.list(limit + 1, before);
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
+    },
+  );
+
+  app.post(
+    '/admin/dlq/:id/redrive',
+    {
+      config: { effect: effect<{ id: string; status: 'redriven' }>('messaging.redrive', 202) },
+      schema: {
+        ...common,
+        summary: 'Send a dead letter to its consumer group again, with a fresh retry budget',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('redriven') }), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const redriven = { id: request.params.id, status: 'redriven' as const };
+      if (!(await store.redrive(request.params.id, (tx) => answerWithin(tx, redriven))))
+        throw platformErrors.error('not_found', `No dead letter ${request.params.id}`);
+      return redriven;
+    },
+  );
 }

@@ -90,7 +90,11 @@ export const messagingMigrations: MigrationSet = {
           .execute();
         // Claims walk pending deliveries in outbox order and stop at the batch size; most are due at once.
         await db.schema.createIndex('messaging_deliveries_due').on('messaging_deliveries').columns(['status', 'message_seq']).execute();
-        await db.schema.createIndex('messaging_deliveries_key_order').on('messaging_deliveries').columns(['group_name', 'key', 'message_seq']).execute();
+        await db.schema
+          .createIndex('messaging_deliveries_key_order')
+          .on('messaging_deliveries')
+          .columns(['group_name', 'key', 'message_seq'])
+          .execute();
         await db.schema
           .createTable('messaging_inbox')
           .addColumn('group_name', 'text', (c) => c.notNull())
@@ -104,10 +108,17 @@ export const messagingMigrations: MigrationSet = {
       async up(db: Kysely<unknown>) {
         // Claims take the oldest chain of messages first (a saga's steps follow its first message), so under a
         // backlog the orders placed first are finished first, instead of every order moving one step per pass.
-        await db.schema.alterTable('messaging_deliveries').addColumn('root_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .alterTable('messaging_deliveries')
+          .addColumn('root_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
         await sql`update messaging_deliveries set root_seq = message_seq`.execute(db);
         await db.schema.dropIndex('messaging_deliveries_due').execute();
-        await db.schema.createIndex('messaging_deliveries_due').on('messaging_deliveries').columns(['status', 'root_seq', 'message_seq']).execute();
+        await db.schema
+          .createIndex('messaging_deliveries_due')
+          .on('messaging_deliveries')
+          .columns(['status', 'root_seq', 'message_seq'])
+          .execute();
       },
     },
     '0004_waiting': {
@@ -117,7 +128,9 @@ export const messagingMigrations: MigrationSet = {
         // apart now, by due time, and a claim first moves those that came due back among the pending.
         if (dialectOf(db) === 'postgres') {
           await sql`alter table messaging_deliveries drop constraint messaging_deliveries_status_check`.execute(db);
-          await sql`alter table messaging_deliveries add constraint messaging_deliveries_status_check check (status in ('pending', 'waiting', 'dead'))`.execute(db);
+          await sql`alter table messaging_deliveries add constraint messaging_deliveries_status_check check (status in ('pending', 'waiting', 'dead'))`.execute(
+            db,
+          );
         } else {
           await rebuildWithWaitingStatus(db);
         }
@@ -127,7 +140,9 @@ export const messagingMigrations: MigrationSet = {
         await sql`create index messaging_deliveries_due on messaging_deliveries (root_seq, message_seq) where ${pending()}`.execute(db);
         await sql`create index messaging_deliveries_waiting on messaging_deliveries (next_attempt_at) where ${waiting()}`.execute(db);
         await sql`create index messaging_deliveries_dead on messaging_deliveries (id) where ${dead()}`.execute(db);
-        await sql`update messaging_deliveries set status = 'waiting' where status = 'pending' and next_attempt_at > ${new Date().toISOString()}`.execute(db);
+        await sql`update messaging_deliveries set status = 'waiting' where status = 'pending' and next_attempt_at > ${new Date().toISOString()}`.execute(
+          db,
+        );
       },
     },
     '0005_drop_undispatched_index': {
@@ -162,11 +177,21 @@ async function rebuildWithWaitingStatus(db: Kysely<unknown>): Promise<void> {
     .addColumn('root_seq', 'integer', (c) => c.notNull().defaultTo(0))
     .addUniqueConstraint('messaging_deliveries_message_group', ['message_id', 'group_name'])
     .execute();
-  const columns = sql.raw('id, message_id, message_seq, group_name, key, status, attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, dead_at, root_seq');
+  const columns = sql.raw(
+    'id, message_id, message_seq, group_name, key, status, attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, dead_at, root_seq',
+  );
   await sql`insert into messaging_deliveries (${columns}) select ${columns} from messaging_deliveries_before_waiting`.execute(db);
   // Ids of deliveries already handled are never handed out again (dead-letter ids are public).
-  await sql`update sqlite_sequence set seq = max(seq, coalesce((select seq from sqlite_sequence where name = 'messaging_deliveries_before_waiting'), 0)) where name = 'messaging_deliveries'`.execute(db);
-  await sql`insert into sqlite_sequence (name, seq) select 'messaging_deliveries', seq from sqlite_sequence where name = 'messaging_deliveries_before_waiting' and not exists (select 1 from sqlite_sequence where name = 'messaging_deliveries')`.execute(db);
+  await sql`update sqlite_sequence set seq = max(seq, coalesce((select seq from sqlite_sequence where name = 'messaging_deliveries_before_waiting'), 0)) where name = 'messaging_deliveries'`.execute(
+    db,
+  );
+  await sql`insert into sqlite_sequence (name, seq) select 'messaging_deliveries', seq from sqlite_sequence where name = 'messaging_deliveries_before_waiting' and not exists (select 1 from sqlite_sequence where name = 'messaging_deliveries')`.execute(
+    db,
+  );
   await db.schema.dropTable('messaging_deliveries_before_waiting').execute();
-  await db.schema.createIndex('messaging_deliveries_key_order').on('messaging_deliveries').columns(['group_name', 'key', 'message_seq']).execute();
+  await db.schema
+    .createIndex('messaging_deliveries_key_order')
+    .on('messaging_deliveries')
+    .columns(['group_name', 'key', 'message_seq'])
+    .execute();
 }

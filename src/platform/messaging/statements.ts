@@ -14,26 +14,53 @@ const tables = (db: Executor) => asSchema<MessagingTables>(db);
  */
 export function messagingStatements(db: Executor) {
   return {
-    insertOutbox: prepareRows<OutboxRow>(db, (d, rows) => tables(d)
-      .insertInto('outbox')
-      .values(rows.map((r) => ({
-        id: r.id, type: r.type, version: r.version, key: r.key, occurred_at: r.occurred_at, traceparent: r.traceparent, data: r.data, dispatched_at: r.dispatched_at,
-      })))
-      .returning(['id', 'seq'])),
+    insertOutbox: prepareRows<OutboxRow>(db, (d, rows) =>
+      tables(d)
+        .insertInto('outbox')
+        .values(
+          rows.map((r) => ({
+            id: r.id,
+            type: r.type,
+            version: r.version,
+            key: r.key,
+            occurred_at: r.occurred_at,
+            traceparent: r.traceparent,
+            data: r.data,
+            dispatched_at: r.dispatched_at,
+          })),
+        )
+        .returning(['id', 'seq']),
+    ),
 
     /** Records messages as applied by groups; a repeat is ignored, and the affected row count tells which. */
-    insertInbox: prepareRows<InboxRow>(db, (d, rows) => tables(d)
-      .insertInto('messaging_inbox')
-      .values(rows.map((r) => ({ group_name: r.group_name, message_id: r.message_id, applied_at: r.applied_at })))
-      .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing())),
+    insertInbox: prepareRows<InboxRow>(db, (d, rows) =>
+      tables(d)
+        .insertInto('messaging_inbox')
+        .values(rows.map((r) => ({ group_name: r.group_name, message_id: r.message_id, applied_at: r.applied_at })))
+        .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing()),
+    ),
 
-    insertDeliveries: prepareRows<DeliveryRow>(db, (d, rows) => tables(d)
-      .insertInto('messaging_deliveries')
-      .values(rows.map((r) => ({
-        message_id: r.message_id, message_seq: r.message_seq, root_seq: r.root_seq, group_name: r.group_name, key: r.key, status: r.status,
-        attempts: r.attempts, next_attempt_at: r.next_attempt_at, lease_owner: r.lease_owner, lease_until: r.lease_until,
-        last_error: r.last_error, created_at: r.created_at, dead_at: r.dead_at,
-      })))),
+    insertDeliveries: prepareRows<DeliveryRow>(db, (d, rows) =>
+      tables(d)
+        .insertInto('messaging_deliveries')
+        .values(
+          rows.map((r) => ({
+            message_id: r.message_id,
+            message_seq: r.message_seq,
+            root_seq: r.root_seq,
+            group_name: r.group_name,
+            key: r.key,
+            status: r.status,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            lease_owner: r.lease_owner,
+            lease_until: r.lease_until,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            dead_at: r.dead_at,
+          })),
+        ),
+    ),
 
     deleteDelivery: prepare<{ id: number }>(db, (d, v) => tables(d).deleteFrom('messaging_deliveries').where('id', '=', v.id)),
   };

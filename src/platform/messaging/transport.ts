@@ -58,7 +58,11 @@ export interface Transport {
    * Inside the producer's transaction: makes each stored message (with its outbox position, and that of the
    * first message of its chain) durable for every group that subscribes to it.
    */
-  enqueue(tx: Executor, messages: { envelope: EventEnvelope; seq: number; root: number }[], groupsFor: (type: string) => string[]): Promise<void>;
+  enqueue(
+    tx: Executor,
+    messages: { envelope: EventEnvelope; seq: number; root: number }[],
+    groupsFor: (type: string) => string[],
+  ): Promise<void>;
   /** Starts handing deliveries to `handle`; a rejection schedules a retry under the group's policy. */
   start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): void;
   /** Something was committed: look for work now rather than at the next poll. */

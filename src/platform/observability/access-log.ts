@@ -39,10 +39,12 @@ export function createAccessLog(logger: Logger): AccessLog {
   const { stream, chindings } = internals;
   return (line) => {
     if (!logger.isLevelEnabled('info')) return;
-    stream.write(`{"level":30,"time":${Date.now()}${chindings},"requestId":${jsonString(line.requestId)}`
-      + `${line.userId === undefined ? '' : `,"userId":${jsonString(line.userId)}`},"method":${jsonString(line.method)}`
-      + `,"url":${jsonString(line.url)},"route":${jsonString(line.route)},"statusCode":${line.statusCode}`
-      + `,"durationMs":${line.durationMs},"msg":"request completed"}\n`);
+    stream.write(
+      `{"level":30,"time":${Date.now()}${chindings},"requestId":${jsonString(line.requestId)}` +
+        `${line.userId === undefined ? '' : `,"userId":${jsonString(line.userId)}`},"method":${jsonString(line.method)}` +
+        `,"url":${jsonString(line.url)},"route":${jsonString(line.route)},"statusCode":${line.statusCode}` +
+        `,"durationMs":${line.durationMs},"msg":"request completed"}\n`,
+    );
   };
 }
 

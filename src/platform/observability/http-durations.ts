@@ -58,7 +58,12 @@ export function createHttpDurations(registry: Registry): HttpDurations {
       if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
       let s = byStatus.get(statusCode);
       if (s === undefined) {
-        s = { labels: { method, route, status_code: String(statusCode) }, counts: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+        s = {
+          labels: { method, route, status_code: String(statusCode) },
+          counts: new Array<number>(BUCKETS.length + 1).fill(0),
+          sum: 0,
+          count: 0,
+        };
         byStatus.set(statusCode, s);
       }
       let i = 0;

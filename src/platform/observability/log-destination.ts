@@ -65,7 +65,10 @@ interface Gathering extends BatchedDestination {
 const live = new Set<WeakRef<Gathering>>();
 let exitHooked = false;
 function flushedOnExit(destination: Gathering): void {
-  if (!exitHooked) process.once('exit', () => { for (const ref of live) ref.deref()?.atExit(); });
+  if (!exitHooked)
+    process.once('exit', () => {
+      for (const ref of live) ref.deref()?.atExit();
+    });
   exitHooked = true;
   for (const ref of live) if (ref.deref() === undefined) live.delete(ref);
   live.add(new WeakRef(destination));

@@ -24,7 +24,10 @@ export class WindowedBreaker implements IBreaker {
   /** Per-second buckets of [successes, failures]; old ones fall out of the window. */
   private buckets = new Map<number, [number, number]>();
 
-  constructor(private readonly thresholds: BreakerThresholds, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly thresholds: BreakerThresholds,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get state(): unknown {
     return { consecutive: this.consecutive, probation: this.probation };

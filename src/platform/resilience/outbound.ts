@@ -1,6 +1,18 @@
 import {
-  BrokenCircuitError, BulkheadRejectedError, CircuitState, DelegateBackoff, IsolatedCircuitError, TaskCancelledError,
-  bulkhead, circuitBreaker, handleWhen, retry, timeout, wrap, TimeoutStrategy, type CircuitBreakerPolicy,
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  DelegateBackoff,
+  IsolatedCircuitError,
+  TaskCancelledError,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  TimeoutStrategy,
+  type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { WindowedBreaker, type BreakerThresholds } from './breaker.js';
 
@@ -52,7 +64,9 @@ export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPo
   const delays = options.retryDelaysMs;
   const retrying = retry(handleWhen(transient), {
     maxAttempts: delays.length,
-    backoff: new DelegateBackoff<{ attempt: number }>((context) => Math.round(delays[Math.min(context.attempt, delays.length) - 1]! * (0.8 + Math.random() * 0.4))),
+    backoff: new DelegateBackoff<{ attempt: number }>((context) =>
+      Math.round(delays[Math.min(context.attempt, delays.length) - 1]! * (0.8 + Math.random() * 0.4)),
+    ),
   });
   const limiter = bulkhead(options.bulkhead.limit, options.bulkhead.queue);
   const perAttempt = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
@@ -62,13 +76,17 @@ export function createOutboundPolicy(options: OutboundPolicyOptions): OutboundPo
     name: options.name,
     breaker,
     breakerRule,
-    bulkheadLoad: () => ({ executing: options.bulkhead.limit - limiter.executionSlots, queued: options.bulkhead.queue - limiter.queueSlots }),
+    bulkheadLoad: () => ({
+      executing: options.bulkhead.limit - limiter.executionSlots,
+      queued: options.bulkhead.queue - limiter.queueSlots,
+    }),
     // A signal per call: without one cockatiel hangs every call's listener on one shared signal.
-    execute: (fn) => policy.execute(async (context) => {
-      const { signal } = context;
-      const attempt = 'attempt' in context ? (context as { attempt: number }).attempt + 1 : 1;
-      return fn({ signal, attempt });
-    }, new AbortController().signal),
+    execute: (fn) =>
+      policy.execute(async (context) => {
+        const { signal } = context;
+        const attempt = 'attempt' in context ? (context as { attempt: number }).attempt + 1 : 1;
+        return fn({ signal, attempt });
+      }, new AbortController().signal),
   };
 }
 

@@ -23,12 +23,20 @@ export function createBreakerRegistry(metrics: Registry): BreakerRegistry {
   const policies: OutboundPolicy[] = [];
   const since = new Map<string, Date>();
   const state = new Gauge({
-    name: 'orderly_breaker_state', help: 'Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 isolated', labelNames: ['breaker'] as const, registers: [metrics],
+    name: 'orderly_breaker_state',
+    help: 'Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 isolated',
+    labelNames: ['breaker'] as const,
+    registers: [metrics],
     collect() {
       for (const p of policies) this.set({ breaker: p.name }, p.breaker.state);
     },
   });
-  const transitions = new Counter({ name: 'orderly_breaker_transitions_total', help: 'Circuit breaker state changes, by new state', labelNames: ['breaker', 'state'] as const, registers: [metrics] });
+  const transitions = new Counter({
+    name: 'orderly_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by new state',
+    labelNames: ['breaker', 'state'] as const,
+    registers: [metrics],
+  });
 
   return {
     register(policy) {
@@ -40,17 +48,18 @@ export function createBreakerRegistry(metrics: Registry): BreakerRegistry {
         transitions.inc({ breaker: policy.name, state: BREAKER_STATE_NAMES[next] });
       });
     },
-    list: () => policies.map((p) => {
-      const failure = p.breaker.lastFailure;
-      const reason = failure && 'error' in failure ? failure.error.message : null;
-      return {
-        name: p.name,
-        state: BREAKER_STATE_NAMES[p.breaker.state],
-        since: since.get(p.name)!.toISOString(),
-        probation: p.breaker.state === CircuitState.Closed && p.breakerRule.onProbation,
-        lastFailure: reason,
-        bulkhead: p.bulkheadLoad(),
-      };
-    }),
+    list: () =>
+      policies.map((p) => {
+        const failure = p.breaker.lastFailure;
+        const reason = failure && 'error' in failure ? failure.error.message : null;
+        return {
+          name: p.name,
+          state: BREAKER_STATE_NAMES[p.breaker.state],
+          since: since.get(p.name)!.toISOString(),
+          probation: p.breaker.state === CircuitState.Closed && p.breakerRule.onProbation,
+          lastFailure: reason,
+          bulkhead: p.bulkheadLoad(),
+        };
+      }),
   };
 }

@@ -17,10 +17,15 @@ const BreakerSchema = Type.Object({
 export async function breakerRoutes(app: HttpApp, breakers: BreakerRegistry): Promise<void> {
   requireAccess(app, 'admin');
   privateResponses(app);
-  app.get('/admin/breakers', {
-    schema: {
-      tags: ['operations'], summary: 'Circuit breakers of outbound dependencies and their states',
-      response: { 200: Type.Object({ items: Type.Array(BreakerSchema) }), ...problems(401, 403) },
+  app.get(
+    '/admin/breakers',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Circuit breakers of outbound dependencies and their states',
+        response: { 200: Type.Object({ items: Type.Array(BreakerSchema) }), ...problems(401, 403) },
+      },
     },
-  }, async () => ({ items: breakers.list() }));
+    async () => ({ items: breakers.list() }),
+  );
 }

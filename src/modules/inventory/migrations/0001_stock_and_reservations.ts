@@ -30,7 +30,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('inventory_reservations')
     .addColumn('order_id', 'text', (c) => c.primaryKey())
     .addColumn('user_id', 'text')
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('reserved', 'committed', 'released', 'expired', 'failed', 'returned')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status in ('reserved', 'committed', 'released', 'expired', 'failed', 'returned')`),
+    )
     .addColumn('failure', 'text')
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -24,7 +24,13 @@ export function createSandboxProvider(channel: Channel): SandboxProvider {
         faults.failNext -= 1;
         throw new ProviderFailure(`${channel} sandbox failed this send on purpose`);
       }
-      await notificationStore(tx).record({ notification_id: message.id, channel, recipient: message.recipient, subject: message.subject, body: message.body });
+      await notificationStore(tx).record({
+        notification_id: message.id,
+        channel,
+        recipient: message.recipient,
+        subject: message.subject,
+        body: message.body,
+      });
     },
     async close() {},
   };

@@ -12,7 +12,10 @@ export interface HttpProviderOptions {
 /** An HTTP answer the provider gave; 5xx and 429 are worth retrying, the rest are answers. */
 export class ProviderHttpError extends Error {
   override name = 'ProviderHttpError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -23,7 +26,13 @@ export function isTransientProviderFailure(error: unknown): boolean {
   return error instanceof TypeError; // fetch's network failures
 }
 
-interface SimCharge { id: string; status: 'succeeded' | 'declined'; amount?: number; currency?: string; code?: DeclineCode }
+interface SimCharge {
+  id: string;
+  status: 'succeeded' | 'declined';
+  amount?: number;
+  currency?: string;
+  code?: DeclineCode;
+}
 
 /**
  * The payment port over HTTP, for a provider in another process. Every call runs under the outbound
@@ -38,14 +47,25 @@ export function createHttpProvider(options: HttpProviderOptions): PaymentProvide
    */
   const uncertain = new LRUCache<string, true>({ max: 100_000 });
 
-  async function call(method: string, path: string, signal: AbortSignal, body?: unknown, idempotencyKey?: string): Promise<{ status: number; json: unknown }> {
+  async function call(
+    method: string,
+    path: string,
+    signal: AbortSignal,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ status: number; json: unknown }> {
     const response = await fetch(`${base}${path}`, {
-      method, signal,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+      method,
+      signal,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json: unknown = await response.json().catch(() => null);
-    if (response.status >= 500 || response.status === 429) throw new ProviderHttpError(response.status, `provider answered ${response.status} to ${method} ${path}`);
+    if (response.status >= 500 || response.status === 429)
+      throw new ProviderHttpError(response.status, `provider answered ${response.status} to ${method} ${path}`);
     return { status: response.status, json };
   }
 
@@ -84,10 +104,17 @@ export function createHttpProvider(options: HttpProviderOptions): PaymentProvide
           if (found) return found;
         }
         uncertain.set(key, true);
-        const { status, json } = await call('POST', '/v1/charges', signal, { amount: request.amount, currency: request.currency, source: request.token, reference: request.reference }, key);
+        const { status, json } = await call(
+          'POST',
+          '/v1/charges',
+          signal,
+          { amount: request.amount, currency: request.currency, source: request.token, reference: request.reference },
+          key,
+        );
         if (status === 200) return chargeResult(json as SimCharge);
         const error = (json as { error?: { type?: string; code?: DeclineCode; charge?: string } } | null)?.error;
-        if (status === 402 && error?.charge) return { status: 'declined', chargeId: error.charge, code: error.code ?? 'card_declined' } satisfies ChargeResult;
+        if (status === 402 && error?.charge)
+          return { status: 'declined', chargeId: error.charge, code: error.code ?? 'card_declined' } satisfies ChargeResult;
         throw new ProviderHttpError(status, `charge answered ${status}: ${JSON.stringify(error)}`);
       });
       uncertain.delete(key);
@@ -95,7 +122,13 @@ export function createHttpProvider(options: HttpProviderOptions): PaymentProvide
     },
     async refund(request) {
       return guarded('refund', async (signal) => {
-        const { status, json } = await call('POST', '/v1/refunds', signal, { charge: request.chargeId, amount: request.amount }, request.idempotencyKey);
+        const { status, json } = await call(
+          'POST',
+          '/v1/refunds',
+          signal,
+          { charge: request.chargeId, amount: request.amount },
+          request.idempotencyKey,
+        );
         if (status !== 200) throw new ProviderHttpError(status, `refund answered ${status}: ${JSON.stringify(json)}`);
         const refund = json as { id: string; charge: string; amount: number };
         return { refundId: refund.id, chargeId: refund.charge, amount: refund.amount };

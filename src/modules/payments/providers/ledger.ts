@@ -25,8 +25,15 @@ export function tokenOutcome(token: string): TokenOutcome {
 }
 
 interface ChargeRow {
-  id: string; idempotency_key: string; reference: string; amount: number; currency: string; token: string;
-  status: 'succeeded' | 'declined'; decline_code: DeclineCode | null; created_at: string;
+  id: string;
+  idempotency_key: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  token: string;
+  status: 'succeeded' | 'declined';
+  decline_code: DeclineCode | null;
+  created_at: string;
 }
 
 function resultOf(row: ChargeRow): ChargeResult {
@@ -69,8 +76,12 @@ export function openProviderLedger(file: string): ProviderLedger {
   `);
   const byKey = db.prepare<[string], ChargeRow>('select * from charges where idempotency_key = ?');
   const byId = db.prepare<[string], ChargeRow>('select * from charges where id = ?');
-  const insertCharge = db.prepare('insert into charges values (@id, @idempotency_key, @reference, @amount, @currency, @token, @status, @decline_code, @created_at) on conflict(idempotency_key) do nothing');
-  const refundByKey = db.prepare<[string], { id: string; charge_id: string; amount: number }>('select id, charge_id, amount from refunds where idempotency_key = ?');
+  const insertCharge = db.prepare(
+    'insert into charges values (@id, @idempotency_key, @reference, @amount, @currency, @token, @status, @decline_code, @created_at) on conflict(idempotency_key) do nothing',
+  );
+  const refundByKey = db.prepare<[string], { id: string; charge_id: string; amount: number }>(
+    'select id, charge_id, amount from refunds where idempotency_key = ?',
+  );
   const refundedSum = db.prepare<[string], { total: number }>('select coalesce(sum(amount), 0) as total from refunds where charge_id = ?');
   const insertRefund = db.prepare('insert into refunds values (?, ?, ?, ?, ?) on conflict(idempotency_key) do nothing');
 
@@ -89,8 +100,15 @@ export function openProviderLedger(file: string): ProviderLedger {
     charge(request, outcome) {
       const succeeded = outcome === 'succeeded';
       insertCharge.run({
-        id: newId('ch'), idempotency_key: request.idempotencyKey, reference: request.reference, amount: request.amount, currency: request.currency,
-        token: request.token, status: succeeded ? 'succeeded' : 'declined', decline_code: succeeded ? null : outcome, created_at: nowIso(),
+        id: newId('ch'),
+        idempotency_key: request.idempotencyKey,
+        reference: request.reference,
+        amount: request.amount,
+        currency: request.currency,
+        token: request.token,
+        status: succeeded ? 'succeeded' : 'declined',
+        decline_code: succeeded ? null : outcome,
+        created_at: nowIso(),
       });
       return resultOf(byKey.get(request.idempotencyKey)!);
     },
@@ -104,11 +122,34 @@ export function openProviderLedger(file: string): ProviderLedger {
     },
     entries() {
       const charges = db.prepare<[], ChargeRow>('select * from charges').all();
-      const refunds = db.prepare<[], { id: string; charge_id: string; amount: number; reference: string; currency: string }>(
-        'select r.id, r.charge_id, r.amount, c.reference, c.currency from refunds r join charges c on c.id = r.charge_id').all();
+      const refunds = db
+        .prepare<[], { id: string; charge_id: string; amount: number; reference: string; currency: string }>(
+          'select r.id, r.charge_id, r.amount, c.reference, c.currency from refunds r join charges c on c.id = r.charge_id',
+        )
+        .all();
       return [
-        ...charges.map((c): ProviderLedgerEntry => ({ kind: 'charge', id: c.id, chargeId: c.id, reference: c.reference, status: c.status, amount: c.amount, currency: c.currency })),
-        ...refunds.map((r): ProviderLedgerEntry => ({ kind: 'refund', id: r.id, chargeId: r.charge_id, reference: r.reference, status: 'succeeded', amount: r.amount, currency: r.currency })),
+        ...charges.map(
+          (c): ProviderLedgerEntry => ({
+            kind: 'charge',
+            id: c.id,
+            chargeId: c.id,
+            reference: c.reference,
+            status: c.status,
+            amount: c.amount,
+            currency: c.currency,
+          }),
+        ),
+        ...refunds.map(
+          (r): ProviderLedgerEntry => ({
+            kind: 'refund',
+            id: r.id,
+            chargeId: r.charge_id,
+            reference: r.reference,
+            status: 'succeeded',
+            amount: r.amount,
+            currency: r.currency,
+          }),
+        ),
       ];
     },
     close() {

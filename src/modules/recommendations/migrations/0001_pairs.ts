@@ -9,5 +9,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('orders', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('recommendation_pairs_pk', ['product_id', 'other_id'])
     .execute();
-  await db.schema.createIndex('recommendation_pairs_top').on('recommendation_pairs').columns(['product_id', 'orders desc', 'other_id']).execute();
+  await db.schema
+    .createIndex('recommendation_pairs_top')
+    .on('recommendation_pairs')
+    .columns(['product_id', 'orders desc', 'other_id'])
+    .execute();
 }

@@ -6,5 +6,10 @@ import { sql, type Kysely } from 'kysely';
 // once and then succeed, so they need not be in it.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('webhook_deliveries_endpoint').execute();
-  await db.schema.createIndex('webhook_deliveries_endpoint_waiting').on('webhook_deliveries').columns(['endpoint_id']).where(sql<boolean>`status in ('pending', 'dead')`).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_endpoint_waiting')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id'])
+    .where(sql<boolean>`status in ('pending', 'dead')`)
+    .execute();
 }

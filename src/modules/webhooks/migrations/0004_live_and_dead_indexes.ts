@@ -7,6 +7,16 @@ import { sql, type Kysely } from 'kysely';
 // indexes' exact words (store.ts), which is how SQLite tells that a partial index applies.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('webhook_deliveries_due').execute();
-  await db.schema.createIndex('webhook_deliveries_live').on('webhook_deliveries').columns(['next_attempt_at']).where(sql<boolean>`status in ('pending', 'delivering')`).execute();
-  await db.schema.createIndex('webhook_deliveries_dead').on('webhook_deliveries').columns(['id']).where(sql<boolean>`status = 'dead'`).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_live')
+    .on('webhook_deliveries')
+    .columns(['next_attempt_at'])
+    .where(sql<boolean>`status in ('pending', 'delivering')`)
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_dead')
+    .on('webhook_deliveries')
+    .columns(['id'])
+    .where(sql<boolean>`status = 'dead'`)
+    .execute();
 }

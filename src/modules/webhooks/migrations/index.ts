@@ -8,7 +8,10 @@ import * as fanouts from './0005_fanouts.js';
 export const webhooksMigrations: MigrationSet = {
   owner: 'webhooks',
   migrations: {
-    '0001_webhooks': webhooks, '0002_partial_endpoint_index': partialEndpointIndex, '0003_endpoint_changes': endpointChanges,
-    '0004_live_and_dead_indexes': liveAndDeadIndexes, '0005_fanouts': fanouts,
+    '0001_webhooks': webhooks,
+    '0002_partial_endpoint_index': partialEndpointIndex,
+    '0003_endpoint_changes': endpointChanges,
+    '0004_live_and_dead_indexes': liveAndDeadIndexes,
+    '0005_fanouts': fanouts,
   },
 };

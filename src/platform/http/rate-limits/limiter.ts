@@ -97,7 +97,7 @@ export function createRateLimiter(options: {
     } catch (error) {
       if (Date.now() - lastFallbackLog > 10_000) {
         lastFallbackLog = Date.now();
-        logger.warn({ err: error }, 'rate-limit store failed; using this process\'s buckets');
+        logger.warn({ err: error }, "rate-limit store failed; using this process's buckets");
       }
       return local.take(key, rateClass.quota, windowMs);
     }
@@ -117,7 +117,9 @@ export function createRateLimiter(options: {
     const refused = spent.find((s) => !s.take.allowed);
     if (refused) {
       const retryAfter = Math.max(1, Math.ceil(refused.take.retryAfterMs / 1000));
-      throw platformErrors.error('rate_limited', `Too many requests (${refused.name}); try again in ${retryAfter} s`, { headers: { ...headers, 'retry-after': String(retryAfter) } });
+      throw platformErrors.error('rate_limited', `Too many requests (${refused.name}); try again in ${retryAfter} s`, {
+        headers: { ...headers, 'retry-after': String(retryAfter) },
+      });
     }
     reply.headers(headers);
   }
@@ -139,7 +141,9 @@ export function createRateLimiter(options: {
 }
 
 /** The defaults with ORDERLY_RATE_LIMITS's overrides (validated with the rest of the config) applied. */
-export function rateClassesFrom(settings: 'off' | Partial<Record<RateClassName, { quota: number; windowSeconds: number }>>): Record<RateClassName, RateClass> | 'off' {
+export function rateClassesFrom(
+  settings: 'off' | Partial<Record<RateClassName, { quota: number; windowSeconds: number }>>,
+): Record<RateClassName, RateClass> | 'off' {
   if (settings === 'off') return 'off';
   const classes: Record<RateClassName, RateClass> = { ...DEFAULT_RATE_CLASSES };
   for (const name of Object.keys(settings) as RateClassName[]) classes[name] = { ...classes[name], ...settings[name] };

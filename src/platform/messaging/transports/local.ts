@@ -26,14 +26,28 @@ export interface LocalTransportOptions {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Row = {
-  id: number; group_name: string; attempts: number; root_seq: number;
-  message_id: string; type: string; version: number; key: string; occurred_at: string; traceparent: string | null; data: string;
+  id: number;
+  group_name: string;
+  attempts: number;
+  root_seq: number;
+  message_id: string;
+  type: string;
+  version: number;
+  key: string;
+  occurred_at: string;
+  traceparent: string | null;
+  data: string;
 };
 
 function envelopeOf(row: Row): EventEnvelope {
   return {
-    id: row.message_id, type: row.type, version: row.version, occurredAt: row.occurred_at, key: row.key,
-    ...(row.traceparent === null ? {} : { traceparent: row.traceparent }), data: JSON.parse(row.data) as unknown,
+    id: row.message_id,
+    type: row.type,
+    version: row.version,
+    occurredAt: row.occurred_at,
+    key: row.key,
+    ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+    data: JSON.parse(row.data) as unknown,
   };
 }
 
@@ -85,8 +99,13 @@ export function createLocalTransport(database: Database, logger: Logger, options
   }
 
   // The claim's statements, compiled once (see db/prepared.ts): a claim runs for every batch of deliveries.
-  const promoteDue = prepare<{ now: string }>(database.db, (d, v) => asSchema<MessagingTables>(d)
-    .updateTable('messaging_deliveries').set({ status: 'pending' }).where(waiting()).where('next_attempt_at', '<=', v.now));
+  const promoteDue = prepare<{ now: string }>(database.db, (d, v) =>
+    asSchema<MessagingTables>(d)
+      .updateTable('messaging_deliveries')
+      .set({ status: 'pending' })
+      .where(waiting())
+      .where('next_attempt_at', '<=', v.now),
+  );
   const lease = prepare<{ now: string; leaseUntil: string; limit: number }>(database.db, (d, v) => {
     const deliveries = asSchema<MessagingTables>(d);
     const candidates = deliveries
@@ -95,14 +114,18 @@ export function createLocalTransport(database: Database, logger: Logger, options
       .where(pending())
       .where('d.next_attempt_at', '<=', v.now)
       .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', v.now)]))
-      .where(({ not, exists, selectFrom }) => not(exists(
-        selectFrom('messaging_deliveries as e')
-          .select('e.id')
-          .whereRef('e.group_name', '=', 'd.group_name')
-          .whereRef('e.key', '=', 'd.key')
-          .where('e.status', 'in', ['pending', 'waiting'])
-          .whereRef('e.message_seq', '<', 'd.message_seq'),
-      )))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('messaging_deliveries as e')
+              .select('e.id')
+              .whereRef('e.group_name', '=', 'd.group_name')
+              .whereRef('e.key', '=', 'd.key')
+              .where('e.status', 'in', ['pending', 'waiting'])
+              .whereRef('e.message_seq', '<', 'd.message_seq'),
+          ),
+        ),
+      )
       .orderBy('d.root_seq')
       .orderBy('d.message_seq')
       .limit(v.limit);
@@ -114,20 +137,42 @@ export function createLocalTransport(database: Database, logger: Logger, options
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', v.now)]))
       .returning('id');
   });
-  const leasedRows = prepareRows<{ id: number }>(database.db, (d, ids) => asSchema<MessagingTables>(d)
-    .selectFrom('messaging_deliveries as d')
-    .innerJoin('outbox as o', 'o.id', 'd.message_id')
-    .select(['d.id', 'd.group_name', 'd.attempts', 'd.root_seq', 'd.message_id', 'o.type', 'o.version', 'o.key', 'o.occurred_at', 'o.traceparent', 'o.data'])
-    .where('d.id', 'in', ids.map((i) => i.id))
-    .where('d.lease_owner', '=', owner)
-    .orderBy('d.root_seq')
-    .orderBy('d.message_seq'));
+  const leasedRows = prepareRows<{ id: number }>(database.db, (d, ids) =>
+    asSchema<MessagingTables>(d)
+      .selectFrom('messaging_deliveries as d')
+      .innerJoin('outbox as o', 'o.id', 'd.message_id')
+      .select([
+        'd.id',
+        'd.group_name',
+        'd.attempts',
+        'd.root_seq',
+        'd.message_id',
+        'o.type',
+        'o.version',
+        'o.key',
+        'o.occurred_at',
+        'o.traceparent',
+        'o.data',
+      ])
+      .where(
+        'd.id',
+        'in',
+        ids.map((i) => i.id),
+      )
+      .where('d.lease_owner', '=', owner)
+      .orderBy('d.root_seq')
+      .orderBy('d.message_seq'),
+  );
 
   /** Claims the oldest due delivery of each (group, key) that nobody else holds. */
   async function claim(now: Date, limit: number): Promise<Row[]> {
     const nowIso = now.toISOString();
     await promoteDue.execute(database.db, { now: nowIso });
-    const leased = await lease.execute<{ id: number }>(database.db, { now: nowIso, leaseUntil: new Date(now.getTime() + options.leaseMs).toISOString(), limit });
+    const leased = await lease.execute<{ id: number }>(database.db, {
+      now: nowIso,
+      leaseUntil: new Date(now.getTime() + options.leaseMs).toISOString(),
+      limit,
+    });
     if (leased.rows.length === 0) return [];
     return (await leasedRows.execute<Row>(database.db, leased.rows)).rows;
   }
@@ -159,10 +204,26 @@ export function createLocalTransport(database: Database, logger: Logger, options
   async function defer(row: Row, deferral: DeferDelivery): Promise<void> {
     await db
       .updateTable('messaging_deliveries')
-      .set({ status: 'waiting', next_attempt_at: new Date(Date.now() + deferral.delayMs).toISOString(), last_error: deferral.message.slice(0, 2000), lease_owner: null, lease_until: null })
+      .set({
+        status: 'waiting',
+        next_attempt_at: new Date(Date.now() + deferral.delayMs).toISOString(),
+        last_error: deferral.message.slice(0, 2000),
+        lease_owner: null,
+        lease_until: null,
+      })
       .where('id', '=', row.id)
       .execute();
-    logger.debug({ group: row.group_name, messageId: row.message_id, type: row.type, key: row.key, delayMs: deferral.delayMs, reason: deferral.message }, 'message deferred');
+    logger.debug(
+      {
+        group: row.group_name,
+        messageId: row.message_id,
+        type: row.type,
+        key: row.key,
+        delayMs: deferral.delayMs,
+        reason: deferral.message,
+      },
+      'message deferred',
+    );
   }
 
   /**
@@ -173,15 +234,18 @@ export function createLocalTransport(database: Database, logger: Logger, options
     const inFlight = new Set<Promise<void>>();
     const heldIds = new Set<number>();
     // Leases are short so a crashed process's claims lapse quickly; a live process renews its own.
-    const renewal = setInterval(() => {
-      if (heldIds.size === 0) return;
-      db.updateTable('messaging_deliveries')
-        .set({ lease_until: new Date(Date.now() + options.leaseMs).toISOString() })
-        .where('lease_owner', '=', owner)
-        .where('id', 'in', [...heldIds])
-        .execute()
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not renew delivery leases'));
-    }, Math.max(100, Math.floor(options.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        if (heldIds.size === 0) return;
+        db.updateTable('messaging_deliveries')
+          .set({ lease_until: new Date(Date.now() + options.leaseMs).toISOString() })
+          .where('lease_owner', '=', owner)
+          .where('id', 'in', [...heldIds])
+          .execute()
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not renew delivery leases'));
+      },
+      Math.max(100, Math.floor(options.leaseMs / 3)),
+    );
 
     const deliver = async (row: Row) => {
       const delivery: Delivery = {
@@ -196,7 +260,9 @@ export function createLocalTransport(database: Database, logger: Logger, options
       try {
         await handle(delivery);
       } catch (error) {
-        await fail(row, error, policyFor(row.group_name)).catch((e: unknown) => logger.error({ err: e }, 'could not record a failed delivery'));
+        await fail(row, error, policyFor(row.group_name)).catch((e: unknown) =>
+          logger.error({ err: e }, 'could not record a failed delivery'),
+        );
       }
     };
 
@@ -231,12 +297,28 @@ export function createLocalTransport(database: Database, logger: Logger, options
 
   return {
     async enqueue(tx, messages, groupsFor) {
-      const rows = messages.flatMap(({ envelope, seq, root }) => groupsFor(envelope.type).map((group) => ({ e: envelope, seq, root, group })));
+      const rows = messages.flatMap(({ envelope, seq, root }) =>
+        groupsFor(envelope.type).map((group) => ({ e: envelope, seq, root, group })),
+      );
       if (rows.length === 0) return;
-      await statements.insertDeliveries.execute(tx, rows.map(({ e, seq, root, group }) => ({
-        message_id: e.id, message_seq: seq, root_seq: root, group_name: group, key: e.key, status: 'pending' as const,
-        attempts: 0, next_attempt_at: e.occurredAt, lease_owner: null, lease_until: null, last_error: null, created_at: e.occurredAt, dead_at: null,
-      })));
+      await statements.insertDeliveries.execute(
+        tx,
+        rows.map(({ e, seq, root, group }) => ({
+          message_id: e.id,
+          message_seq: seq,
+          root_seq: root,
+          group_name: group,
+          key: e.key,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: e.occurredAt,
+          lease_owner: null,
+          lease_until: null,
+          last_error: null,
+          created_at: e.occurredAt,
+          dead_at: null,
+        })),
+      );
     },
 
     start(handle, policyFor) {
@@ -259,21 +341,49 @@ export function createLocalTransport(database: Database, logger: Logger, options
         let query = db
           .selectFrom('messaging_deliveries as d')
           .innerJoin('outbox as o', 'o.id', 'd.message_id')
-          .select(['d.id', 'd.message_id', 'o.type', 'o.key', 'd.group_name', 'd.attempts', 'd.last_error', 'o.occurred_at', 'd.dead_at', 'o.data'])
+          .select([
+            'd.id',
+            'd.message_id',
+            'o.type',
+            'o.key',
+            'd.group_name',
+            'd.attempts',
+            'd.last_error',
+            'o.occurred_at',
+            'd.dead_at',
+            'o.data',
+          ])
           .where(dead());
         if (before !== undefined) query = query.where('d.id', '<', Number(before));
         const rows = await query.orderBy('d.id', 'desc').limit(limit).execute();
-        return rows.map((r): DeadLetter => ({
-          id: String(r.id), messageId: r.message_id, type: r.type, key: r.key, group: r.group_name, attempts: r.attempts,
-          error: r.last_error, occurredAt: r.occurred_at, deadAt: r.dead_at ?? r.occurred_at, data: JSON.parse(r.data) as unknown,
-        }));
+        return rows.map(
+          (r): DeadLetter => ({
+            id: String(r.id),
+            messageId: r.message_id,
+            type: r.type,
+            key: r.key,
+            group: r.group_name,
+            attempts: r.attempts,
+            error: r.last_error,
+            occurredAt: r.occurred_at,
+            deadAt: r.dead_at ?? r.occurred_at,
+            data: JSON.parse(r.data) as unknown,
+          }),
+        );
       },
       async redrive(id, within) {
         if (!/^\d{1,15}$/.test(id)) return false;
         const redriven = await database.db.transaction().execute(async (tx) => {
           const result = await asSchema<MessagingTables>(tx)
             .updateTable('messaging_deliveries')
-            .set({ status: 'pending', attempts: 0, next_attempt_at: new Date().toISOString(), dead_at: null, lease_owner: null, lease_until: null })
+            .set({
+              status: 'pending',
+              attempts: 0,
+              next_attempt_at: new Date().toISOString(),
+              dead_at: null,
+              lease_owner: null,
+              lease_until: null,
+            })
             .where('id', '=', Number(id))
             .where('status', '=', 'dead')
             .executeTakeFirst();
@@ -309,8 +419,26 @@ export function createLocalTransport(database: Database, logger: Logger, options
             .selectFrom('outbox as o')
             .select(['o.id', 'o.type'])
             .where('o.type', '=', type)
-            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messaging_inbox as i').select('i.message_id').whereRef('i.message_id', '=', 'o.id').where('i.group_name', '=', group))))
-            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messaging_deliveries as d').select('d.id').whereRef('d.message_id', '=', 'o.id').where('d.group_name', '=', group))))
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('messaging_inbox as i')
+                    .select('i.message_id')
+                    .whereRef('i.message_id', '=', 'o.id')
+                    .where('i.group_name', '=', group),
+                ),
+              ),
+            )
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('messaging_deliveries as d')
+                    .select('d.id')
+                    .whereRef('d.message_id', '=', 'o.id')
+                    .where('d.group_name', '=', group),
+                ),
+              ),
+            )
             .limit(100)
             .execute();
           lost.push(...missing.map((m) => ({ messageId: m.id, type: m.type, group })));
@@ -318,7 +446,13 @@ export function createLocalTransport(database: Database, logger: Logger, options
       }
       return {
         ...(await counts()),
-        overdue: overdue.map((o) => ({ messageId: o.message_id, type: o.type, group: o.group_name, attempts: o.attempts, dueSince: o.next_attempt_at })),
+        overdue: overdue.map((o) => ({
+          messageId: o.message_id,
+          type: o.type,
+          group: o.group_name,
+          attempts: o.attempts,
+          dueSince: o.next_attempt_at,
+        })),
         lost,
       };
     },
