@@ -47,6 +47,12 @@ import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
 import type { BucketStore } from './platform/http/rate-limits/buckets.js';
 import { VERSION } from './version.js';
+import type { MessageContract } from './platform/messaging/contract.js';
+import * as catalogContracts from './modules/catalog/messages.js';
+import * as identityContracts from './modules/identity/messages.js';
+import * as orderContracts from './modules/orders/messages.js';
+import * as paymentContracts from './modules/payments/messages.js';
+import * as shippingContracts from './modules/shipping/messages.js';
 
 export interface Modules {
   identity: IdentityModule;
@@ -109,6 +115,15 @@ function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProv
   breakers.register(policy);
   return createHttpProvider({ baseUrl: settings.providerUrl, policy });
 }
+
+const isContract = (value: unknown): value is MessageContract =>
+  typeof value === 'object' && value !== null && 'schema' in value && 'type' in value && 'public' in value;
+
+/** What merchants can subscribe to: every module's public message contracts, as its messages.ts declares them. */
+const PUBLIC_EVENTS: MessageContract[] = [orderContracts, paymentContracts, shippingContracts, catalogContracts, identityContracts]
+  .flatMap((contracts) => Object.values(contracts))
+  .filter(isContract)
+  .filter((c) => c.public);
 
 function buildModules(
   config: Config,
@@ -189,6 +204,7 @@ function buildModules(
     logger,
     registry: metrics.registry,
     settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
+    events: PUBLIC_EVENTS,
   });
   return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations, notifications, webhooks };
 }

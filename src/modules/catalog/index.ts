@@ -4,6 +4,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { catalogErrors } from './errors.js';
+import { readCacheSubscription } from './handlers.js';
 import { catalogMigrations } from './migrations/index.js';
 import { catalogRoutes, type ProductRepresentation } from './routes.js';
 import { createCatalogService, type CatalogService, type StockPort } from './service.js';
@@ -11,6 +12,7 @@ import { createCatalogService, type CatalogService, type StockPort } from './ser
 export type { CatalogService, Product, Variant, VariantForSale, StockPort, NewProduct, ProductPage } from './service.js';
 export type { ProductRepresentation } from './routes.js';
 export { ProductSchema } from './schemas.js';
+export * from './messages.js';
 export { readProduct } from './routes.js';
 
 export interface CatalogModule extends AppModule {
@@ -33,14 +35,8 @@ export function createCatalogModule(deps: {
   cache: CatalogCacheSettings;
 }): CatalogModule {
   const productReads = deps.caches.create<ProductRepresentation>({ name: 'products', max: 50_000, ...deps.cache });
-  // The writer forgets the product at once (read-your-writes on this node); the event does it again on
-  // whichever node consumes it, so a writer that died between commit and invalidation leaves nothing stale.
   const service = createCatalogService(deps.database, deps.bus, deps.stock, { onProductChanged: (id) => productReads.invalidate(id) });
-  deps.bus.subscribe({
-    group: 'catalog.read-cache',
-    types: ['product.created', 'product.updated', 'product.archived'],
-    handle: (message) => productReads.invalidate(message.key),
-  });
+  deps.bus.subscribe(readCacheSubscription(productReads));
   return {
     name: 'catalog',
     migrations: catalogMigrations,

@@ -8,6 +8,7 @@ import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
+import { productArchived, productCreated, productUpdated } from './messages.js';
 import { catalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
 
 export type Attributes = Record<string, string | number | boolean>;
@@ -165,9 +166,9 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 function changeEvent(before: Product, after: Product): NewEvent {
   if (before.status === 'active' && after.status === 'archived') {
-    return { type: 'product.archived', key: after.id, data: { product: after } };
+    return productArchived.event(after.id, { product: after });
   }
-  return { type: 'product.updated', key: after.id, data: { product: after } };
+  return productUpdated.event(after.id, { product: after });
 }
 
 export function createCatalogService(
@@ -214,7 +215,7 @@ export function createCatalogService(
             input.variants.map((v) => ({ sku: v.sku, quantity: v.stock ?? 0 })),
             `initial stock of ${productRow.id}`,
           );
-          await publish([{ type: 'product.created', key: product.id, data: { product } }]);
+          await publish([productCreated.event(product.id, { product })]);
           await answerWithin(tx, product);
         });
       } catch (error) {

@@ -9,6 +9,7 @@ import { createIdentityService, type IdentityService } from './service.js';
 import type { SessionPrincipal } from './store.js';
 
 export type { IdentityService, User } from './service.js';
+export * from './messages.js';
 
 export interface IdentityModule extends AppModule {
   service: IdentityService;

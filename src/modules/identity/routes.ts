@@ -6,17 +6,7 @@ import { effect } from '../../platform/idempotency/effects.js';
 import { NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import type { IdentityService, SignedIn as SignedInView } from './service.js';
-
-export const UserSchema = Type.Object(
-  {
-    id: Type.String(),
-    email: Type.String(),
-    name: Type.String(),
-    role: Type.Union([Type.Literal('customer'), Type.Literal('admin')]),
-    createdAt: Type.String({ format: 'date-time' }),
-  },
-  { description: 'an account' },
-);
+import { UserSchema } from './schemas.js';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' });
 const SignedIn = Type.Object({

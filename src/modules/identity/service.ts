@@ -5,6 +5,7 @@ import type { Authenticate, Role } from '../../platform/http/auth.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { identityErrors } from './errors.js';
+import { userCreated } from './messages.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
 import { emailKey, identityStore, type SessionPrincipal, type UserRow } from './store.js';
 import { hashToken, newToken } from './tokens.js';
@@ -93,7 +94,7 @@ export function createIdentityService(
     };
     return bus.transaction(async (tx, publish) => {
       if (!(await identityStore(tx).insertUser(row))) return null;
-      await publish([{ type: 'user.created', key: row.id, data: { user: toUser(row) } }]);
+      await publish([userCreated.event(row.id, { user: toUser(row) })]);
       return within(tx, row);
     });
   }

@@ -1,62 +1,57 @@
 import type { MessageBus, Subscription } from '../../platform/messaging/bus.js';
-import type { InventoryService, StockLine } from './service.js';
-
-/** Commands the order saga sends inventory, and the events inventory answers with (keyed by order id). */
-export const inventoryCommands = ['inventory.reserve', 'inventory.commit', 'inventory.release', 'inventory.restock'] as const;
-
-export interface ReserveCommand {
-  orderId: string;
-  userId: string;
-  lines: StockLine[];
-}
-export interface OrderCommand {
-  orderId: string;
-}
+import type { NewEvent } from '../../platform/messaging/envelope.js';
+import {
+  commitFailed,
+  commitStock,
+  inventoryCommands,
+  orderRestocked,
+  releaseStock,
+  reservationFailed,
+  reserveStock,
+  restockOrder,
+  stockCommitted,
+  stockReleased,
+  stockReserved,
+} from './messages.js';
+import type { InventoryService } from './service.js';
 
 /**
  * Runs each command through its idempotent primitive (own transaction, keyed by order id), then
  * publishes the outcome exactly once. A crash between the two repeats the primitive, which answers
  * as the first time did.
  */
-export function inventorySubscription(service: InventoryService): Subscription {
+export function inventorySubscription(service: InventoryService): Subscription<(typeof inventoryCommands)[number]> {
   return {
     group: 'inventory',
-    types: inventoryCommands,
+    messages: inventoryCommands,
     async handle(message, context) {
-      const { orderId } = message.data as OrderCommand;
-      let event: { type: string; data: Record<string, unknown> };
+      const { orderId } = message.data;
+      let event: NewEvent;
       switch (message.type) {
-        case 'inventory.reserve': {
-          const { lines, userId } = message.data as ReserveCommand;
-          const outcome = await service.reserve(orderId, lines, { userId });
+        case reserveStock.type: {
+          const outcome = await service.reserve(orderId, message.data.lines, { userId: message.data.userId });
           event =
             outcome.status === 'reserved'
-              ? { type: 'inventory.reserved', data: { orderId, expiresAt: outcome.expiresAt } }
-              : { type: 'inventory.reservation_failed', data: { orderId, reason: outcome.reason } };
+              ? stockReserved.event(orderId, { orderId, expiresAt: outcome.expiresAt })
+              : reservationFailed.event(orderId, { orderId, reason: outcome.reason });
           break;
         }
-        case 'inventory.commit': {
+        case commitStock.type: {
           const outcome = await service.commit(orderId);
           event =
             outcome.status === 'committed'
-              ? { type: 'inventory.committed', data: { orderId } }
-              : { type: 'inventory.commit_failed', data: { orderId, reason: outcome.reason } };
+              ? stockCommitted.event(orderId, { orderId })
+              : commitFailed.event(orderId, { orderId, reason: outcome.reason });
           break;
         }
-        case 'inventory.release': {
-          const outcome = await service.release(orderId);
-          event = { type: 'inventory.released', data: { orderId, outcome: outcome.status } };
+        case releaseStock.type:
+          event = stockReleased.event(orderId, { orderId, outcome: (await service.release(orderId)).status });
           break;
-        }
-        case 'inventory.restock': {
-          const outcome = await service.restock(orderId);
-          event = { type: 'inventory.restocked', data: { orderId, outcome: outcome.status } };
+        case restockOrder.type:
+          event = orderRestocked.event(orderId, { orderId, outcome: (await service.restock(orderId)).status });
           break;
-        }
-        default:
-          throw new Error(`inventory cannot handle ${message.type}`);
       }
-      await context.apply(async (_tx, publish) => publish([{ type: event.type, key: orderId, data: event.data }]));
+      await context.apply(async (_tx, publish) => publish([event]));
     },
   };
 }

@@ -19,7 +19,7 @@ export type {
   CommitOutcome,
   RestockOutcome,
 } from './service.js';
-export type { ReserveCommand, OrderCommand } from './handlers.js';
+export * from './messages.js';
 
 export interface InventoryModule extends AppModule {
   service: InventoryService;

@@ -6,7 +6,9 @@ import { isRefusedFast, type OutboundPolicy } from '../../platform/resilience/ou
 import type { NotificationMetrics } from './metrics.js';
 import type { ChannelProvider } from './providers/provider.js';
 import { CHANNELS, notificationStore, preferencesOf, type Channel, type RecipientRow } from './store.js';
-import { render, TEMPLATE_OF } from './templates.js';
+import { sendNotification } from './messages.js';
+import { NOTIFIED, noticeOf, render } from './templates.js';
+import { userCreated } from '../identity/messages.js';
 
 export interface ChannelWorker {
   provider: ChannelProvider;
@@ -20,13 +22,6 @@ export interface RateLimits {
   perChannel: Record<Channel, Quota>;
 }
 
-const sendType = (channel: Channel) => `notification.${channel}`;
-
-function userIdOf(data: Record<string, unknown>): string | undefined {
-  const user = data.user as { id?: string } | undefined;
-  return (user?.id ?? data.userId) as string | undefined;
-}
-
 function addressOn(channel: Channel, r: RecipientRow): string | null {
   const p = preferencesOf(r);
   if (channel === 'email') return p.email ? r.email : null;
@@ -38,31 +33,34 @@ function addressOn(channel: Channel, r: RecipientRow): string | null {
  * Turns each customer-facing event into one notification per channel the customer wants, exactly once per
  * (event, user, channel), and hands each to its channel's workers as a message of its own.
  */
-export function fanOutSubscription(): Subscription {
+export function fanOutSubscription(): Subscription<(typeof NOTIFIED)[number]> {
   return {
     group: 'notifications',
-    types: Object.keys(TEMPLATE_OF),
+    messages: NOTIFIED,
     async handle(message, context) {
-      const data = message.data as Record<string, unknown>;
-      const userId = userIdOf(data);
-      if (userId === undefined) return;
-      if (message.type === 'payment.refunded' && !(Number(data.amount) > 0)) return;
+      const notice = noticeOf(message);
+      if (notice === null) return;
+      const { userId } = notice;
       await context.apply(async (tx, publish) => {
         const store = notificationStore(tx);
-        if (message.type === 'user.created') {
-          const user = data.user as { email: string; name: string };
-          await store.knowUser(userId, user.email, user.name);
-        }
+        if (message.type === userCreated.type) await store.knowUser(userId, message.data.user.email, message.data.user.name);
         const recipient = await store.recipient(userId);
         // Everything about a user follows user.created; until it is seen, the address is unknown: try again.
         if (!recipient?.email) throw new Error(`recipient ${userId} not known yet`);
-        const template = TEMPLATE_OF[message.type]!;
         for (const channel of CHANNELS) {
           const address = addressOn(channel, recipient);
           if (address === null) continue;
-          const { subject, body } = render(template, channel, data, recipient.name);
-          const id = await store.create({ event_id: message.id, user_id: userId, channel, template, recipient: address, subject, body });
-          if (id !== null) await publish([{ type: sendType(channel), key: id, data: { notificationId: id } }]);
+          const { subject, body } = render(notice, channel, recipient.name);
+          const id = await store.create({
+            event_id: message.id,
+            user_id: userId,
+            channel,
+            template: notice.template,
+            recipient: address,
+            subject,
+            body,
+          });
+          if (id !== null) await publish([sendNotification[channel].event(id, { notificationId: id })]);
         }
       });
     },
@@ -79,7 +77,7 @@ export function channelSubscription(
   worker: ChannelWorker,
   limits: RateLimits,
   metrics: NotificationMetrics,
-): Subscription {
+): Subscription<(typeof sendNotification)[Channel]> {
   const { provider, policy } = worker;
   const reads = notificationStore(database.db);
 
@@ -102,9 +100,9 @@ export function channelSubscription(
 
   return {
     group: `notifications.${channel}`,
-    types: [sendType(channel)],
+    messages: [sendNotification[channel]],
     async handle(message, context) {
-      const { notificationId } = message.data as { notificationId: string };
+      const { notificationId } = message.data;
       const n = await reads.byId(notificationId);
       if (!n || n.status === 'sent') return;
       if (n.status === 'failed') await reads.reopen(n.id);

@@ -1,36 +1,44 @@
 import type { Logger } from '../../platform/observability/logger.js';
 import type { MessageBus, Subscription } from '../../platform/messaging/bus.js';
 import type { Database } from '../../platform/db/database.js';
+import { commitFailed, orderRestocked, reservationFailed, stockCommitted, stockReleased, stockReserved } from '../inventory/messages.js';
+import { paymentDeclined, paymentFailed, paymentRefunded, paymentSucceeded } from '../payments/messages.js';
+import { shipmentCancelled, shipmentCancelRefused, shipmentCreated, shipmentDelivered, shipmentInTransit } from '../shipping/messages.js';
 import { decide, requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
 import { ordersStore, type OrderStatements } from './store.js';
 import type { OrderMetrics } from './metrics.js';
 
+/** Every answer the saga waits for: its steps' outcomes and undos, and the shipment's news. */
 const SAGA_EVENTS = [
-  'inventory.reserved',
-  'inventory.reservation_failed',
-  'inventory.committed',
-  'inventory.commit_failed',
-  'inventory.released',
-  'inventory.restocked',
-  'payment.succeeded',
-  'payment.declined',
-  'payment.failed',
-  'payment.refunded',
-  'shipment.created',
-  'shipment.in_transit',
-  'shipment.delivered',
-  'shipment.cancelled',
-  'shipment.cancel_refused',
+  stockReserved,
+  reservationFailed,
+  stockCommitted,
+  commitFailed,
+  stockReleased,
+  orderRestocked,
+  paymentSucceeded,
+  paymentDeclined,
+  paymentFailed,
+  paymentRefunded,
+  shipmentCreated,
+  shipmentInTransit,
+  shipmentDelivered,
+  shipmentCancelled,
+  shipmentCancelRefused,
 ] as const;
 
 /** The orchestrator: each event the saga waits for moves it one step, in one transaction with what it sends next. */
-export function ordersSubscription(logger: Logger, metrics: OrderMetrics, statements: OrderStatements): Subscription {
+export function ordersSubscription(
+  logger: Logger,
+  metrics: OrderMetrics,
+  statements: OrderStatements,
+): Subscription<(typeof SAGA_EVENTS)[number]> {
   return {
     group: 'orders',
-    types: SAGA_EVENTS,
+    messages: SAGA_EVENTS,
     async handle(message, context) {
-      const { orderId } = message.data as { orderId: string };
+      const { orderId } = message.data;
       let finished = null as { outcome: 'confirmed' | 'cancelled'; reason: string | null; placedAt: string } | null;
       // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
       await context.apply(async (tx, publish) => {

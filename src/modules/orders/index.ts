@@ -16,6 +16,7 @@ import { orderStatements } from './store.js';
 export type { OrdersService, OrderOutcome } from './service.js';
 export type { Order } from './view.js';
 export type { OrderingPorts } from './place-order.js';
+export * from './messages.js';
 
 export interface OrdersModule extends AppModule {
   service: OrdersService;

@@ -4,7 +4,8 @@ import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { ordersErrors } from './errors.js';
-import { orderEvent, reserveStock } from './saga.js';
+import { orderCreated } from './messages.js';
+import { reserveStockStep } from './saga-steps.js';
 import { ordersStore, type LineRow, type OrderRow, type OrderStatements, type SagaRow } from './store.js';
 import { toOrder, type Order, type ShippingAddress } from './view.js';
 
@@ -114,7 +115,10 @@ export async function placeOrder(
     await store.insertSaga(saga);
     await store.addTimeline(timeline);
     if (cart) await ports.clearCart(tx, input.userId, cart.version);
-    await publish([orderEvent('order.created', order, { order: view }), reserveStock.run({ order, lines, saga })]);
+    await publish([
+      orderCreated.event(id, { orderId: id, userId: input.userId, order: view }),
+      reserveStockStep.run({ order, lines, saga }, {}),
+    ]);
     await answerWithin(tx, view);
   });
   return view;

@@ -3,55 +3,14 @@ import { principalOf } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeIdCursor, encodeCursor, pageOf } from '../../platform/http/pagination.js';
-import { IdParams, MoneySchema, problems } from '../../platform/http/schemas.js';
+import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
 import { effect } from '../../platform/idempotency/effects.js';
 import { streamTimeline, type StreamOptions } from './events-stream.js';
 import type { OrdersService } from './service.js';
 import type { Order } from './view.js';
-
-const Status = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('confirmed'),
-  Type.Literal('shipped'),
-  Type.Literal('delivered'),
-  Type.Literal('cancelled'),
-]);
-const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
-const AddressSchema = Type.Object({
-  name: Text(200),
-  line1: Text(200),
-  line2: Type.Optional(Type.String({ maxLength: 200 })),
-  city: Text(100),
-  postalCode: Text(20),
-  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
-});
-
-const OrderSchema = Type.Object({
-  id: Type.String(),
-  userId: Type.String(),
-  status: Status,
-  items: Type.Array(
-    Type.Object({ variantId: Type.String(), sku: Type.String(), title: Type.String(), quantity: Type.Integer(), unitPrice: MoneySchema }),
-  ),
-  total: MoneySchema,
-  shippingAddress: AddressSchema,
-  payment: Type.Object({
-    status: Type.Union([
-      Type.Literal('pending'),
-      Type.Literal('succeeded'),
-      Type.Literal('declined'),
-      Type.Literal('failed'),
-      Type.Literal('refunded'),
-    ]),
-  }),
-  shipment: Type.Union([Type.Null(), Type.Object({ id: Type.String(), trackingNumber: Type.String(), status: Type.String() })]),
-  cancellationReason: Type.Union([Type.Null(), Type.String()]),
-  timeline: Type.Array(Type.Object({ status: Status, at: Type.String({ format: 'date-time' }), note: Type.Optional(Type.String()) })),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
+import { AddressSchema, OrderSchema, OrderStatusSchema as Status } from './schemas.js';
 
 const notFound = (id: string) => platformErrors.error('not_found', `No order ${id}`);
 

@@ -33,11 +33,13 @@ export async function applyDecision(
   if (Object.keys(decision.order).length > 0) await store.updateOrder(orderId, { ...decision.order, updated_at: now });
   for (const entry of decision.timeline)
     await store.addTimeline({ order_id: orderId, user_id: state.order.user_id, status: entry.status, note: entry.note, at: now });
-  const messages = decision.publish;
-  if (messages.some((m) => m.type.startsWith('order.'))) {
+  const messages = [...decision.publish];
+  if (decision.announce.length > 0) {
     const [order, timeline] = await Promise.all([store.order(orderId), store.timelineOf([orderId])]);
     const view = toOrder(order!, state.lines, timeline);
-    for (const m of messages) if (m.type.startsWith('order.')) m.data = { ...(m.data as object), order: view };
+    const base = { orderId, userId: state.order.user_id, order: view };
+    // decide() typed each announcement's extra against its contract; here the order completes it.
+    for (const { message, extra } of decision.announce) messages.push(message.event(orderId, { ...extra, ...base } as never));
   }
   await publish(messages);
 }

@@ -9,6 +9,7 @@ import { createPaymentsService, type PaymentsService } from './service.js';
 export type { PaymentsService } from './service.js';
 export type { PaymentProvider, ProviderLedgerEntry } from './provider.js';
 export type { ChargeCommand, ParkingPolicy, RefundCommand } from './handlers.js';
+export * from './messages.js';
 export { createSandboxProvider } from './providers/sandbox.js';
 export { createHttpProvider, isTransientProviderFailure, type HttpProviderOptions } from './providers/http.js';
 export { RefundRefused, SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from './providers/ledger.js';

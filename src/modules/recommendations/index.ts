@@ -5,12 +5,8 @@ import type { AppModule } from '../../platform/module.js';
 import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import { recommendationsMigrations } from './migrations/index.js';
 import { recommendationRoutes } from './routes.js';
-import {
-  createRecommendationService,
-  recommendationSubscription,
-  type RecommendationPorts,
-  type RecommendationService,
-} from './service.js';
+import { recommendationSubscription } from './handlers.js';
+import { createRecommendationService, type RecommendationPorts, type RecommendationService } from './service.js';
 
 export type { RecommendationPorts, ShownProduct } from './service.js';
 

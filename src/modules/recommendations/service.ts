@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
-import type { Subscription } from '../../platform/messaging/bus.js';
 import type { OutboundPolicy } from '../../platform/resilience/outbound.js';
 import { recommendationStore } from './store.js';
 
@@ -57,21 +56,6 @@ export function createRecommendationService(
       } catch (error) {
         return { ok: false, reason: error instanceof Error ? error.name : 'failed' };
       }
-    },
-  };
-}
-
-/** Counts products bought together from every confirmed order, exactly once per order. */
-export function recommendationSubscription(ports: Pick<RecommendationPorts, 'productsOfVariants'>): Subscription {
-  return {
-    group: 'recommendations',
-    types: ['order.confirmed'],
-    async handle(message, context) {
-      const items = (message.data as { items?: { variantId: string }[] }).items ?? [];
-      const products = await ports.productsOfVariants(items.map((i) => i.variantId));
-      const productIds = [...products.values()];
-      if (new Set(productIds).size < 2) return;
-      await context.apply((tx) => recommendationStore(tx).countTogether(productIds));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { TSchema } from 'typebox';
 import type { IndexedProduct } from './document.js';
+import { searchSubscription } from './handlers.js';
 import { searchMigrations } from './migrations/index.js';
 import { postgresSearchIndex } from './postgres-index.js';
 import { searchRoutes } from './routes.js';
@@ -34,13 +35,7 @@ export function createSearchModule(deps: {
       ? postgresSearchIndex(deps.database, deps.window)
       : openSqliteSearchIndex(path.join(deps.dataDir, 'search.db'), deps.window);
   const service = createSearchService(index);
-  // Idempotent without an inbox: an older version never overwrites a newer one, and per-key ordering
-  // applies a product's events in order.
-  deps.bus.subscribe({
-    group: 'search',
-    types: ['product.created', 'product.updated', 'product.archived'],
-    handle: (message) => service.apply((message.data as { product: IndexedProduct }).product),
-  });
+  deps.bus.subscribe(searchSubscription(service));
   return {
     name: 'search',
     migrations: searchMigrations,

@@ -4,9 +4,11 @@ import type { AppModule } from '../../platform/module.js';
 import { shippingErrors } from './errors.js';
 import { shippingMigrations } from './migrations/index.js';
 import { shippingRoutes } from './routes.js';
-import { createShippingService, shippingSubscription, type ShippingService } from './service.js';
+import { shippingSubscription } from './handlers.js';
+import { createShippingService, type ShippingService } from './service.js';
 
 export type { ShippingService, Shipment } from './service.js';
+export * from './messages.js';
 
 export interface ShippingModule extends AppModule {
   service: ShippingService;

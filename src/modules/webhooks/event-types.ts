@@ -1,16 +1,11 @@
-/** The events merchants can subscribe to (API.md); commands and internal events never leave Orderly. */
-export const WEBHOOK_EVENT_TYPES = [
-  'order.created',
-  'order.confirmed',
-  'order.cancelled',
-  'order.shipped',
-  'order.delivered',
-  'payment.succeeded',
-  'payment.declined',
-  'payment.refunded',
-  'shipment.created',
-  'product.created',
-  'product.updated',
-] as const;
+import type { MessageContract } from '../../platform/messaging/contract.js';
+
+/** The events merchants can subscribe to: the public message contracts of the modules (commands and internal events never leave Orderly). */
+export type PublicEvents = readonly MessageContract[];
+
+/** The catalog `GET /v1/webhooks/event-types` lists: each type with its version, meaning and the JSON Schema of its `data`. */
+export function eventCatalog(events: PublicEvents) {
+  return events.map((e) => ({ type: e.type, version: e.version, description: e.description, schema: e.schema as unknown }));
+}
 
 export const subscribes = (events: readonly string[], type: string) => events.includes('*') || events.includes(type);

@@ -3,7 +3,7 @@ import { prepare } from '../../platform/db/prepared.js';
 import type { Subscription } from '../../platform/messaging/bus.js';
 import type { Dispatcher, HandOff } from './dispatcher.js';
 import type { EndpointRow } from './store.js';
-import { subscribes, WEBHOOK_EVENT_TYPES } from './event-types.js';
+import { subscribes, type PublicEvents } from './event-types.js';
 import { webhookDb, webhookStore } from './store.js';
 
 /**
@@ -11,7 +11,7 @@ import { webhookDb, webhookStore } from './store.js';
  * enabled endpoint subscribed to it (the dispatcher's `deliver`). Deliveries to endpoints with room are
  * leased to this process in the same transaction and sent once it commits; the others wait for a claim.
  */
-export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, compiler: Executor): Subscription {
+export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, compiler: Executor, events: PublicEvents): Subscription {
   // Read for every event published (see `interest`), so compiled once.
   const endpointsVersion = prepare<object>(compiler, (d) =>
     webhookDb(d).selectFrom('webhook_endpoint_changes').select('version').where('id', '=', 1),
@@ -33,7 +33,7 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, com
 
   return {
     group: 'webhooks',
-    types: WEBHOOK_EVENT_TYPES,
+    messages: events,
     async interest(tx) {
       const endpoints = await enabledEndpoints(tx);
       return (type) => endpoints.some((e) => subscribes(e.events, type));

@@ -5,6 +5,7 @@ import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { webhookErrors } from './errors.js';
+import type { PublicEvents } from './event-types.js';
 import { webhookSubscription } from './handlers.js';
 import { webhookMetrics } from './metrics.js';
 import { webhooksMigrations } from './migrations/index.js';
@@ -12,7 +13,7 @@ import { webhookRoutes } from './routes.js';
 import { createWebhookService, type WebhookService } from './service.js';
 import { createThreadedSender } from './threaded-sender.js';
 
-export { WEBHOOK_EVENT_TYPES } from './event-types.js';
+export type { PublicEvents } from './event-types.js';
 export type { WebhookService } from './service.js';
 
 export interface WebhooksModule extends AppModule {
@@ -25,6 +26,8 @@ export function createWebhooksModule(deps: {
   logger: Logger;
   registry: Registry;
   settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
+  /** The public events of every module: what merchants can subscribe to. */
+  events: PublicEvents;
 }): WebhooksModule {
   const { settings } = deps;
   const senderOptions = { timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate };
@@ -36,7 +39,7 @@ export function createWebhooksModule(deps: {
   const metrics = webhookMetrics(deps.registry, () => load());
   const dispatcher = createDispatcher({ database: deps.database, senders, logger: deps.logger, metrics, settings });
   load = dispatcher.load;
-  deps.bus.subscribe(webhookSubscription(dispatcher, deps.database.db));
+  deps.bus.subscribe(webhookSubscription(dispatcher, deps.database.db, deps.events));
   const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });
   return {
     name: 'webhooks',
@@ -44,6 +47,6 @@ export function createWebhooksModule(deps: {
     errors: webhookErrors.catalog,
     service,
     tasks: [dispatcher],
-    routes: (app) => webhookRoutes(app, service),
+    routes: (app) => webhookRoutes(app, service, deps.events),
   };
 }

@@ -5,15 +5,10 @@ import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { effect } from '../../platform/idempotency/effects.js';
-import { WEBHOOK_EVENT_TYPES } from './event-types.js';
+import { eventCatalog, type PublicEvents } from './event-types.js';
 import type { Endpoint, WebhookService } from './service.js';
 
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description: 'http(s) URL that receives POSTs' });
-const Events = Type.Array(Type.Union([...WEBHOOK_EVENT_TYPES, '*'].map((t) => Type.Literal(t))), {
-  minItems: 1,
-  maxItems: 50,
-  description: 'event types, or ["*"] for all',
-});
 const Description = Type.String({ maxLength: 500 });
 const EndpointSchema = Type.Object({
   id: Type.String(),
@@ -40,10 +35,41 @@ const AttemptSchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
-export async function webhookRoutes(app: HttpApp, service: WebhookService): Promise<void> {
+export async function webhookRoutes(app: HttpApp, service: WebhookService, events: PublicEvents): Promise<void> {
+  const Events = Type.Array(Type.Union([...events.map((e) => e.type), '*'].map((t) => Type.Literal(t))), {
+    minItems: 1,
+    maxItems: 50,
+    description: 'event types, or ["*"] for all',
+  });
+
   requireAccess(app, 'admin');
   privateResponses(app);
   const common = { tags: ['webhooks'] };
+
+  const catalog = eventCatalog(events);
+  app.get(
+    '/webhooks/event-types',
+    {
+      schema: {
+        ...common,
+        summary: 'Every event a merchant can subscribe to, with its version, what it means and the JSON Schema of its data',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                type: Type.String(),
+                version: Type.Integer(),
+                description: Type.String(),
+                schema: Type.Unknown({ description: 'JSON Schema of the event data' }),
+              }),
+            ),
+          }),
+          ...problems(401, 403),
+        },
+      },
+    },
+    async () => ({ items: catalog }),
+  );
 
   app.post(
     '/webhooks/endpoints',

@@ -2,6 +2,7 @@ import { asSchema, type Database, type Executor } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
+import { MalformedMessage, malformation, type MessageContract, type MessageOf } from './contract.js';
 import type { EventEnvelope, NewEvent } from './envelope.js';
 import { DeferDelivery, type RetryPolicy } from './retry.js';
 import type { MessagingTables } from './schema.js';
@@ -22,12 +23,15 @@ export interface HandlerContext {
   apply(fn: (tx: Executor, publish: Publish) => Promise<void>): Promise<boolean>;
 }
 
-/** A consumer group: the message types it handles and how. Throwing schedules a retry. */
-export interface Subscription {
+/**
+ * A consumer group: the contracts of the messages it handles, and how. Throwing schedules a retry; a
+ * message that does not match its contract never reaches `handle` and is dead-lettered at once.
+ */
+export interface Subscription<C extends MessageContract = MessageContract> {
   group: string;
-  types: readonly string[];
+  messages: readonly C[];
   retry?: Partial<RetryPolicy>;
-  handle(message: EventEnvelope, context: HandlerContext): Promise<void>;
+  handle(message: MessageOf<C>, context: HandlerContext): Promise<void>;
   /**
    * Asked in the publisher's transaction: which types the group would act on as things stand. A message
    * it would do nothing with (webhooks, with no endpoint subscribed to its type) is recorded as applied
@@ -37,7 +41,7 @@ export interface Subscription {
 }
 
 export interface MessageBus {
-  subscribe(subscription: Subscription): void;
+  subscribe<C extends MessageContract>(subscription: Subscription<C>): void;
   /** Runs `fn` in a transaction; what it publishes commits with it, and consumers are woken after the commit. */
   transaction<T>(fn: (tx: Executor, publish: Publish) => Promise<T>): Promise<T>;
   /** Starts consuming (roles that run workers). */
@@ -63,6 +67,7 @@ export function createMessageBus(
   options: MessageBusOptions,
 ): MessageBus {
   const subscriptions = new Map<string, Subscription>();
+  const contracts = new Map<string, ReadonlyMap<string, MessageContract>>();
   const handled = new Counter({
     name: 'orderly_messages_handled_total',
     help: 'Deliveries handled, by consumer group and outcome',
@@ -100,7 +105,7 @@ export function createMessageBus(
   function groupsFor(type: string): string[] {
     let groups = groupsByType.get(type);
     if (!groups) {
-      groups = [...subscriptions.values()].filter((s) => s.types.includes(type) || s.types.includes('*')).map((s) => s.group);
+      groups = [...subscriptions.values()].filter((s) => s.messages.some((m) => m.type === type)).map((s) => s.group);
       groupsByType.set(type, groups);
     }
     return groups;
@@ -180,6 +185,8 @@ export function createMessageBus(
     const subscription = subscriptions.get(delivery.group);
     if (!subscription) throw new Error(`no subscription for group ${delivery.group}`);
     const { group, envelope } = delivery;
+    const malformed = malformation(envelope, contracts.get(group)!);
+    if (malformed !== null) throw new MalformedMessage(malformed);
     let settled = false;
     const context: HandlerContext = {
       attempt: delivery.attempt,
@@ -195,7 +202,7 @@ export function createMessageBus(
         return applied;
       },
     };
-    await subscription.handle(envelope, context);
+    await subscription.handle(envelope as MessageOf<MessageContract>, context);
     // A handler with nothing to write still marks the message applied, so a redelivery is skipped.
     if (!settled) {
       await database.transaction(async (tx) => {
@@ -235,7 +242,8 @@ export function createMessageBus(
   const bus: MessageBus = {
     subscribe(subscription) {
       if (subscriptions.has(subscription.group)) throw new Error(`consumer group ${subscription.group} subscribed twice`);
-      subscriptions.set(subscription.group, subscription);
+      subscriptions.set(subscription.group, subscription as unknown as Subscription);
+      contracts.set(subscription.group, new Map(subscription.messages.map((m) => [m.type, m])));
       groupsByType.clear();
     },
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { asSchema, type Database, type Executor } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
+import { MalformedMessage } from '../contract.js';
 import type { EventEnvelope } from '../envelope.js';
 import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
 import { dead, pending, waiting, type MessagingTables } from '../schema.js';
@@ -181,7 +182,8 @@ export function createLocalTransport(database: Database, logger: Logger, options
     if (error instanceof DeferDelivery) return defer(row, error);
     const attempts = row.attempts + 1;
     const message = error instanceof Error ? error.message : String(error);
-    const dead = attempts >= policy.maxAttempts;
+    // A message that does not match its contract will not match it next time either.
+    const dead = attempts >= policy.maxAttempts || error instanceof MalformedMessage;
     const now = new Date();
     await db
       .updateTable('messaging_deliveries')
