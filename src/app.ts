@@ -152,7 +152,7 @@ function buildModules(
   const catalog = createCatalogModule({
     database,
     bus,
-    stock: inventory.service,
+    ports: { receive: (tx, lines, reason) => inventory.service.receive(tx, lines, reason) },
     caches,
     cache: { ttlMs: config.cache.ttlMs, negativeTtlMs: config.cache.negativeTtlMs, sharedTtlMs: config.cache.sharedTtlMs },
   });
@@ -171,7 +171,11 @@ function buildModules(
     },
   });
   breakers.register(recommendations.policy);
-  const cart = createCartModule({ database, catalog: catalog.service, currency: config.currency });
+  const cart = createCartModule({
+    database,
+    ports: { variantsForSale: (ids) => catalog.service.variantsForSale(ids) },
+    currency: config.currency,
+  });
   const payments = createPaymentsModule({
     database,
     bus,

@@ -11,7 +11,10 @@ describe.each(databaseKinds)('message contracts on %s', (kind) => {
   afterAll(() => app.stop());
 
   it('dead-letters a message whose payload breaks its contract at once, naming the field, and handles the next one', async () => {
-    const product = await app.product({ title: 'Contract lamp', variants: [{ sku: uniqueSku('CTR'), price: { amount: 2500, currency: 'USD' }, stock: 1 }] });
+    const product = await app.product({
+      title: 'Contract lamp',
+      variants: [{ sku: uniqueSku('CTR'), price: { amount: 2500, currency: 'USD' }, stock: 1 }],
+    });
     const renamed = { ...product, title: 'Contract lantern', updatedAt: new Date().toISOString() };
     // A producer with a bug: the product's variants are not a list. Then a good change to the same product.
     await app.orderly.bus.transaction(async (_tx, publish) => {
@@ -37,8 +40,13 @@ describe.each(databaseKinds)('message contracts on %s', (kind) => {
   });
 
   it('dead-letters a message of a version its consumer does not know', async () => {
-    const product = await app.product({ title: 'Versioned vase', variants: [{ sku: uniqueSku('VER'), price: { amount: 900, currency: 'USD' }, stock: 1 }] });
-    await app.orderly.bus.transaction((_tx, publish) => publish([{ type: 'product.updated', version: 2, key: product.id, data: { product } }]));
+    const product = await app.product({
+      title: 'Versioned vase',
+      variants: [{ sku: uniqueSku('VER'), price: { amount: 900, currency: 'USD' }, stock: 1 }],
+    });
+    await app.orderly.bus.transaction((_tx, publish) =>
+      publish([{ type: 'product.updated', version: 2, key: product.id, data: { product } }]),
+    );
     const letter = await eventually('the v2 message dead-lettered', async () =>
       (await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken })).body.items.find(
         (l: any) => l.key === product.id && l.group === 'search',
@@ -68,7 +76,11 @@ describe.each(databaseKinds)('message contracts on %s', (kind) => {
     expect(confirmed).toMatchObject({ version: 1, description: expect.stringMatching(/paid/) });
     expect(confirmed.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(['orderId', 'order', 'total', 'items']) });
     // Only what the catalog lists can be subscribed to.
-    const bad = await app.http.post('/v1/webhooks/endpoints', { url: 'https://example.com/h', events: ['inventory.reserve'] }, { token: app.adminToken });
+    const bad = await app.http.post(
+      '/v1/webhooks/endpoints',
+      { url: 'https://example.com/h', events: ['inventory.reserve'] },
+      { token: app.adminToken },
+    );
     expect(bad.status).toBe(400);
     const customer = await app.customer();
     expect((await app.http.get('/v1/webhooks/event-types', { token: customer.token })).status).toBe(403);

@@ -3,7 +3,7 @@ import type { AppModule } from '../../platform/module.js';
 import { cartErrors } from './errors.js';
 import { cartMigrations } from './migrations/index.js';
 import { cartRoutes } from './routes.js';
-import { createCartService, type CartService, type PriceSource } from './service.js';
+import { createCartService, type CartService, type CartPorts } from './service.js';
 
 export type { Cart, CartItem, CartService } from './service.js';
 
@@ -11,8 +11,8 @@ export interface CartModule extends AppModule {
   service: CartService;
 }
 
-export function createCartModule(deps: { database: Database; catalog: PriceSource; currency: string }): CartModule {
-  const service = createCartService(deps.database, deps.catalog, { currency: deps.currency });
+export function createCartModule(deps: { database: Database; ports: CartPorts; currency: string }): CartModule {
+  const service = createCartService(deps.database, deps.ports, { currency: deps.currency });
   return {
     name: 'cart',
     migrations: cartMigrations,

@@ -3,9 +3,8 @@ import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { Money } from '../../platform/http/schemas.js';
-import type { CatalogService, VariantForSale } from '../catalog/index.js';
 import { cartErrors } from './errors.js';
-import { cartStore } from './store.js';
+import { createCartStore } from './store.js';
 
 export const MAX_LINE_QUANTITY = 100;
 
@@ -25,8 +24,19 @@ export interface Cart {
   version: number;
 }
 
-/** What cart needs from catalog: current prices. */
-export type PriceSource = Pick<CatalogService, 'variantsForSale'>;
+/** A variant as the cart shows it: today's price, and whether it can still be bought. */
+export interface PricedVariant {
+  variantId: string;
+  sku: string;
+  title: string;
+  unitPrice: Money;
+  purchasable: boolean;
+}
+
+/** What cart needs from the catalog (wired in app.ts): the variants that exist of those asked for, at today's prices. */
+export interface CartPorts {
+  variantsForSale(ids: string[]): Promise<Map<string, PricedVariant>>;
+}
 
 /**
  * One cart per user. Prices are read from the catalog at every read, never stored, so a cart always
@@ -43,12 +53,12 @@ export interface CartService {
   clearWithin(tx: Executor, userId: string, version: number): Promise<void>;
 }
 
-export function createCartService(database: Database, catalog: PriceSource, options: { currency: string }): CartService {
+export function createCartService(database: Database, catalog: CartPorts, options: { currency: string }): CartService {
   const db = database.db;
-  const store = cartStore(db);
+  const store = createCartStore(db);
 
   async function read(userId: string, executor: Executor = db): Promise<Cart> {
-    const s = executor === db ? store : cartStore(executor);
+    const s = executor === db ? store : createCartStore(executor);
     const [version, lines] = await Promise.all([s.version(userId), s.lines(userId)]);
     const variants = await catalog.variantsForSale(lines.map((l) => l.variant_id));
     const items: CartItem[] = [];
@@ -69,7 +79,7 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     return { items, subtotal: { amount, currency }, version };
   }
 
-  async function sellable(userId: string, variantId: string): Promise<VariantForSale> {
+  async function sellable(userId: string, variantId: string): Promise<PricedVariant> {
     const variant = (await catalog.variantsForSale([variantId])).get(variantId);
     if (!variant) throw platformErrors.error('not_found', `No variant ${variantId}`);
     if (!variant.purchasable) throw cartErrors.error('product_unavailable', `${variant.sku} is no longer sold`);
@@ -89,9 +99,9 @@ export function createCartService(database: Database, catalog: PriceSource, opti
     tx: Executor,
     userId: string,
     ifVersion: number | undefined,
-    change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>,
+    change: (s: ReturnType<typeof createCartStore>, now: string) => Promise<void>,
   ) {
-    const s = cartStore(tx);
+    const s = createCartStore(tx);
     const now = nowIso();
     if ((await s.bumpVersion(userId, now, ifVersion)) === null) {
       throw cartErrors.error('cart_version_mismatch', `The cart is no longer at version ${ifVersion}; read it again`);
@@ -106,7 +116,7 @@ export function createCartService(database: Database, catalog: PriceSource, opti
   async function write(
     userId: string,
     ifVersion: number | undefined,
-    change: (s: ReturnType<typeof cartStore>, now: string) => Promise<void>,
+    change: (s: ReturnType<typeof createCartStore>, now: string) => Promise<void>,
   ): Promise<Cart> {
     return db.transaction().execute(async (tx) => {
       await writeIn(tx, userId, ifVersion, change);

@@ -6,7 +6,7 @@ interface CartTables {
   cart_lines: { user_id: string; variant_id: string; quantity: number; added_at: string };
 }
 
-export function cartStore(executor: Executor) {
+export function createCartStore(executor: Executor) {
   const db: Kysely<CartTables> = asSchema<CartTables>(executor);
   return {
     version: (userId: string) =>

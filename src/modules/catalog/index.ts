@@ -7,9 +7,9 @@ import { catalogErrors } from './errors.js';
 import { readCacheSubscription } from './handlers.js';
 import { catalogMigrations } from './migrations/index.js';
 import { catalogRoutes, type ProductRepresentation } from './routes.js';
-import { createCatalogService, type CatalogService, type StockPort } from './service.js';
+import { createCatalogService, type CatalogService, type CatalogPorts } from './service.js';
 
-export type { CatalogService, Product, Variant, VariantForSale, StockPort, NewProduct, ProductPage } from './service.js';
+export type { CatalogService, Product, Variant, VariantForSale, CatalogPorts, NewProduct, ProductPage } from './service.js';
 export type { ProductRepresentation } from './routes.js';
 export { ProductSchema } from './schemas.js';
 export * from './messages.js';
@@ -30,12 +30,12 @@ export interface CatalogCacheSettings {
 export function createCatalogModule(deps: {
   database: Database;
   bus: MessageBus;
-  stock: StockPort;
+  ports: CatalogPorts;
   caches: Caches;
   cache: CatalogCacheSettings;
 }): CatalogModule {
   const productReads = deps.caches.create<ProductRepresentation>({ name: 'products', max: 50_000, ...deps.cache });
-  const service = createCatalogService(deps.database, deps.bus, deps.stock, { onProductChanged: (id) => productReads.invalidate(id) });
+  const service = createCatalogService(deps.database, deps.bus, deps.ports, { onProductChanged: (id) => productReads.invalidate(id) });
   deps.bus.subscribe(readCacheSubscription(productReads));
   return {
     name: 'catalog',

@@ -9,7 +9,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
 import { productArchived, productCreated, productUpdated } from './messages.js';
-import { catalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
+import { createCatalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
 
 export type Attributes = Record<string, string | number | boolean>;
 
@@ -60,8 +60,8 @@ export interface VariantForSale {
   purchasable: boolean;
 }
 
-/** What catalog needs from inventory: initial stock booked in the same transaction as the product. */
-export interface StockPort {
+/** What catalog needs from inventory (wired in app.ts): initial stock booked in the same transaction as the product. */
+export interface CatalogPorts {
   receive(tx: Executor, lines: { sku: string; quantity: number }[], reason: string): Promise<void>;
 }
 
@@ -174,14 +174,14 @@ function changeEvent(before: Product, after: Product): NewEvent {
 export function createCatalogService(
   database: Database,
   bus: MessageBus,
-  stock: StockPort,
+  stock: CatalogPorts,
   hooks: { onProductChanged: (id: string) => Promise<void> },
 ): CatalogService {
   const db = database.db;
-  const store = catalogStore(db);
+  const store = createCatalogStore(db);
 
   async function load(executor: Executor, id: string): Promise<Product | null> {
-    const s = catalogStore(executor);
+    const s = createCatalogStore(executor);
     const row = await s.getProduct(id);
     return row ? toProduct(row, await s.variantsOf([id])) : null;
   }
@@ -205,7 +205,7 @@ export function createCatalogService(
       const product = toProduct(productRow, variantRows);
       try {
         await bus.transaction(async (tx, publish) => {
-          const s = catalogStore(tx);
+          const s = createCatalogStore(tx);
           const taken = await s.takenSkus(skus);
           if (taken.length > 0) throw skuTaken(taken);
           await s.insertProduct(productRow);
@@ -232,7 +232,7 @@ export function createCatalogService(
       const now = nowIso();
       const rows = input.map((p) => rowsOf(p, now));
       await db.transaction().execute(async (tx) => {
-        const s = catalogStore(tx);
+        const s = createCatalogStore(tx);
         // Chunks keep every statement under SQLite's limit of bound parameters.
         for (const chunk of chunks(rows, 200)) {
           await s.insertProduct(chunk.map((r) => r.product));
@@ -259,7 +259,7 @@ export function createCatalogService(
 
     async update(id, patch, ifMatch) {
       const updated = await bus.transaction(async (tx, publish) => {
-        const s = catalogStore(tx);
+        const s = createCatalogStore(tx);
         const current = await load(tx, id);
         if (current === null) throw platformErrors.error('not_found', `No product ${id}`);
         if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== productEtag(current)) {

@@ -37,7 +37,7 @@ export interface ProductListFilter {
   limit: number;
 }
 
-export function catalogStore(executor: Executor) {
+export function createCatalogStore(executor: Executor) {
   const db: Kysely<CatalogTables> = asSchema<CatalogTables>(executor);
   // Every order prices its items through these two; compiled once per id count (see db/prepared.ts).
   const variantsById = prepareRows<{ id: string }>(executor, (d, ids) =>

@@ -7,7 +7,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import { identityErrors } from './errors.js';
 import { userCreated } from './messages.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
-import { emailKey, identityStore, type SessionPrincipal, type UserRow } from './store.js';
+import { emailKey, createIdentityStore, type SessionPrincipal, type UserRow } from './store.js';
 import { hashToken, newToken } from './tokens.js';
 
 /** The public shape of an account. */
@@ -51,12 +51,12 @@ export function createIdentityService(
   bus: MessageBus,
   options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal> },
 ): IdentityService {
-  const store = identityStore(database.db);
+  const store = createIdentityStore(database.db);
 
   async function startSession(executor: Executor, user: UserRow): Promise<SignedIn> {
     const token = newToken();
     const now = new Date();
-    await identityStore(executor).insertSession({
+    await createIdentityStore(executor).insertSession({
       id: newId('ses'),
       user_id: user.id,
       token_hash: hashToken(token),
@@ -93,7 +93,7 @@ export function createIdentityService(
       updated_at: now,
     };
     return bus.transaction(async (tx, publish) => {
-      if (!(await identityStore(tx).insertUser(row))) return null;
+      if (!(await createIdentityStore(tx).insertUser(row))) return null;
       await publish([userCreated.event(row.id, { user: toUser(row) })]);
       return within(tx, row);
     });
@@ -120,7 +120,7 @@ export function createIdentityService(
 
     async logout(sessionId) {
       const tokenHash = await database.transaction(async (tx) => {
-        const revoked = await identityStore(tx).revokeSession(sessionId, nowIso());
+        const revoked = await createIdentityStore(tx).revokeSession(sessionId, nowIso());
         await answerWithin(tx, null);
         return revoked;
       });

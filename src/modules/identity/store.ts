@@ -38,7 +38,7 @@ export function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function identityStore(executor: Executor) {
+export function createIdentityStore(executor: Executor) {
   const db: Kysely<IdentityTables> = asSchema<IdentityTables>(executor);
   return {
     findUserByEmail: (email: string) =>

@@ -3,7 +3,14 @@ import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import { inventoryErrors } from './errors.js';
-import { inventoryStore, type InventoryStore, type MovementKind, type MovementRow, type StockDelta, type StockLine } from './store.js';
+import {
+  createInventoryStore,
+  type InventoryStore,
+  type MovementKind,
+  type MovementRow,
+  type StockDelta,
+  type StockLine,
+} from './store.js';
 
 export type { StockLine } from './store.js';
 
@@ -123,7 +130,7 @@ const SELL_AVAILABLE = (q: number): StockDelta => ({ available: -q, reserved: 0,
 
 export function createInventoryService(database: Database, options: { reservationTtlMs: number }): InventoryService {
   const db = database.db;
-  const store = inventoryStore(db);
+  const store = createInventoryStore(db);
 
   async function level(sku: string): Promise<StockLevel | null> {
     const row = await store.getStock(sku);
@@ -140,7 +147,7 @@ export function createInventoryService(database: Database, options: { reservatio
   /** Returns held stock; `to` is 'expired' for the sweeper, so a late commit may still try to take the stock again. */
   async function unhold(orderId: string, to: 'released' | 'expired'): Promise<boolean> {
     return database.transaction(async (tx) => {
-      const s = inventoryStore(tx);
+      const s = createInventoryStore(tx);
       const now = nowIso();
       if (!(await s.transition(orderId, 'reserved', to, now))) return false;
       await moveLines(s, await s.getReservationLines(orderId), 'released', UNHOLD, orderId, to === 'expired' ? 'expired' : null, now);
@@ -163,7 +170,7 @@ export function createInventoryService(database: Database, options: { reservatio
       const now = nowIso();
       const merged = mergeLines(lines);
       if (merged.length === 0) return;
-      const s = inventoryStore(tx);
+      const s = createInventoryStore(tx);
       await s.insertStock(merged.map((l) => ({ sku: l.sku, available: l.quantity, reserved: 0, sold: 0, updated_at: now })));
       const received = merged.filter((l) => l.quantity > 0);
       await s.insertMovements(
@@ -184,7 +191,7 @@ export function createInventoryService(database: Database, options: { reservatio
 
     async adjust(sku, delta, reason) {
       const applied = await database.transaction(async (tx) => {
-        const s = inventoryStore(tx);
+        const s = createInventoryStore(tx);
         if (!(await s.getStock(sku))) return 'unknown';
         try {
           await moveLines(
@@ -231,7 +238,7 @@ export function createInventoryService(database: Database, options: { reservatio
       });
       try {
         const granted = await database.transaction(async (tx) => {
-          const s = inventoryStore(tx);
+          const s = createInventoryStore(tx);
           const now = nowIso();
           const row = header('reserved', now);
           if (!(await s.insertReservation(row))) return null;
@@ -253,7 +260,7 @@ export function createInventoryService(database: Database, options: { reservatio
     async commit(orderId) {
       try {
         return await database.transaction(async (tx): Promise<CommitOutcome> => {
-          const s = inventoryStore(tx);
+          const s = createInventoryStore(tx);
           const now = nowIso();
           const lines = await s.getReservationLines(orderId);
           if (await s.transition(orderId, 'reserved', 'committed', now)) {
@@ -277,7 +284,7 @@ export function createInventoryService(database: Database, options: { reservatio
 
     async restock(orderId) {
       const done = await database.transaction(async (tx) => {
-        const s = inventoryStore(tx);
+        const s = createInventoryStore(tx);
         const now = nowIso();
         if (!(await s.transition(orderId, 'committed', 'returned', now))) return false;
         await moveLines(

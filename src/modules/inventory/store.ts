@@ -45,7 +45,7 @@ export interface StockDelta {
   sold: number;
 }
 
-export function inventoryStore(executor: Executor) {
+export function createInventoryStore(executor: Executor) {
   const db: Kysely<InventoryTables> = asSchema<InventoryTables>(executor);
   return {
     getStock: (sku: string) => db.selectFrom('inventory_stock').selectAll().where('sku', '=', sku).executeTakeFirst(),
@@ -166,4 +166,4 @@ export function inventoryStore(executor: Executor) {
   };
 }
 
-export type InventoryStore = ReturnType<typeof inventoryStore>;
+export type InventoryStore = ReturnType<typeof createInventoryStore>;

@@ -4,8 +4,8 @@ import { DeferDelivery } from '../../platform/messaging/retry.js';
 import type { BucketStore, Quota } from '../../platform/http/rate-limits/buckets.js';
 import { isRefusedFast, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import type { NotificationMetrics } from './metrics.js';
-import type { ChannelProvider } from './providers/provider.js';
-import { CHANNELS, notificationStore, preferencesOf, type Channel, type RecipientRow } from './store.js';
+import type { ChannelProvider } from './provider.js';
+import { CHANNELS, createNotificationsStore, preferencesOf, type Channel, type RecipientRow } from './store.js';
 import { sendNotification } from './messages.js';
 import { NOTIFIED, noticeOf, render } from './templates.js';
 import { userCreated } from '../identity/messages.js';
@@ -42,7 +42,7 @@ export function fanOutSubscription(): Subscription<(typeof NOTIFIED)[number]> {
       if (notice === null) return;
       const { userId } = notice;
       await context.apply(async (tx, publish) => {
-        const store = notificationStore(tx);
+        const store = createNotificationsStore(tx);
         if (message.type === userCreated.type) await store.knowUser(userId, message.data.user.email, message.data.user.name);
         const recipient = await store.recipient(userId);
         // Everything about a user follows user.created; until it is seen, the address is unknown: try again.
@@ -79,7 +79,7 @@ export function channelSubscription(
   metrics: NotificationMetrics,
 ): Subscription<(typeof sendNotification)[Channel]> {
   const { provider, policy } = worker;
-  const reads = notificationStore(database.db);
+  const reads = createNotificationsStore(database.db);
 
   // Waiting for a token does not spend an attempt: a busy provider or a chatty week is not a failure.
   async function admit(userId: string): Promise<void> {
@@ -113,11 +113,11 @@ export function channelSubscription(
           if (provider.embedded)
             await context.apply(async (tx) => {
               await provider.send(outgoing, tx);
-              await notificationStore(tx).markSent(n.id);
+              await createNotificationsStore(tx).markSent(n.id);
             });
           else await provider.send(outgoing, database.db);
         });
-        if (!provider.embedded) await context.apply((tx) => notificationStore(tx).markSent(n.id));
+        if (!provider.embedded) await context.apply((tx) => createNotificationsStore(tx).markSent(n.id));
         metrics.outcome(channel, 'sent');
       } catch (error) {
         if (isRefusedFast(error)) {

@@ -5,14 +5,14 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import { channelSubscription, fanOutSubscription } from './handlers.js';
-import { notificationMetrics } from './metrics.js';
+import { createNotificationsMetrics } from './metrics.js';
 import { notificationsMigrations } from './migrations/index.js';
-import type { ChannelProvider } from './providers/provider.js';
+import type { ChannelProvider } from './provider.js';
 import { createSandboxProvider, type SandboxProvider } from './providers/sandbox.js';
 import { createSmtpProvider } from './providers/smtp.js';
 import { notificationRoutes } from './routes.js';
 import { createNotificationService, type NotificationService } from './service.js';
-import { CHANNELS, notificationStore, type Channel } from './store.js';
+import { CHANNELS, createNotificationsStore, type Channel } from './store.js';
 
 export type { NotificationService } from './service.js';
 
@@ -43,7 +43,7 @@ export function createNotificationsModule(deps: {
     if (channel === 'email' && settings.smtp) return createSmtpProvider(settings.smtp.url, settings.smtp.from, settings.timeoutMs);
     return (sandboxes[channel] = createSandboxProvider(channel));
   };
-  const metrics = notificationMetrics(deps.registry, () => notificationStore(deps.database.db).failedByChannel());
+  const metrics = createNotificationsMetrics(deps.registry, () => createNotificationsStore(deps.database.db).failedByChannel());
   const providers: ChannelProvider[] = [];
   const policies: OutboundPolicy[] = [];
   deps.bus.subscribe(fanOutSubscription());

@@ -9,7 +9,7 @@ export interface NotificationMetrics {
  * Outcomes per channel, and the notifications given up on. Alert on the latter growing, e.g.
  * `increase(orderly_notifications_dead_lettered_total[15m]) > 0`.
  */
-export function notificationMetrics(registry: Registry, failedByChannel: () => Promise<Map<Channel, number>>): NotificationMetrics {
+export function createNotificationsMetrics(registry: Registry, failedByChannel: () => Promise<Map<Channel, number>>): NotificationMetrics {
   const outcomes = new Counter({
     name: 'orderly_notifications_total',
     help: 'Notification sends by channel and outcome',

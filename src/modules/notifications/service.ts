@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db/database.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { SandboxFaults, SandboxProvider } from './providers/sandbox.js';
-import { notificationStore, preferencesOf, type Channel, type NotificationRow, type Preferences, type SandboxRow } from './store.js';
+import { createNotificationsStore, preferencesOf, type Channel, type NotificationRow, type Preferences, type SandboxRow } from './store.js';
 
 export interface NotificationView {
   id: string;
@@ -53,7 +53,7 @@ const sentView = (r: SandboxRow): SentMessage => ({
 });
 
 export function createNotificationService(database: Database, sandboxes: Partial<Record<Channel, SandboxProvider>>): NotificationService {
-  const store = notificationStore(database.db);
+  const store = createNotificationsStore(database.db);
   return {
     preferences: async (userId) => preferencesOf(await store.recipient(userId)),
 

@@ -68,7 +68,7 @@ const columnsOf = (p: Preferences) => ({
   phone: p.phone,
 });
 
-export function notificationStore(executor: Executor) {
+export function createNotificationsStore(executor: Executor) {
   const db: Kysely<NotificationTables> = asSchema<NotificationTables>(executor);
   return {
     recipient: (userId: string) => db.selectFrom('notification_recipients').selectAll().where('user_id', '=', userId).executeTakeFirst(),

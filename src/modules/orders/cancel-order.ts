@@ -6,7 +6,7 @@ import { ordersErrors } from './errors.js';
 import { requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
 import { canBeCancelled } from './status.js';
-import { ordersStore, type OrderStatements } from './store.js';
+import { createOrdersStore, type OrderStatements } from './store.js';
 import { toOrder, type Order } from './view.js';
 
 /**
@@ -18,7 +18,7 @@ export async function cancelOrder(bus: MessageBus, statements: OrderStatements, 
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       return await bus.transaction(async (tx, publish) => {
-        const store = ordersStore(tx, statements);
+        const store = createOrdersStore(tx, statements);
         const state = await loadState(store, orderId);
         if (!state || (principal.role !== 'admin' && state.order.user_id !== principal.userId))
           throw platformErrors.error('not_found', `No order ${orderId}`);

@@ -6,7 +6,7 @@ import { paymentDeclined, paymentFailed, paymentRefunded, paymentSucceeded } fro
 import { shipmentCancelled, shipmentCancelRefused, shipmentCreated, shipmentDelivered, shipmentInTransit } from '../shipping/messages.js';
 import { decide, requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
-import { ordersStore, type OrderStatements } from './store.js';
+import { createOrdersStore, type OrderStatements } from './store.js';
 import type { OrderMetrics } from './metrics.js';
 
 /** Every answer the saga waits for: its steps' outcomes and undos, and the shipment's news. */
@@ -42,7 +42,7 @@ export function ordersSubscription(
       let finished = null as { outcome: 'confirmed' | 'cancelled'; reason: string | null; placedAt: string } | null;
       // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
       await context.apply(async (tx, publish) => {
-        const store = ordersStore(tx, statements);
+        const store = createOrdersStore(tx, statements);
         const state = await loadState(store, orderId);
         if (!state) throw new Error(`event ${message.type} for unknown order ${orderId}`);
         const decision = decide(state, message);
@@ -68,12 +68,12 @@ export async function expireOverdueSagas(
   statements: OrderStatements,
   now = new Date(),
 ): Promise<number> {
-  const overdue = await ordersStore(database.db, statements).overdueSagas(now.toISOString(), 100);
+  const overdue = await createOrdersStore(database.db, statements).overdueSagas(now.toISOString(), 100);
   let expired = 0;
   for (const row of overdue) {
     try {
       await bus.transaction(async (tx, publish) => {
-        const store = ordersStore(tx, statements);
+        const store = createOrdersStore(tx, statements);
         const state = await loadState(store, row.order_id);
         const decision = state && requestCancellation(state, 'expired');
         if (state && decision) {

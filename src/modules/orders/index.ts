@@ -5,7 +5,7 @@ import type { Logger } from '../../platform/observability/logger.js';
 import { createPeriodicTask } from '../../platform/periodic-task.js';
 import type { Registry } from 'prom-client';
 import { ordersErrors } from './errors.js';
-import { createOrderMetrics } from './metrics.js';
+import { createOrdersMetrics } from './metrics.js';
 import { expireOverdueSagas, ordersSubscription } from './handlers.js';
 import { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
@@ -35,7 +35,7 @@ export function createOrdersModule(deps: {
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
   const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
-  deps.bus.subscribe(ordersSubscription(deps.logger, createOrderMetrics(deps.metrics), statements));
+  deps.bus.subscribe(ordersSubscription(deps.logger, createOrdersMetrics(deps.metrics), statements));
   const streams = new Set<() => void>();
   const sweeper = createPeriodicTask(
     'orders.expire-overdue-sagas',

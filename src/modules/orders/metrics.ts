@@ -5,7 +5,7 @@ export interface OrderMetrics {
   completed(outcome: 'confirmed' | 'cancelled', reason: string | null, placedAt: string): void;
 }
 
-export function createOrderMetrics(registry: Registry): OrderMetrics {
+export function createOrdersMetrics(registry: Registry): OrderMetrics {
   const outcomes = new Counter({
     name: 'orderly_orders_completed_total',
     help: 'Orders that reached confirmed or cancelled, by outcome and cancellation reason',

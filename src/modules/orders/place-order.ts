@@ -6,7 +6,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import { ordersErrors } from './errors.js';
 import { orderCreated } from './messages.js';
 import { reserveStockStep } from './saga-steps.js';
-import { ordersStore, type LineRow, type OrderRow, type OrderStatements, type SagaRow } from './store.js';
+import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type SagaRow } from './store.js';
 import { toOrder, type Order, type ShippingAddress } from './view.js';
 
 export interface PlaceOrderInput {
@@ -109,7 +109,7 @@ export async function placeOrder(
   const view = toOrder(order, lines, [{ id: 'placed', ...timeline }]);
 
   await bus.transaction(async (tx, publish) => {
-    const store = ordersStore(tx, statements);
+    const store = createOrdersStore(tx, statements);
     await store.insertOrder(order);
     await store.insertLines(lines);
     await store.insertSaga(saga);

@@ -4,7 +4,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import { cancelOrder } from './cancel-order.js';
 import { placeOrder, type OrderingPorts, type PlaceOrderInput } from './place-order.js';
 import type { OrderStatus } from './status.js';
-import { ordersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
+import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
 import { timelineEntry, toOrder, type Order, type TimelineEntry } from './view.js';
 
 export interface OrderOutcome {
@@ -37,7 +37,7 @@ export function createOrdersService(
   ports: OrderingPorts,
   options: { sagaDeadlineMs: number },
 ): OrdersService {
-  const store = ordersStore(database.db, statements);
+  const store = createOrdersStore(database.db, statements);
 
   async function views(rows: OrderRow[]): Promise<Order[]> {
     const ids = rows.map((r) => r.id);

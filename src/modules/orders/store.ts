@@ -166,7 +166,7 @@ export function orderStatements(compiler: Executor) {
 
 export type OrderStatements = ReturnType<typeof orderStatements>;
 
-export function ordersStore(executor: Executor, statements: OrderStatements) {
+export function createOrdersStore(executor: Executor, statements: OrderStatements) {
   const db: Kysely<OrdersTables> = asSchema<OrdersTables>(executor);
   return {
     insertOrder: (row: OrderRow) => statements.insertOrder.execute(executor, row),
@@ -226,4 +226,4 @@ export function ordersStore(executor: Executor, statements: OrderStatements) {
   };
 }
 
-export type OrdersStore = ReturnType<typeof ordersStore>;
+export type OrdersStore = ReturnType<typeof createOrdersStore>;

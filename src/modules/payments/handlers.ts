@@ -6,7 +6,7 @@ import type { MessageOf } from '../../platform/messaging/contract.js';
 import { DeferDelivery } from '../../platform/messaging/retry.js';
 import { chargePayment, paymentDeclined, paymentFailed, paymentRefunded, paymentSucceeded, refundPayment } from './messages.js';
 import { ProviderUnavailable, type ChargeResult, type PaymentProvider, type RefundResult } from './provider.js';
-import { paymentsStore } from './store.js';
+import { createPaymentsStore } from './store.js';
 
 export type ChargeCommand = Static<typeof chargePayment.schema>;
 export type RefundCommand = Static<typeof refundPayment.schema>;
@@ -41,7 +41,7 @@ export function paymentsSubscription(
   provider: PaymentProvider,
   parking: ParkingPolicy,
 ): Subscription<typeof chargePayment | typeof refundPayment> {
-  const store = paymentsStore(database.db);
+  const store = createPaymentsStore(database.db);
 
   /** The provider's answer, or why there will be none (the provider failed for good). */
   async function askProvider(
@@ -74,7 +74,7 @@ export function paymentsSubscription(
     const now = nowIso();
     const { orderId, userId } = command;
     await context.apply(async (tx, publish) => {
-      const s = paymentsStore(tx);
+      const s = createPaymentsStore(tx);
       const payment = {
         id: newId('pay'),
         order_id: orderId,
@@ -134,7 +134,7 @@ export function paymentsSubscription(
       throw error;
     }
     await context.apply(async (tx, publish) => {
-      const s = paymentsStore(tx);
+      const s = createPaymentsStore(tx);
       if (refunded) await s.markRefunded(orderId, refunded.refundId);
       await s.attempt({
         order_id: orderId,

@@ -12,7 +12,7 @@ export type { ChargeCommand, ParkingPolicy, RefundCommand } from './handlers.js'
 export * from './messages.js';
 export { createSandboxProvider } from './providers/sandbox.js';
 export { createHttpProvider, isTransientProviderFailure, type HttpProviderOptions } from './providers/http.js';
-export { RefundRefused, SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from './providers/ledger.js';
+export { RefundRefused, SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from './sandbox-ledger.js';
 
 export interface PaymentsModule extends AppModule {
   service: PaymentsService;

@@ -32,7 +32,7 @@ interface PaymentsTables {
 
 export type PaymentRow = Selectable<PaymentsTables['payments']>;
 
-export function paymentsStore(executor: Executor) {
+export function createPaymentsStore(executor: Executor) {
   const db: Kysely<PaymentsTables> = asSchema<PaymentsTables>(executor);
   return {
     byOrder: (orderId: string) => db.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst(),

@@ -1,7 +1,7 @@
 import type { Subscription } from '../../platform/messaging/bus.js';
 import { orderConfirmed } from '../orders/messages.js';
 import type { RecommendationPorts } from './service.js';
-import { recommendationStore } from './store.js';
+import { createRecommendationsStore } from './store.js';
 
 /** Counts the products of each confirmed order as bought together, once per order (the inbox). */
 export function recommendationSubscription(ports: Pick<RecommendationPorts, 'productsOfVariants'>): Subscription<typeof orderConfirmed> {
@@ -12,7 +12,7 @@ export function recommendationSubscription(ports: Pick<RecommendationPorts, 'pro
       const products = await ports.productsOfVariants(message.data.items.map((i) => i.variantId));
       const productIds = [...products.values()];
       if (new Set(productIds).size < 2) return;
-      await context.apply((tx) => recommendationStore(tx).countTogether(productIds));
+      await context.apply((tx) => createRecommendationsStore(tx).countTogether(productIds));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
 import type { OutboundPolicy } from '../../platform/resilience/outbound.js';
-import { recommendationStore } from './store.js';
+import { createRecommendationsStore } from './store.js';
 
 /** A product as the catalog serves it (its JSON) and whether it can still be bought. */
 export interface ShownProduct {
@@ -29,7 +29,7 @@ export function createRecommendationService(
   ports: RecommendationPorts,
   timeoutMs: number,
 ): RecommendationService {
-  const store = recommendationStore(database.db);
+  const store = createRecommendationsStore(database.db);
 
   async function top(productId: string, limit: number): Promise<{ other_id: string }[]> {
     // Asked for more than shown: some may be archived since.
@@ -37,7 +37,7 @@ export function createRecommendationService(
     // A query stuck behind a lock gives its connection back soon after the caller has given up on it.
     return database.db.transaction().execute(async (tx) => {
       await sql.raw(`set local statement_timeout = ${Math.max(1, timeoutMs * 2)}`).execute(tx);
-      return recommendationStore(tx).top(productId, limit * 2);
+      return createRecommendationsStore(tx).top(productId, limit * 2);
     });
   }
 

@@ -5,7 +5,7 @@ interface RecommendationTables {
   recommendation_pairs: { product_id: string; other_id: string; orders: number };
 }
 
-export function recommendationStore(executor: Executor) {
+export function createRecommendationsStore(executor: Executor) {
   const db: Kysely<RecommendationTables> = asSchema<RecommendationTables>(executor);
   return {
     /** Counts one more order for each ordered pair, in a fixed order so concurrent orders cannot deadlock. */

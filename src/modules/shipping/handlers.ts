@@ -2,7 +2,7 @@ import type { Subscription } from '../../platform/messaging/bus.js';
 import { orderConfirmed } from '../orders/messages.js';
 import { holdShipment, shipmentCancelled, shipmentCancelRefused, shipmentCreated } from './messages.js';
 import { newShipment, shipmentView } from './shipments.js';
-import { shippingStore } from './store.js';
+import { createShippingStore } from './store.js';
 
 /** Creates a shipment for each confirmed order, and holds (cancels) one when its order is being cancelled. */
 export function shippingSubscription(): Subscription<typeof orderConfirmed | typeof holdShipment> {
@@ -12,7 +12,7 @@ export function shippingSubscription(): Subscription<typeof orderConfirmed | typ
     async handle(message, context) {
       const { orderId, userId } = message.data;
       await context.apply(async (tx, publish) => {
-        const s = shippingStore(tx);
+        const s = createShippingStore(tx);
         if (message.type === orderConfirmed.type) {
           const { shipment, created } = await s.ensure(newShipment(orderId, userId, 'created'));
           if (created) await publish([shipmentCreated.event(orderId, shipmentView(shipment))]);

@@ -5,7 +5,7 @@ import { answerWithin } from '../../platform/idempotency/effects.js';
 import { shippingErrors } from './errors.js';
 import { shipmentInTransit, shipmentDelivered } from './messages.js';
 import { shipmentView } from './shipments.js';
-import { shippingStore, type ShipmentStatus } from './store.js';
+import { createShippingStore, type ShipmentStatus } from './store.js';
 
 export interface Shipment {
   id: string;
@@ -27,10 +27,10 @@ export interface ShippingService {
 const NEXT: Partial<Record<ShipmentStatus, ShipmentStatus>> = { created: 'in_transit', in_transit: 'delivered' };
 
 export function createShippingService(database: Database, bus: MessageBus): ShippingService {
-  const store = shippingStore(database.db);
+  const store = createShippingStore(database.db);
 
   async function load(id: string, executor: Executor = database.db): Promise<Shipment | null> {
-    const s = shippingStore(executor);
+    const s = createShippingStore(executor);
     const row = await s.byId(id);
     if (!row) return null;
     return {
@@ -55,7 +55,7 @@ export function createShippingService(database: Database, bus: MessageBus): Ship
         from === undefined
           ? null
           : await bus.transaction(async (tx, publish) => {
-              if (!(await shippingStore(tx).transition(id, from, status))) return null;
+              if (!(await createShippingStore(tx).transition(id, from, status))) return null;
               await publish([
                 (status === 'in_transit' ? shipmentInTransit : shipmentDelivered).event(current.order_id, {
                   ...shipmentView(current),

@@ -19,7 +19,7 @@ interface ShippingTables {
 
 export type ShipmentRow = Selectable<ShippingTables['shipments']>;
 
-export function shippingStore(executor: Executor) {
+export function createShippingStore(executor: Executor) {
   const db: Kysely<ShippingTables> = asSchema<ShippingTables>(executor);
   return {
     byId: (id: string) => db.selectFrom('shipments').selectAll().where('id', '=', id).executeTakeFirst(),

@@ -6,7 +6,7 @@ import type { WebhookMetrics } from './metrics.js';
 import { fanOutNextChunk } from './fanout.js';
 import { recordOutcomes, type Completion, type Job } from './outcomes.js';
 import type { Sender } from './sender.js';
-import { live, pendingDelivery, webhookDb, webhookStore, type EndpointRow, type WebhookTables } from './store.js';
+import { live, pendingDelivery, webhookDb, createWebhooksStore, type EndpointRow, type WebhookTables } from './store.js';
 
 export interface DispatcherSettings {
   /** Delay before each retry; one more attempt than it has entries. */
@@ -258,7 +258,7 @@ export function createDispatcher(deps: {
   async function addDeliveries(tx: Executor, message: HandedMessage, targets: EndpointRow[]): Promise<HandOff> {
     const handed = handOff(message, targets);
     try {
-      await webhookStore(tx).addDeliveries(handed.rows);
+      await createWebhooksStore(tx).addDeliveries(handed.rows);
     } catch (error) {
       handed.cancel();
       throw error;
@@ -271,7 +271,7 @@ export function createDispatcher(deps: {
     if (targets.length <= settings.fanOutChunk) return handed;
     try {
       const rest = targets.slice(settings.fanOutChunk).map((e) => e.id);
-      await webhookStore(tx).saveFanout({
+      await createWebhooksStore(tx).saveFanout({
         message_id: message.id,
         endpoint_ids: JSON.stringify(rest),
         next_index: 0,
@@ -294,7 +294,7 @@ export function createDispatcher(deps: {
   /** One round: the oldest unfinished fan-outs take turns, one chunk of endpoints each, a transaction per chunk. */
   async function fanOut(): Promise<boolean> {
     lastFanOutLook = Date.now();
-    const pending = await webhookStore(database.db).pendingFanouts(FANOUTS_PER_ROUND);
+    const pending = await createWebhooksStore(database.db).pendingFanouts(FANOUTS_PER_ROUND);
     if (pending.length === 0) {
       fanOutsWaiting = false;
       return false;

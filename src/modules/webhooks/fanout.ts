@@ -1,5 +1,5 @@
 import type { Database, Executor } from '../../platform/db/database.js';
-import { webhookStore, type EndpointRow, type PendingFanout } from './store.js';
+import { createWebhooksStore, type EndpointRow, type PendingFanout } from './store.js';
 
 /** The dispatcher's: deliveries for these endpoints, leased where there is room; commit or cancel the lease after the transaction. */
 type AddDeliveries = (
@@ -27,7 +27,7 @@ export async function fanOutNextChunk(
   let handed: HandOff | undefined;
   try {
     const ours = await database.db.transaction().execute(async (tx) => {
-      const store = webhookStore(tx);
+      const store = createWebhooksStore(tx);
       if (!(await store.advanceFanout(fanout.message_id, fanout.next_index, to, ids.length))) return false;
       // Endpoints disabled or deleted since the event get nothing, as if they had been then.
       const targets = await store.enabledEndpointsIn(ids.slice(fanout.next_index, to));

@@ -4,7 +4,7 @@ import type { Subscription } from '../../platform/messaging/bus.js';
 import type { Dispatcher, HandOff } from './dispatcher.js';
 import type { EndpointRow } from './store.js';
 import { subscribes, type PublicEvents } from './event-types.js';
-import { webhookDb, webhookStore } from './store.js';
+import { webhookDb, createWebhooksStore } from './store.js';
 
 /**
  * Records each public event once, as the exact body every endpoint will receive, with one delivery per
@@ -25,7 +25,7 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, com
     if (known?.version !== version) {
       known = {
         version,
-        endpoints: (await webhookStore(tx).enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })),
+        endpoints: (await createWebhooksStore(tx).enabledEndpoints()).map((row) => ({ row, events: JSON.parse(row.events) as string[] })),
       };
     }
     return known.endpoints;
@@ -43,7 +43,7 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, com
       const pending: { handed?: HandOff } = {};
       try {
         const applied = await context.apply(async (tx) => {
-          const store = webhookStore(tx);
+          const store = createWebhooksStore(tx);
           const targets = (await enabledEndpoints(tx)).filter((e) => subscribes(e.events, message.type)).map((e) => e.row);
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });

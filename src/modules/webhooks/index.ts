@@ -7,7 +7,7 @@ import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { webhookErrors } from './errors.js';
 import type { PublicEvents } from './event-types.js';
 import { webhookSubscription } from './handlers.js';
-import { webhookMetrics } from './metrics.js';
+import { createWebhooksMetrics } from './metrics.js';
 import { webhooksMigrations } from './migrations/index.js';
 import { webhookRoutes } from './routes.js';
 import { createWebhookService, type WebhookService } from './service.js';
@@ -36,7 +36,7 @@ export function createWebhooksModule(deps: {
     bulk: createThreadedSender(senderOptions, 'bulk', deps.logger),
   };
   let load = () => ({ inFlight: 0, queued: 0 });
-  const metrics = webhookMetrics(deps.registry, () => load());
+  const metrics = createWebhooksMetrics(deps.registry, () => load());
   const dispatcher = createDispatcher({ database: deps.database, senders, logger: deps.logger, metrics, settings });
   load = dispatcher.load;
   deps.bus.subscribe(webhookSubscription(dispatcher, deps.database.db, deps.events));

@@ -8,7 +8,7 @@ export interface WebhookMetrics {
   disabled(reason: 'gone' | 'failing'): void;
 }
 
-export function webhookMetrics(registry: Registry, load: () => { inFlight: number; queued: number }): WebhookMetrics {
+export function createWebhooksMetrics(registry: Registry, load: () => { inFlight: number; queued: number }): WebhookMetrics {
   const attempts = new Counter({
     name: 'orderly_webhook_attempts_total',
     help: 'Webhook delivery attempts by outcome',

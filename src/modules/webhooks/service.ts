@@ -11,7 +11,7 @@ import {
   pendingDelivery,
   WAITING_OR_DEAD,
   webhookDb,
-  webhookStore,
+  createWebhooksStore,
   type AttemptRow,
   type DisabledReason,
   type EndpointRow,
@@ -87,7 +87,7 @@ const attemptView = (a: AttemptRow): Attempt => ({
 });
 
 export function createWebhookService(database: Database, options: { allowPrivate: boolean; wake: () => void }): WebhookService {
-  const store = webhookStore(database.db);
+  const store = createWebhooksStore(database.db);
 
   function checkUrl(text: string): string {
     const url = new URL(text);
@@ -205,7 +205,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
       const at = nowIso();
       const replayed = { messageId, deliveries: targets.length };
       await database.db.transaction().execute(async (tx) => {
-        await webhookStore(tx).addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
+        await createWebhooksStore(tx).addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
         await answerWithin(tx, replayed);
       });
       options.wake();
@@ -232,7 +232,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
       },
       async redrive(id, within) {
         const redriven = await database.db.transaction().execute(async (tx) => {
-          if (!(await webhookStore(tx).redrive(id, nowIso()))) return false;
+          if (!(await createWebhooksStore(tx).redrive(id, nowIso()))) return false;
           await within?.(tx);
           return true;
         });

@@ -54,7 +54,7 @@ export interface WebhookTables {
 export type EndpointRow = Selectable<WebhookTables['webhook_endpoints']>;
 export type AttemptRow = Selectable<WebhookTables['webhook_attempts']>;
 /** A fan-out not finished, with its message (`pendingFanouts`). */
-export type PendingFanout = Awaited<ReturnType<ReturnType<typeof webhookStore>['pendingFanouts']>>[number];
+export type PendingFanout = Awaited<ReturnType<ReturnType<typeof createWebhooksStore>['pendingFanouts']>>[number];
 
 /** A delivery waiting to be claimed. */
 export function pendingDelivery(messageId: string, endpointId: string, at: string): WebhookTables['webhook_deliveries'] {
@@ -88,7 +88,7 @@ export async function endpointsChanged(db: Kysely<WebhookTables>): Promise<void>
 
 export const webhookDb = (executor: Executor): Kysely<WebhookTables> => asSchema<WebhookTables>(executor);
 
-export function webhookStore(executor: Executor) {
+export function createWebhooksStore(executor: Executor) {
   const db = webhookDb(executor);
   return {
     endpoint: (id: string) => db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst(),

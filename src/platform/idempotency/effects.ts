@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyReply } from 'fastify';
 import type { Executor } from '../db/database.js';
-import { idempotencyStore, type ClaimRef, type StoredResponse } from './store.js';
+import { createIdempotencyStore, type ClaimRef, type StoredResponse } from './store.js';
 
 /**
  * How a POST route answers once its effect is made: the effect's name (`orders.place`, for logs and for
@@ -73,6 +73,6 @@ export async function answerWithin(tx: Executor, resource: unknown): Promise<voi
   const claim = claims.getStore();
   if (!claim?.answer) return;
   const response = render(claim.reply, claim.answer, resource);
-  if (!(await idempotencyStore(tx).complete(claim, response))) throw new ClaimLost(`${claim.key} is no longer held by this request`);
+  if (!(await createIdempotencyStore(tx).complete(claim, response))) throw new ClaimLost(`${claim.key} is no longer held by this request`);
   claim.sealed = response;
 }

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { defineErrors, platformErrors } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { applyAnswer, render, withClaim, type EffectAnswer, type KeyClaim } from './effects.js';
-import { idempotencyStore, type StoredResponse } from './store.js';
+import { createIdempotencyStore, type StoredResponse } from './store.js';
 
 export const idempotencyErrors = defineErrors({
   idempotency_key_required: { status: 400, title: 'This request needs an Idempotency-Key header' },
@@ -55,7 +55,7 @@ function asArray<T>(value: T | T[] | undefined): T[] {
  * effect never commits without its answer; anything else (a client error) is stored as it is sent.
  */
 export function createIdempotencyHooks(database: Database, options: IdempotencyOptions) {
-  const keys = idempotencyStore(database.db);
+  const keys = createIdempotencyStore(database.db);
   // Claims are fenced by the process that holds them; a restarted process is another owner.
   const owner = randomUUID();
   const held = new Set<KeyClaim>();

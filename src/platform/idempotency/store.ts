@@ -24,7 +24,7 @@ export interface ClaimRef {
  * took the key over) can neither answer for the key nor free it. Every POST claims and completes a key,
  * so those two statements are compiled once (see db/prepared.ts).
  */
-export function idempotencyStore(executor: Executor) {
+export function createIdempotencyStore(executor: Executor) {
   const db: Kysely<IdempotencyTables> = asSchema<IdempotencyTables>(executor);
   const claim = prepare<IdempotencyRecord>(executor, (d, r) =>
     asSchema<IdempotencyTables>(d)

@@ -1,5 +1,5 @@
-import { notificationStore, type Channel } from '../store.js';
-import { ProviderFailure, type ChannelProvider } from './provider.js';
+import { createNotificationsStore, type Channel } from '../store.js';
+import { ProviderFailure, type ChannelProvider } from '../provider.js';
 
 /** How a sandbox misbehaves, set by an operator or a test: fail the next n sends, or every send while down. */
 export interface SandboxFaults {
@@ -24,7 +24,7 @@ export function createSandboxProvider(channel: Channel): SandboxProvider {
         faults.failNext -= 1;
         throw new ProviderFailure(`${channel} sandbox failed this send on purpose`);
       }
-      await notificationStore(tx).record({
+      await createNotificationsStore(tx).record({
         notification_id: message.id,
         channel,
         recipient: message.recipient,

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { ChannelProvider } from './provider.js';
+import type { ChannelProvider } from '../provider.js';
 
 /** Email over SMTP (`SMTP_URL`, e.g. smtp://user:pass@host:587), pooled; the notification id is the Message-ID. */
 export function createSmtpProvider(url: string, from: string, timeoutMs: number): ChannelProvider {

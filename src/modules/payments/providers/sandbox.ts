@@ -1,5 +1,5 @@
 import { ProviderUnavailable, type PaymentProvider } from '../provider.js';
-import { SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from './ledger.js';
+import { SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from '../sandbox-ledger.js';
 
 /** The embedded stand-in for a card processor: in-process calls onto a ledger in its own SQLite file. */
 export function createSandboxProvider(file: string): PaymentProvider {

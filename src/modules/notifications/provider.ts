@@ -1,5 +1,5 @@
-import type { Executor } from '../../../platform/db/database.js';
-import type { Channel } from '../store.js';
+import type { Executor } from '../../platform/db/database.js';
+import type { Channel } from './store.js';
 
 export interface OutgoingNotification {
   id: string;

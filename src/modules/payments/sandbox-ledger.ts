@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { newId, nowIso } from '../../../platform/db/ids.js';
-import type { ChargeRequest, ChargeResult, DeclineCode, ProviderLedgerEntry, RefundResult } from '../provider.js';
+import { newId, nowIso } from '../../platform/db/ids.js';
+import type { ChargeRequest, ChargeResult, DeclineCode, ProviderLedgerEntry, RefundResult } from './provider.js';
 
 /** Test card tokens and what charging each one does, shared by the embedded sandbox and `orderly payment-sim`. */
 export type TokenOutcome = DeclineCode | 'succeed' | 'unavailable' | 'slow';
