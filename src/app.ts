@@ -11,7 +11,7 @@ import { createMessageBus, type MessageBus } from './platform/messaging/bus.js';
 import { deadLetterRoutes } from './platform/messaging/routes.js';
 import { messagingMigrations } from './platform/messaging/schema.js';
 import { createLocalTransport } from './platform/messaging/transports/local.js';
-import { edgeActivity, type EdgeActivity } from './platform/edge-activity.js';
+import { recentRequests, type RecentRequests } from './platform/recent-requests.js';
 import type { AppModule } from './platform/module.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
@@ -82,7 +82,7 @@ export interface Core {
   /** What start-up migrated (empty when the schema was current). */
   migrations: AppliedMigration[];
   /** Told of every request, so the bus's consumers give way while requests come in. */
-  edge: EdgeActivity;
+  edge: RecentRequests;
   close(): Promise<void>;
 }
 
@@ -224,7 +224,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   // Notification rate limits are shared between processes when Redis is there, like the HTTP ones.
   const buckets = config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'notification-limits')) : memoryBuckets();
   try {
-    const edge = edgeActivity();
+    const edge = recentRequests();
     const transport = createLocalTransport(database, logger, {
       pollIntervalMs: config.messaging.pollIntervalMs,
       leaseMs: 5_000,

@@ -1,4 +1,5 @@
 import type { Logger } from './observability/logger.js';
+import { createWorkLoop } from './work-loop.js';
 
 /** A background loop with a stop that waits for the run in progress. */
 export interface PeriodicTask {
@@ -9,34 +10,14 @@ export interface PeriodicTask {
 
 /** Runs `run` every `intervalMs` (never overlapping itself); a failure is logged and the loop goes on. */
 export function createPeriodicTask(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Logger): PeriodicTask {
-  let timer: NodeJS.Timeout | null = null;
-  let current: Promise<void> | null = null;
-  let running = false;
-
-  const tick = () => {
-    current = run()
-      .then(
-        () => undefined,
-        (error: unknown) => logger.error({ err: error, task: name }, 'background task failed'),
-      )
-      .finally(() => {
-        current = null;
-        if (running) timer = setTimeout(tick, intervalMs);
-      });
-  };
-
-  return {
+  return createWorkLoop({
     name,
-    start() {
-      if (running) return;
-      running = true;
-      timer = setTimeout(tick, intervalMs);
+    idleMs: intervalMs,
+    idleFirst: true,
+    logger,
+    async pass() {
+      await run();
+      return 'idle';
     },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await current;
-    },
-  };
+  });
 }

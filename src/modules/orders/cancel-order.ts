@@ -4,7 +4,7 @@ import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import { ordersErrors } from './errors.js';
 import { requestCancellation } from './saga.js';
-import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
+import { SagaConflict, applyDecision, loadState } from './saga-state.js';
 import { canBeCancelled } from './status.js';
 import { createOrdersStore, type OrderStatements } from './store.js';
 import { toOrder, type Order } from './view.js';

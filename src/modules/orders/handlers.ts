@@ -5,7 +5,7 @@ import { commitFailed, orderRestocked, reservationFailed, stockCommitted, stockR
 import { paymentDeclined, paymentFailed, paymentRefunded, paymentSucceeded } from '../payments/messages.js';
 import { shipmentCancelled, shipmentCancelRefused, shipmentCreated, shipmentDelivered, shipmentInTransit } from '../shipping/messages.js';
 import { decide, requestCancellation } from './saga.js';
-import { SagaConflict, applyDecision, loadState } from './saga-runner.js';
+import { SagaConflict, applyDecision, loadState } from './saga-state.js';
 import { createOrdersStore, type OrderStatements } from './store.js';
 import type { OrderMetrics } from './metrics.js';
 

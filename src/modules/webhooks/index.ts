@@ -11,7 +11,7 @@ import { createWebhooksMetrics } from './metrics.js';
 import { webhooksMigrations } from './migrations/index.js';
 import { webhookRoutes } from './routes.js';
 import { createWebhookService, type WebhookService } from './service.js';
-import { createThreadedSender } from './threaded-sender.js';
+import { createLane } from './lane.js';
 
 export type { PublicEvents } from './event-types.js';
 export type { WebhookService } from './service.js';
@@ -32,8 +32,8 @@ export function createWebhooksModule(deps: {
   const { settings } = deps;
   const senderOptions = { timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate };
   const senders = {
-    express: createThreadedSender(senderOptions, 'express', deps.logger),
-    bulk: createThreadedSender(senderOptions, 'bulk', deps.logger),
+    express: createLane(senderOptions, 'express', deps.logger),
+    bulk: createLane(senderOptions, 'bulk', deps.logger),
   };
   let load = () => ({ inFlight: 0, queued: 0 });
   const metrics = createWebhooksMetrics(deps.registry, () => load());

@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import type { WebhookMetrics } from './metrics.js';
-import type { AttemptResult } from './sender.js';
+import type { AttemptResult } from './http-request.js';
 import { endpointsChanged, webhookDb, type WebhookTables } from './store.js';
 
 /** One delivery handed to a sender: which message, to which endpoint, and which attempt this is. */

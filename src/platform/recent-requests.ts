@@ -5,12 +5,12 @@ import { performance } from 'node:perf_hooks';
  * consumers) runs in smaller turns while it is, so a request waits behind a few deliveries rather than
  * behind a whole batch; what is accepted is durable, and the backlog is worked off at full pace after.
  */
-export interface EdgeActivity {
+export interface RecentRequests {
   requestStarted(): void;
   busy(): boolean;
 }
 
-export function edgeActivity(windowMs = 20): EdgeActivity {
+export function recentRequests(windowMs = 20): RecentRequests {
   let last = Number.NEGATIVE_INFINITY;
   return {
     requestStarted() {

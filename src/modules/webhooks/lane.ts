@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { threadEntry } from '../../platform/threads.js';
+import { threadEntry } from '../../platform/thread-entry.js';
 import type { Logger } from '../../platform/observability/logger.js';
-import type { AttemptResult, Sender, Signing } from './sender.js';
+import type { AttemptResult, Sender, Signing } from './http-request.js';
 
 export interface SendRequest {
   id: number;
@@ -15,11 +15,11 @@ export interface SendResult {
 }
 
 /**
- * A Sender whose requests are made on a worker thread (`sender-thread.ts`), started on the first send.
+ * A Sender whose requests are made on a worker thread (`lane-thread.ts`), started on the first send.
  * Requests made in one turn of the event loop cross in one message. If the thread dies, what it had
  * in hand ends as a failed attempt (retried on schedule like any other) and the next send starts a new one.
  */
-export function createThreadedSender(options: { timeoutMs: number; allowPrivate: boolean }, lane: string, logger: Logger): Sender {
+export function createLane(options: { timeoutMs: number; allowPrivate: boolean }, lane: string, logger: Logger): Sender {
   const waiting = new Map<number, (result: AttemptResult) => void>();
   let outgoing: SendRequest[] = [];
   let worker: Worker | null = null;
@@ -32,7 +32,7 @@ export function createThreadedSender(options: { timeoutMs: number; allowPrivate:
 
   function started(): Worker {
     if (worker) return worker;
-    const thread = new Worker(threadEntry(import.meta.url, 'sender-thread'), { workerData: options, name: `webhooks-${lane}` });
+    const thread = new Worker(threadEntry(import.meta.url, 'lane-thread'), { workerData: options, name: `webhooks-${lane}` });
     thread.on('message', (results: SendResult[]) => {
       for (const { id, result } of results) {
         waiting.get(id)?.(result);

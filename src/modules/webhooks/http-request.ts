@@ -47,7 +47,7 @@ function retryAfterMs(header: string | undefined): number | null {
  * POSTs one webhook: keep-alive sockets, a hard timeout for the whole exchange, redirects never followed
  * (a 3xx is a failed attempt), and, unless private targets are allowed, the address checked at connection time.
  */
-export function createSender(options: { timeoutMs: number; allowPrivate: boolean }): DirectSender {
+export function createDirectSender(options: { timeoutMs: number; allowPrivate: boolean }): DirectSender {
   // Free sockets are kept however many there are: the default keeps 256 per host and closes the rest, so
   // bursts of fan-out to endpoints sharing a host reconnected every time (a connect and a close per delivery).
   const pool = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity };

@@ -1,8 +1,8 @@
 // The worker thread that makes webhook HTTP requests: connecting, writing and parsing responses for
 // thousands of deliveries would otherwise share the event loop with the database and the API.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSender, type AttemptResult } from './sender.js';
-import type { SendRequest, SendResult } from './threaded-sender.js';
+import { createDirectSender, type AttemptResult } from './http-request.js';
+import type { SendRequest, SendResult } from './lane.js';
 
 // Opening a connection costs many times what reusing one does, so requests needing a new one are started at
 // most this many per turn of the loop, the pools (origins) taking turns. Otherwise thousands of new
@@ -12,7 +12,7 @@ const NEW_CONNECTIONS_PER_TURN = 64;
 const REUSED_PER_TURN = 256;
 
 const port = parentPort!;
-const sender = createSender(workerData as { timeoutMs: number; allowPrivate: boolean });
+const sender = createDirectSender(workerData as { timeoutMs: number; allowPrivate: boolean });
 /** Waiting requests by connection pool (origin), in arrival order. */
 const pools = new Map<string, { target: URL; request: SendRequest }[]>();
 let scheduled = false;
