@@ -3,7 +3,6 @@ import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { TSchema } from 'typebox';
-import type { IndexedProduct } from './document.js';
 import { searchSubscription } from './handlers.js';
 import { searchMigrations } from './migrations/index.js';
 import { postgresSearchIndex } from './postgres-index.js';
