@@ -47,26 +47,13 @@ import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
 import type { BucketStore } from './platform/http/rate-limits/buckets.js';
 import { VERSION } from './version.js';
+import { buildModules, type Modules } from './module-wiring.js';
 import type { MessageContract } from './platform/messaging/contract.js';
 import * as catalogContracts from './modules/catalog/messages.js';
 import * as identityContracts from './modules/identity/messages.js';
 import * as orderContracts from './modules/orders/messages.js';
 import * as paymentContracts from './modules/payments/messages.js';
 import * as shippingContracts from './modules/shipping/messages.js';
-
-export interface Modules {
-  identity: IdentityModule;
-  catalog: CatalogModule;
-  inventory: InventoryModule;
-  cart: CartModule;
-  orders: OrdersModule;
-  payments: PaymentsModule;
-  shipping: ShippingModule;
-  search: SearchModule;
-  recommendations: RecommendationsModule;
-  notifications: NotificationsModule;
-  webhooks: WebhooksModule;
-}
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {
@@ -91,126 +78,6 @@ export interface Orderly extends Core {
   http: HttpServer;
   /** Starts listening; resolves to the bound address. */
   listen(): Promise<string>;
-}
-
-/** The embedded sandbox, or a provider over HTTP behind timeout, retries, breaker and bulkhead (DESIGN §7). */
-function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProvider {
-  const settings = config.payments;
-  if (settings.providerUrl === null) return createSandboxProvider(path.join(config.dataDir, 'sandbox-provider.db'));
-  const policy = createOutboundPolicy({
-    name: 'payments',
-    timeoutMs: settings.timeoutMs,
-    retryDelaysMs: [100, 300, 900],
-    breaker: {
-      failureRatio: 0.5,
-      windowMs: 60_000,
-      minimumCalls: 10,
-      consecutiveFailures: settings.consecutiveFailures,
-      closeAfterSuccesses: 2,
-      halfOpenAfterMs: settings.halfOpenAfterMs,
-    },
-    bulkhead: settings.bulkhead,
-    isTransient: isTransientProviderFailure,
-  });
-  breakers.register(policy);
-  return createHttpProvider({ baseUrl: settings.providerUrl, policy });
-}
-
-const isContract = (value: unknown): value is MessageContract =>
-  typeof value === 'object' && value !== null && 'schema' in value && 'type' in value && 'public' in value;
-
-/** What merchants can subscribe to: every module's public message contracts, as its messages.ts declares them. */
-const PUBLIC_EVENTS: MessageContract[] = [orderContracts, paymentContracts, shippingContracts, catalogContracts, identityContracts]
-  .flatMap((contracts) => Object.values(contracts))
-  .filter(isContract)
-  .filter((c) => c.public);
-
-function buildModules(
-  config: Config,
-  database: Database,
-  bus: MessageBus,
-  logger: Logger,
-  metrics: Metrics,
-  breakers: BreakerRegistry,
-  caches: Caches,
-  buckets: BucketStore,
-): Modules {
-  const identity = createIdentityModule({
-    database,
-    bus,
-    sessionTtlMs: config.sessionTtlMs,
-    caches,
-    sessionCacheTtlMs: config.cache.sessionTtlMs,
-  });
-  const inventory = createInventoryModule({
-    database,
-    bus,
-    logger,
-    reservationTtlMs: config.reservationTtlMs,
-    sweepIntervalMs: config.sweepIntervalMs,
-  });
-  const catalog = createCatalogModule({
-    database,
-    bus,
-    ports: { receive: (tx, lines, reason) => inventory.service.receive(tx, lines, reason) },
-    caches,
-    cache: { ttlMs: config.cache.ttlMs, negativeTtlMs: config.cache.negativeTtlMs, sharedTtlMs: config.cache.sharedTtlMs },
-  });
-  const search = createSearchModule({ database, bus, dataDir: config.dataDir, productSchema: ProductSchema, window: config.searchWindow });
-  const recommendations = createRecommendationsModule({
-    database,
-    bus,
-    timeoutMs: config.recommendationsTimeoutMs,
-    productSchema: ProductSchema,
-    ports: {
-      productsOfVariants: async (ids) => new Map([...(await catalog.service.variantsForSale(ids))].map(([id, v]) => [id, v.productId])),
-      product: async (id) => {
-        const shown = await readProduct(catalog.service, catalog.productReads, id);
-        return shown === null ? null : { json: shown.body, active: (JSON.parse(shown.body) as { status: string }).status === 'active' };
-      },
-    },
-  });
-  breakers.register(recommendations.policy);
-  const cart = createCartModule({
-    database,
-    ports: { variantsForSale: (ids) => catalog.service.variantsForSale(ids) },
-    currency: config.currency,
-  });
-  const payments = createPaymentsModule({
-    database,
-    bus,
-    provider: paymentProvider(config, breakers),
-    parking: { minDelayMs: 250, maxDelayMs: config.payments.parkMaxMs },
-  });
-  const shipping = createShippingModule({ database, bus });
-  const orders = createOrdersModule({
-    database,
-    bus,
-    logger,
-    metrics: metrics.registry,
-    ports: {
-      variantsForSale: (ids) => catalog.service.variantsForSale(ids),
-      cart: async (userId) => {
-        const current = await cart.service.get(userId);
-        return { version: current.version, items: current.items.map((i) => ({ variantId: i.variantId, quantity: i.quantity })) };
-      },
-      clearCart: (tx, userId, version) => cart.service.clearWithin(tx, userId, version),
-    },
-    // A saga outlives its stock hold by as long again: time for a late payment to commit or be refunded.
-    sagaDeadlineMs: config.reservationTtlMs * 2,
-    sweepIntervalMs: config.sweepIntervalMs,
-  });
-  const notifications = createNotificationsModule({ database, bus, registry: metrics.registry, buckets, settings: config.notifications });
-  for (const policy of notifications.policies) breakers.register(policy);
-  const webhooks = createWebhooksModule({
-    database,
-    bus,
-    logger,
-    registry: metrics.registry,
-    settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
-    events: PUBLIC_EVENTS,
-  });
-  return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations, notifications, webhooks };
 }
 
 function migrationSets(modules: Modules): MigrationSet[] {

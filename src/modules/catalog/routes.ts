@@ -8,7 +8,8 @@ import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
 import { effect } from '../../platform/idempotency/effects.js';
 import { NewProductSchema, ProductPatchSchema, ProductSchema } from './schemas.js';
-import { productEtag, type CatalogService, type Product } from './service.js';
+import { productEtag } from './products.js';
+import type { CatalogService, Product } from './service.js';
 
 const notFound = (id: string) => platformErrors.error('not_found', `No product ${id}`);
 

@@ -8,6 +8,7 @@ import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
+import { changeEvent, chunks, duplicates, productEtag, rowsOf, skuTaken, toProduct } from './products.js';
 import { productArchived, productCreated, productUpdated } from './messages.js';
 import { createCatalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
 
@@ -91,84 +92,6 @@ export interface CatalogService {
   scan(afterId: string | null, limit: number): Promise<Product[]>;
   /** The given variants that exist, keyed by id. */
   variantsForSale(ids: string[]): Promise<Map<string, VariantForSale>>;
-}
-
-const parseAttributes = (json: string): Attributes => JSON.parse(json) as Attributes;
-
-function toVariant(row: VariantRow): Variant {
-  return {
-    id: row.id,
-    sku: row.sku,
-    title: row.title,
-    price: { amount: row.price_amount, currency: row.price_currency },
-    attributes: parseAttributes(row.attributes),
-  };
-}
-
-function toProduct(row: ProductRow, variants: VariantRow[]): Product {
-  return {
-    id: row.id,
-    title: row.title,
-    description: row.description,
-    category: row.category,
-    attributes: parseAttributes(row.attributes),
-    status: row.status,
-    variants: variants.map(toVariant),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** The ETag a GET of this product carries: the same bytes, the same hash. */
-export function productEtag(product: Product): string {
-  return representationOf(product).etag;
-}
-
-function skuTaken(skus: string[]) {
-  return catalogErrors.error('sku_taken', `SKU already in use: ${skus.join(', ')}`, {
-    errors: skus.map((sku) => ({ field: 'variants.sku', message: `${sku} is already in use` })),
-  });
-}
-
-function duplicates(values: string[]): string[] {
-  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
-}
-
-function rowsOf(input: NewProduct, now: string): { product: ProductRow; variants: VariantRow[] } {
-  const product: ProductRow = {
-    id: newId('prd'),
-    title: input.title,
-    description: input.description ?? '',
-    category: input.category,
-    attributes: JSON.stringify(input.attributes ?? {}),
-    status: 'active',
-    created_at: now,
-    updated_at: now,
-  };
-  const variants: VariantRow[] = input.variants.map((v, position) => ({
-    id: newId('var'),
-    product_id: product.id,
-    position,
-    sku: v.sku,
-    title: v.title ?? 'Default',
-    price_amount: v.price.amount,
-    price_currency: v.price.currency,
-    attributes: JSON.stringify(v.attributes ?? {}),
-  }));
-  return { product, variants };
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function changeEvent(before: Product, after: Product): NewEvent {
-  if (before.status === 'active' && after.status === 'archived') {
-    return productArchived.event(after.id, { product: after });
-  }
-  return productUpdated.event(after.id, { product: after });
 }
 
 export function createCatalogService(

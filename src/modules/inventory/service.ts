@@ -3,6 +3,7 @@ import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import { inventoryErrors } from './errors.js';
+import { HOLD, SELL_AVAILABLE, SELL_HELD, Shortfall, UNHOLD, mergeLines, moveLines, toMovement } from './stock-moves.js';
 import {
   createInventoryStore,
   type InventoryStore,
@@ -70,63 +71,6 @@ export interface InventoryService {
   /** The reservation status of every order that ever asked for stock. */
   reservationStatuses(): Promise<Map<string, string>>;
 }
-
-/** Thrown inside a transaction to roll it back when a line cannot be taken. */
-class Shortfall extends Error {}
-
-function mergeLines(lines: StockLine[]): StockLine[] {
-  const totals = new Map<string, number>();
-  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
-  // A fixed lock order (by SKU) keeps concurrent multi-line reservations from deadlocking on PostgreSQL.
-  return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
-}
-
-function toMovement(row: MovementRow): Movement {
-  return {
-    id: row.id,
-    sku: row.sku,
-    kind: row.kind,
-    orderId: row.order_id,
-    reason: row.reason,
-    at: row.created_at,
-    delta: { available: row.delta_available, reserved: row.delta_reserved, sold: row.delta_sold },
-  };
-}
-
-/** Applies the same delta to every line and books it in the ledger; throws Shortfall if any line is refused. */
-async function moveLines(
-  store: InventoryStore,
-  lines: StockLine[],
-  kind: MovementKind,
-  deltaOf: (q: number) => StockDelta,
-  orderId: string | null,
-  reason: string | null,
-  now: string,
-) {
-  for (const line of lines) {
-    if (!(await store.applyDelta(line.sku, deltaOf(line.quantity), now))) throw new Shortfall(line.sku);
-  }
-  await store.insertMovements(
-    lines.map((line) => {
-      const d = deltaOf(line.quantity);
-      return {
-        sku: line.sku,
-        kind,
-        delta_available: d.available,
-        delta_reserved: d.reserved,
-        delta_sold: d.sold,
-        order_id: orderId,
-        reason,
-        created_at: now,
-      };
-    }),
-  );
-}
-
-const HOLD = (q: number): StockDelta => ({ available: -q, reserved: q, sold: 0 });
-const UNHOLD = (q: number): StockDelta => ({ available: q, reserved: -q, sold: 0 });
-const SELL_HELD = (q: number): StockDelta => ({ available: 0, reserved: -q, sold: q });
-const SELL_AVAILABLE = (q: number): StockDelta => ({ available: -q, reserved: 0, sold: q });
 
 export function createInventoryService(database: Database, options: { reservationTtlMs: number }): InventoryService {
   const db = database.db;

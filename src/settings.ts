@@ -1,0 +1,192 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Every setting Orderly reads from its environment, with its default.
+ * Read once at start-up, validated, and passed down; nothing deeper reads process.env.
+ */
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
+  ORDERLY_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'where the embedded SQLite files live' }),
+  DATABASE_URL: Type.Optional(Type.String({ description: 'postgres://… to use PostgreSQL instead of the embedded SQLite file' })),
+  ORDERLY_ADMIN_EMAIL: Type.Optional(Type.String({ description: 'admin created or updated at start-up' })),
+  ORDERLY_ADMIN_PASSWORD: Type.Optional(Type.String({ description: 'password of that admin (at least 8 characters)' })),
+  ORDERLY_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  ORDERLY_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  ORDERLY_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 720, description: 'bearer tokens expire after this' }),
+  ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
+  ORDERLY_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long SIGTERM waits for in-flight work' }),
+  ORDERLY_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'currency of an empty cart' }),
+  ORDERLY_READ_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'in-process (L1) cache of product reads; without REDIS_URL other processes see a change within this (0 turns caching off)',
+  }),
+  ORDERLY_CACHE_NEGATIVE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'how long an unknown product id is remembered as unknown',
+  }),
+  ORDERLY_CACHE_SHARED_TTL_MS: Type.Integer({
+    minimum: 1,
+    default: 300_000,
+    description: 'product reads kept in Redis (L2) when REDIS_URL is set',
+  }),
+  ORDERLY_SESSION_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description: 'sessions cached by token; logout invalidates at once (every node with REDIS_URL, else within this)',
+  }),
+  ORDERLY_SEARCH_WINDOW: Type.Integer({
+    minimum: 100,
+    maximum: 1_000_000,
+    default: 1000,
+    description: 'a search ranks and counts facets over at most this many newest matches',
+  }),
+  ORDERLY_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'recommendations answer an empty list after this',
+  }),
+  ORDERLY_MESSAGE_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    default: 8,
+    description: 'deliveries of one message to one consumer before it is dead-lettered',
+  }),
+  ORDERLY_MESSAGE_RETRY_BASE_MS: Type.Integer({
+    minimum: 1,
+    default: 200,
+    description: 'first retry delay; doubles per attempt, with jitter',
+  }),
+  ORDERLY_MESSAGE_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 60_000, description: 'longest retry delay' }),
+  ORDERLY_RELAY_POLL_MS: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'how often consumers look for messages committed by other processes',
+  }),
+  ORDERLY_DUPLICATE_DELIVERY: Type.Boolean({ default: false, description: 'test mode: deliver every message twice, concurrently' }),
+  ORDERLY_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 10,
+    default: 5000,
+    description: 'how often expired reservations, overdue sagas and old idempotency keys are swept',
+  }),
+  ORDERLY_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20, description: 'PostgreSQL connections per process' }),
+  PAYMENT_PROVIDER_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'an HTTP payment provider (e.g. `orderly payment-sim`) instead of the embedded sandbox',
+    }),
+  ),
+  ORDERLY_PAYMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 2000,
+    description: 'each call to the payment provider is aborted after this',
+  }),
+  ORDERLY_PAYMENT_BREAKER_HALF_OPEN_MS: Type.Integer({
+    minimum: 1,
+    default: 30_000,
+    description: 'an open payment breaker lets a probe through after this',
+  }),
+  ORDERLY_PAYMENT_BREAKER_CONSECUTIVE_FAILURES: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: 'failed payment calls in a row that open the breaker',
+  }),
+  ORDERLY_PAYMENT_BULKHEAD: Type.Integer({ minimum: 1, default: 16, description: 'payment calls in flight at once' }),
+  ORDERLY_PAYMENT_BULKHEAD_QUEUE: Type.Integer({
+    minimum: 0,
+    default: 64,
+    description: 'payment calls waiting for a slot; more are parked at once',
+  }),
+  ORDERLY_PAYMENT_PARK_MAX_MS: Type.Integer({
+    minimum: 1,
+    default: 5000,
+    description: 'longest wait between tries of a charge parked by a provider outage',
+  }),
+  ORDERLY_RATE_LIMITS: Type.String({
+    default: '',
+    description: 'off, or per-class overrides such as login=5/60,checkout=20/10 (requests per seconds)',
+  }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'redis://… to share rate-limit buckets, the L2 cache and cache invalidations between processes',
+    }),
+  ),
+  ORDERLY_LOAD_SHEDDING: Type.Boolean({ default: true, description: 'refuse low-priority requests with 503 under overload' }),
+  ORDERLY_SHED_MAX_IN_FLIGHT: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'requests in flight at which only checkout is still admitted',
+  }),
+  SMTP_URL: Type.Optional(
+    Type.String({ pattern: '^smtps?://', description: 'smtp://… to send email over SMTP instead of keeping it in the embedded mailbox' }),
+  ),
+  ORDERLY_MAIL_FROM: Type.String({
+    minLength: 3,
+    default: 'Orderly <no-reply@orderly.local>',
+    description: 'sender of notification emails',
+  }),
+  ORDERLY_NOTIFICATION_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'each send to a notification provider is aborted after this',
+  }),
+  ORDERLY_NOTIFICATION_USER_LIMIT: Type.String({
+    pattern: '^\\d+/\\d+$',
+    default: '20/3600',
+    description: 'notifications per user and channel per seconds; more wait',
+  }),
+  ORDERLY_NOTIFICATION_CHANNEL_LIMITS: Type.String({
+    default: 'email=100/1,sms=10/1,push=100/1',
+    description: 'sends per seconds per channel, to protect providers; more wait',
+  }),
+  ORDERLY_WEBHOOK_RETRY_SCHEDULE: Type.String({
+    default: '5s,5m,30m,2h,5h,10h,10h',
+    description: 'delays before each retry of a failed webhook delivery (units ms, s, m, h, d), each ±20 %; then dead-lettered',
+  }),
+  ORDERLY_WEBHOOK_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'a webhook attempt without a response after this has failed',
+  }),
+  ORDERLY_WEBHOOK_ENDPOINT_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 100,
+    description: 'deliveries in flight to one endpoint at once',
+  }),
+  ORDERLY_WEBHOOK_FANOUT_CHUNK: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 64,
+    description: 'endpoints given their deliveries per transaction when an event fans out',
+  }),
+  ORDERLY_WEBHOOK_DISABLE_AFTER: Type.String({ default: '5d', description: 'an endpoint failing continuously this long is disabled' }),
+  ORDERLY_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'allow webhook URLs that resolve to private, loopback or link-local addresses (local tests)',
+  }),
+  ORDERLY_SHED_LAG_MS: Type.Integer({
+    minimum: 1,
+    default: 200,
+    description: 'event-loop stall at which shedding starts with the lowest priorities',
+  }),
+  ORDERLY_IDEMPOTENCY_LEASE_MS: Type.Integer({
+    minimum: 500,
+    default: 3000,
+    description: 'an Idempotency-Key claim whose process stops renewing it (it died) is free again after this',
+  }),
+  ORDERLY_FAULT: Type.Optional(
+    Type.String({
+      pattern: '^exit-after-commit:[a-z_-]+\\.[a-z_-]+$',
+      description: 'tests only: exit-after-commit:<effect> kills the process after that effect commits, before its answer is sent',
+    }),
+  ),
+});
+
+export type Env = Static<typeof EnvSchema>;
