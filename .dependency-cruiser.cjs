@@ -17,6 +17,20 @@ module.exports = {
       to: { path: '^src/modules/' },
     },
     {
+      name: 'platform-self-contained',
+      comment: 'The platform is a library the app is built on: it imports nothing of the app (config, modules, commands).',
+      severity: 'error',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/', pathNot: '^src/platform/' },
+    },
+    {
+      name: 'http-knows-no-extension',
+      comment: 'The HTTP edge is extended (idempotency) through RouteExtension; it imports none of its extensions.',
+      severity: 'error',
+      from: { path: '^src/platform/http/' },
+      to: { path: '^src/platform/idempotency/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

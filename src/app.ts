@@ -176,7 +176,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       logger,
       metrics: core.metrics,
       authentication: createAuthentication((token) => modules.identity.service.authenticate(token)),
-      idempotency,
+      routeExtensions: [idempotency.extension],
       errorCatalog: mergeErrorCatalogs([platformErrors.catalog, idempotencyErrors.catalog, ...all.map((m) => m.errors)]),
       readiness: [{ name: 'database', check: () => database.ping() }],
       version: VERSION,

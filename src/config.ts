@@ -4,7 +4,8 @@ import { EnvSchema, type Env } from './settings.js';
 import { DEFAULT_RATE_CLASSES, type RateClassName } from './platform/http/rate-limits/limiter.js';
 import type { Quota } from './platform/http/rate-limits/buckets.js';
 
-export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+export type { DatabaseConfig } from './platform/db/database.js';
+import type { DatabaseConfig } from './platform/db/database.js';
 
 export interface Config {
   http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number };

@@ -3,10 +3,41 @@ import { representationOf } from '../../platform/http/caching.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
 import { productArchived, productUpdated } from './messages.js';
-import type { Attributes, NewProduct, Product, Variant } from './service.js';
+import type { Money } from '../../platform/http/schemas.js';
+import type { ProductStatus } from './store.js';
 import type { ProductRow, VariantRow } from './store.js';
 
 // Products as rows and as the API shows them, and the small rules around them.
+
+export type Attributes = Record<string, string | number | boolean>;
+
+export interface Variant {
+  id: string;
+  sku: string;
+  title: string;
+  price: Money;
+  attributes: Attributes;
+}
+
+export interface Product {
+  id: string;
+  title: string;
+  description: string;
+  category: string;
+  attributes: Attributes;
+  status: ProductStatus;
+  variants: Variant[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewProduct {
+  title: string;
+  description?: string;
+  category: string;
+  attributes?: Attributes;
+  variants: { sku: string; title?: string; price: Money; attributes?: Attributes; stock?: number }[];
+}
 
 const parseAttributes = (json: string): Attributes => JSON.parse(json) as Attributes;
 

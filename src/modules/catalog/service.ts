@@ -8,39 +8,22 @@ import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
-import { changeEvent, chunks, duplicates, productEtag, rowsOf, skuTaken, toProduct } from './products.js';
+import {
+  changeEvent,
+  chunks,
+  duplicates,
+  productEtag,
+  rowsOf,
+  skuTaken,
+  toProduct,
+  type Attributes,
+  type NewProduct,
+  type Product,
+} from './products.js';
+
+export type { Attributes, NewProduct, Product, Variant } from './products.js';
 import { productArchived, productCreated, productUpdated } from './messages.js';
 import { createCatalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
-
-export type Attributes = Record<string, string | number | boolean>;
-
-export interface Variant {
-  id: string;
-  sku: string;
-  title: string;
-  price: Money;
-  attributes: Attributes;
-}
-
-export interface Product {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  attributes: Attributes;
-  status: ProductStatus;
-  variants: Variant[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewProduct {
-  title: string;
-  description?: string;
-  category: string;
-  attributes?: Attributes;
-  variants: { sku: string; title?: string; price: Money; attributes?: Attributes; stock?: number }[];
-}
 
 export interface ProductPatch {
   title?: string;

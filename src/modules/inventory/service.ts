@@ -3,7 +3,9 @@ import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import { inventoryErrors } from './errors.js';
-import { HOLD, SELL_AVAILABLE, SELL_HELD, Shortfall, UNHOLD, mergeLines, moveLines, toMovement } from './stock-moves.js';
+import { HOLD, SELL_AVAILABLE, SELL_HELD, Shortfall, UNHOLD, mergeLines, moveLines, toMovement, type Movement } from './stock-moves.js';
+
+export type { Movement } from './stock-moves.js';
 import {
   createInventoryStore,
   type InventoryStore,
@@ -20,16 +22,6 @@ export interface StockLevel {
   available: number;
   reserved: number;
   sold: number;
-}
-
-export interface Movement {
-  id: string;
-  sku: string;
-  kind: MovementKind;
-  delta: StockDelta;
-  orderId: string | null;
-  reason: string | null;
-  at: string;
 }
 
 export type ReserveOutcome =

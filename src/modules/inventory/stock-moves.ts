@@ -1,4 +1,3 @@
-import type { Movement } from './service.js';
 import type { InventoryStore, MovementKind, MovementRow, StockDelta, StockLine } from './store.js';
 
 // How stock moves: the deltas of each kind of move, applied to every line of an order and booked in the ledger.
@@ -59,3 +58,13 @@ export const HOLD = (q: number): StockDelta => ({ available: -q, reserved: q, so
 export const UNHOLD = (q: number): StockDelta => ({ available: q, reserved: -q, sold: 0 });
 export const SELL_HELD = (q: number): StockDelta => ({ available: 0, reserved: -q, sold: q });
 export const SELL_AVAILABLE = (q: number): StockDelta => ({ available: -q, reserved: 0, sold: q });
+
+export interface Movement {
+  id: string;
+  sku: string;
+  kind: MovementKind;
+  delta: StockDelta;
+  orderId: string | null;
+  reason: string | null;
+  at: string;
+}

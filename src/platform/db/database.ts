@@ -3,12 +3,14 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
-import type { DatabaseConfig } from '../../config.js';
 import { groupCommit, type Transact } from './group-commit.js';
 import { checkpointInBackground } from './sqlite-checkpoints.js';
 import { ReadWriteSqliteDialect } from './sqlite-driver.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
+
+/** Which database to open: an embedded SQLite file, or a PostgreSQL server. */
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
 
 /** Either the database or an open transaction; modules view it through their own schema with `asSchema`. */
 export type Executor = Kysely<object>;

@@ -12,7 +12,6 @@ import { ProblemSchema } from './schemas.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
-import type { IdempotencyHooks } from '../idempotency/hooks.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 import type { LoadShedder } from './load-shedding.js';
 import type { RateLimiter } from './rate-limits/limiter.js';
@@ -22,10 +21,19 @@ import { RequestIds } from './request-ids.js';
 
 export type { HttpApp } from './types.js';
 
+export interface RouteExtension {
+  decorate(app: HttpApp): void;
+  onRoute(route: RouteOptions, methods: string[]): void;
+}
+
 export interface HttpServerOptions {
   bodyLimit: number;
   authentication: Authentication;
-  idempotency: IdempotencyHooks;
+  /**
+   * Pieces of the platform that give routes hooks of their own (idempotency on POSTs): each decorates the
+   * app once and sees every route after auth and the edge guards have been given theirs.
+   */
+  routeExtensions: RouteExtension[];
   logger: Logger;
   metrics: Metrics;
   errorCatalog: ErrorCatalog;
@@ -105,7 +113,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.setValidatorCompiler(createValidatorCompiler());
 
   app.decorateRequest('principal', null);
-  app.decorateRequest('idempotency', null);
+  for (const extension of options.routeExtensions) extension.decorate(app);
   app.addSchema(ProblemSchema);
 
   // Empty JSON bodies are allowed (POST /logout from clients that always send the header); malformed ones are not.
@@ -129,7 +137,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         route,
         methods.every((m) => m === 'GET' || m === 'HEAD'),
       );
-    if (methods.includes('POST')) options.idempotency.attach(route);
+    for (const extension of options.routeExtensions) extension.onRoute(route, methods);
   });
 
   function guardEdge(route: RouteOptions, reads: boolean): void {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onResponseHookHandler, onSendHookHandler, preHandlerHookHandler, RouteOptions } from 'fastify';
 import type { Database } from '../db/database.js';
 import { defineErrors, platformErrors } from '../http/errors.js';
+import type { RouteExtension } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
 import { applyAnswer, render, withClaim, type EffectAnswer, type KeyClaim } from './effects.js';
 import { createIdempotencyStore, type StoredResponse } from './store.js';
@@ -268,6 +269,13 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
 
   return {
     attach,
+    /** Claims and answers for every POST route, as a route extension of the HTTP server. */
+    extension: {
+      decorate: (app) => void app.decorateRequest('idempotency', null),
+      onRoute: (route, methods) => {
+        if (methods.includes('POST')) attach(route);
+      },
+    } satisfies RouteExtension,
     /** Names of every effect the routes declare (a fault point must name one). */
     effects: () => [...effects],
     sweep: () => keys.deleteExpired(new Date().toISOString()),
