@@ -1,4 +1,4 @@
-/** Module boundaries of DESIGN.md §2, checked on every `npm test`. */
+/** Module boundaries of docs/architecture.md §1, checked on every `npm test`. */
 module.exports = {
   forbidden: [
     {

@@ -2,7 +2,7 @@
 // bare Fastify route answering the same bytes, both loaded by autocannon with the same settings in
 // the same run. Prints requests/s, p50 and p99 for both, and the ratio. Goal: >= 0.6 of the bare route.
 import path from 'node:path';
-import { freePort, load, root, row, startChild, startServer, tempDir, type Load } from './support.js';
+import { freePort, load, root, row, startChild, startServer, tempDir, type Load } from './support/support.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -65,7 +65,7 @@ const uncached = await startServer(
 const uncachedUrl = `http://127.0.0.1:${uncachedPort}/v1/products/${product.id}`;
 
 const bare = await startChild(
-  [path.join(root, 'dist/bench/bare-server.js')],
+  [path.join(root, 'dist/bench/support/bare-server.js')],
   {},
   (line) => (line.startsWith('http://') ? line.trim() : null),
   JSON.stringify(served),

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { ordersCompleted, sample, scrape } from './metrics.js';
-import type { RecordedStatement } from './record-statements.js';
-import { benchAdmin, openShop, orders } from './shop.js';
-import { freePort, load, root, startChild, startServer, tempDir } from './support.js';
+import { ordersCompleted, sample, scrape } from './support/metrics.js';
+import type { RecordedStatement } from './support/record-statements.js';
+import { benchAdmin, openShop, orders } from './support/shop.js';
+import { freePort, load, root, startChild, startServer, tempDir } from './support/support.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const GOAL = 1000;
@@ -54,7 +54,7 @@ for (const file of fs.readdirSync(dataDir).filter((f) => f.endsWith('.db')))
   fs.copyFileSync(path.join(dataDir, file), path.join(before, file));
 
 // 2. The orders, every statement recorded.
-server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/record-statements.js')).href], {
+server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/support/record-statements.js')).href], {
   ORDERLY_RECORD_STATEMENTS: log,
 });
 const order = orders(shop);
@@ -175,7 +175,7 @@ const asRun = replay(0);
 const batched = replay(Math.ceil((work / ORDERS) * 100));
 
 // 4. The HTTP side's floor: a bare Fastify POST route, flat out, with the same body.
-const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) =>
+const bare = await startChild([path.join(root, 'dist/bench/support/bare-post-server.js')], {}, (line) =>
   line.startsWith('http://') ? line.trim() : null,
 );
 const body = order();

@@ -7,10 +7,10 @@
 //  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 50/s).
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { histogramQuantile, ordersCompleted, sample, scrape } from './metrics.js';
-import { paced, quantile } from './paced.js';
-import { benchAdmin, openShop, orders } from './shop.js';
-import { freePort, root, startChild, startServer, tempDir } from './support.js';
+import { histogramQuantile, ordersCompleted, sample, scrape } from './support/metrics.js';
+import { paced, quantile } from './support/paced.js';
+import { benchAdmin, openShop, orders } from './support/shop.js';
+import { freePort, root, startChild, startServer, tempDir } from './support/support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -101,7 +101,7 @@ console.log(
 );
 
 console.log(`\n2. latency at a fixed ${RATE} orders/s, ${SECONDS} s, against a bare Fastify POST route at the same rate`);
-const bare = await startChild([path.join(root, 'dist/bench/bare-post-server.js')], {}, (line) =>
+const bare = await startChild([path.join(root, 'dist/bench/support/bare-post-server.js')], {}, (line) =>
   line.startsWith('http://') ? line.trim() : null,
 );
 const bareRun = await pace(bare.value, RATE);

@@ -3,13 +3,13 @@
 // after (provider back; browse only, so every order still pending was parked by the outage). Prints catalog
 // read latency per phase and the outage/before p99 ratio (goal <= 1.5), orders lost (goal 0), double
 // charges at the provider (goal 0), the time from recovery until every parked order is confirmed, and
-// `orderly verify` against the simulator's ledger. Breaker settings are the defaults of DESIGN §7.
+// `orderly verify` against the simulator's ledger. Breaker settings are the defaults of docs/architecture.md §5.
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { sample, scrape } from './metrics.js';
-import { freePort, root, startServer, tempDir } from './support.js';
+import { sample, scrape } from './support/metrics.js';
+import { freePort, root, startServer, tempDir } from './support/support.js';
 
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 10);
 const CHECKOUT_RATE = Number(process.env.BENCH_CHECKOUT_RATE ?? 50);

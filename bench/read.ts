@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { freePort, load, root, row, startChild, startServer, type Load } from './support.js';
+import { freePort, load, root, row, startChild, startServer, type Load } from './support/support.js';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
@@ -96,7 +96,7 @@ async function byIdPart() {
   const productUrl = `${base}/v1/products/${someProduct.id}`;
   const served = await json(productUrl);
   const bare = await startChild(
-    [path.join(root, 'dist/bench/bare-server.js')],
+    [path.join(root, 'dist/bench/support/bare-server.js')],
     {},
     (line) => (line.startsWith('http://') ? line.trim() : null),
     JSON.stringify(served),

@@ -11,9 +11,9 @@
 import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { histogramQuantile, sample, scrape } from './metrics.js';
-import { paced, quantile } from './paced.js';
-import { freePort, root, startChild, startServer, tempDir } from './support.js';
+import { histogramQuantile, sample, scrape } from './support/metrics.js';
+import { paced, quantile } from './support/paced.js';
+import { freePort, root, startChild, startServer, tempDir } from './support/support.js';
 
 const EVENT_RATE = Number(process.env.BENCH_EVENT_RATE ?? 50);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 40);
@@ -79,7 +79,7 @@ async function json(url: string, init: RequestInit & { token?: string } = {}): P
 const receivers = await startReceivers();
 const slowPort = await freePort();
 const slow = await startChild(
-  [path.join(root, 'dist/bench/slow-receiver.js')],
+  [path.join(root, 'dist/bench/support/slow-receiver.js')],
   { PORT: String(slowPort), SLOW_MS: String(SLOW_MS) },
   (line) => (line.includes('listening') ? line : null),
 );

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { migrateToLatest, type AppliedMigration, type MigrationSet } from './platform/db/migrations.js';
@@ -20,40 +19,13 @@ import { createLoadShedder } from './platform/http/load-shedding.js';
 import { memoryBuckets, redisBuckets } from './platform/http/rate-limits/buckets.js';
 import { createRateLimiter, rateClassesFrom } from './platform/http/rate-limits/limiter.js';
 import { createRedisClient } from './platform/redis/client.js';
-import { createOutboundPolicy } from './platform/resilience/outbound.js';
 import { createBreakerRegistry, type BreakerRegistry } from './platform/resilience/registry.js';
 import { breakerRoutes } from './platform/resilience/routes.js';
-import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
-import { createCatalogModule, type CatalogModule } from './modules/catalog/index.js';
-import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js';
-import { createCartModule, type CartModule } from './modules/cart/index.js';
-import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
-import {
-  createHttpProvider,
-  createPaymentsModule,
-  createSandboxProvider,
-  isTransientProviderFailure,
-  type PaymentProvider,
-  type PaymentsModule,
-} from './modules/payments/index.js';
-import { createShippingModule, type ShippingModule } from './modules/shipping/index.js';
-import { createSearchModule, type SearchModule } from './modules/search/index.js';
-import { createRecommendationsModule, type RecommendationsModule } from './modules/recommendations/index.js';
-import { ProductSchema, readProduct } from './modules/catalog/index.js';
-import { createCaches, type Caches } from './platform/cache/caches.js';
-import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.js';
-import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/index.js';
+import { createCaches } from './platform/cache/caches.js';
 import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
-import type { BucketStore } from './platform/http/rate-limits/buckets.js';
 import { VERSION } from './version.js';
 import { buildModules, type Modules } from './module-wiring.js';
-import type { MessageContract } from './platform/messaging/contract.js';
-import * as catalogContracts from './modules/catalog/messages.js';
-import * as identityContracts from './modules/identity/messages.js';
-import * as orderContracts from './modules/orders/messages.js';
-import * as paymentContracts from './modules/payments/messages.js';
-import * as shippingContracts from './modules/shipping/messages.js';
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {

@@ -27,11 +27,11 @@ import { createSearchModule, type SearchModule } from './modules/search/index.js
 import { createRecommendationsModule, type RecommendationsModule } from './modules/recommendations/index.js';
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.js';
 import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/index.js';
-import * as catalogContracts from './modules/catalog/messages.js';
-import * as identityContracts from './modules/identity/messages.js';
-import * as orderContracts from './modules/orders/messages.js';
-import * as paymentContracts from './modules/payments/messages.js';
-import * as shippingContracts from './modules/shipping/messages.js';
+import { productChanges } from './modules/catalog/messages.js';
+import { userCreated } from './modules/identity/messages.js';
+import { orderEvents } from './modules/orders/messages.js';
+import { paymentEvents } from './modules/payments/messages.js';
+import { shipmentEvents } from './modules/shipping/messages.js';
 
 export interface Modules {
   identity: IdentityModule;
@@ -47,7 +47,7 @@ export interface Modules {
   webhooks: WebhooksModule;
 }
 
-/** The embedded sandbox, or a provider over HTTP behind timeout, retries, breaker and bulkhead (DESIGN §7). */
+/** The embedded sandbox, or a provider over HTTP behind timeout, retries, breaker and bulkhead (docs/architecture.md §5). */
 function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProvider {
   const settings = config.payments;
   if (settings.providerUrl === null) return createSandboxProvider(path.join(config.dataDir, 'sandbox-provider.db'));
@@ -70,14 +70,14 @@ function paymentProvider(config: Config, breakers: BreakerRegistry): PaymentProv
   return createHttpProvider({ baseUrl: settings.providerUrl, policy });
 }
 
-const isContract = (value: unknown): value is MessageContract =>
-  typeof value === 'object' && value !== null && 'schema' in value && 'type' in value && 'public' in value;
-
-/** What merchants can subscribe to: every module's public message contracts, as its messages.ts declares them. */
-const PUBLIC_EVENTS: MessageContract[] = [orderContracts, paymentContracts, shippingContracts, catalogContracts, identityContracts]
-  .flatMap((contracts) => Object.values(contracts))
-  .filter(isContract)
-  .filter((c) => c.public);
+/** What merchants can subscribe to: every module's public message contracts, in a stable order. */
+export const PUBLIC_EVENTS: MessageContract[] = [
+  ...orderEvents,
+  ...paymentEvents,
+  ...shipmentEvents,
+  ...productChanges,
+  userCreated,
+].filter((c) => c.public);
 
 export function buildModules(
   config: Config,

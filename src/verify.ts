@@ -15,7 +15,7 @@ export interface VerifyReport {
 const STUCK_AFTER_MS = 60_000;
 
 /**
- * Checks the invariants of DESIGN.md §6 across modules, each module speaking for its own data:
+ * Checks the invariants of docs/architecture.md §4 across modules, each module speaking for its own data:
  * 1 stock conservation, 2 no oversell, 3 no double charge (against the provider's own ledger),
  * 4 consistent outcomes, 6 no message lost or stuck outside the dead-letter store.
  */

@@ -1,12 +1,10 @@
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import { newId, nowIso } from '../../platform/db/ids.js';
-import { representationOf } from '../../platform/http/caching.js';
+import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { Money } from '../../platform/http/schemas.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
-import type { NewEvent } from '../../platform/messaging/envelope.js';
 import { catalogErrors } from './errors.js';
 import {
   changeEvent,
@@ -22,7 +20,7 @@ import {
 } from './products.js';
 
 export type { Attributes, NewProduct, Product, Variant } from './products.js';
-import { productArchived, productCreated, productUpdated } from './messages.js';
+import { productCreated } from './messages.js';
 import { createCatalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
 
 export interface ProductPatch {

@@ -6,14 +6,7 @@ import { inventoryErrors } from './errors.js';
 import { HOLD, SELL_AVAILABLE, SELL_HELD, Shortfall, UNHOLD, mergeLines, moveLines, toMovement, type Movement } from './stock-moves.js';
 
 export type { Movement } from './stock-moves.js';
-import {
-  createInventoryStore,
-  type InventoryStore,
-  type MovementKind,
-  type MovementRow,
-  type StockDelta,
-  type StockLine,
-} from './store.js';
+import { createInventoryStore, type StockLine } from './store.js';
 
 export type { StockLine } from './store.js';
 

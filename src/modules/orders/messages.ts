@@ -34,3 +34,6 @@ export const orderDelivered = defineMessage('order.delivered', Type.Object(Order
   description: 'The order was delivered.',
   public: true,
 });
+
+/** Every order event, in the order an order meets them. */
+export const orderEvents = [orderCreated, orderConfirmed, orderCancelled, orderShipped, orderDelivered] as const;

@@ -43,3 +43,6 @@ export const paymentRefunded = defineMessage(
   }),
   { description: 'What the order was charged went back to the customer (amount 0: there was nothing to refund).', public: true },
 );
+
+/** Every payment event, in declaration order. */
+export const paymentEvents = [paymentSucceeded, paymentDeclined, paymentFailed, paymentRefunded] as const;

@@ -26,3 +26,6 @@ export const shipmentCancelled = defineMessage('shipment.cancelled', ShipmentVie
 export const shipmentCancelRefused = defineMessage('shipment.cancel_refused', ShipmentView, {
   description: 'The shipment could not be stopped: it is on its way.',
 });
+
+/** Every shipment event, in the order a shipment meets them. */
+export const shipmentEvents = [shipmentCreated, shipmentInTransit, shipmentDelivered, shipmentCancelled, shipmentCancelRefused] as const;

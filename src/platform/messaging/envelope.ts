@@ -1,4 +1,4 @@
-/** The immutable, versioned envelope every event travels in (DESIGN.md §4). */
+/** The immutable, versioned envelope every event travels in (docs/architecture.md §3). */
 export interface EventEnvelope<T = unknown> {
   id: string;
   type: string;

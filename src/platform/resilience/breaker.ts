@@ -13,7 +13,7 @@ export interface BreakerThresholds {
 }
 
 /**
- * The breaker rule of DESIGN §7 as one cockatiel breaker: a failure ratio over a time window with a
+ * The breaker rule of docs/architecture.md §5 as one cockatiel breaker: a failure ratio over a time window with a
  * minimum of calls, or a run of consecutive failures. cockatiel closes on the first successful half-open
  * probe; until `closeAfterSuccesses` calls have succeeded the breaker stays on probation and reopens on
  * any failure, which is what "closes after 2 successes" asks of it.

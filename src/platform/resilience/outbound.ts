@@ -53,7 +53,7 @@ export function isTimeout(error: unknown): boolean {
 }
 
 /**
- * Timeout inside retry inside breaker inside bulkhead, as DESIGN §7 orders them: every attempt is
+ * Timeout inside retry inside breaker inside bulkhead, as docs/architecture.md §5 orders them: every attempt is
  * bounded and aborted, transient failures are retried with growing delays, each logical call counts
  * once towards the breaker, and the bulkhead bounds how many such calls reach the dependency at once.
  */

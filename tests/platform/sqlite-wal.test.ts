@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/platform/db/database.js';
+
+describe('the embedded database under a steady stream of writes', () => {
+  it('keeps its write-ahead log bounded: the background checkpointer starts it over', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-wal-'));
+    const file = path.join(dir, 'orderly.db');
+    const database = openDatabase({ kind: 'sqlite', file });
+    try {
+      await sql`create table filler (id integer primary key, body text not null)`.execute(database.db);
+      const body = 'x'.repeat(1000);
+      // The checkpointer starts the log over past 64 MiB; writing four times that, by volume and not for a
+      // while, proves it does so again and again, however fast the machine writes.
+      const restartAt = 64 * 1024 * 1024;
+      const volume = 4 * restartAt;
+      let written = 0;
+      let largestWal = 0;
+      // Back-to-back write transactions, never a pause for a passive checkpoint to catch up: ~6 pages each.
+      while (written < volume) {
+        await database.db.transaction().execute(async (tx) => {
+          for (let i = 0; i < 20; i += 1) await sql`insert into filler (body) values (${body})`.execute(tx);
+        });
+        written += 20 * 1000;
+        largestWal = Math.max(largestWal, fs.statSync(`${file}-wal`).size);
+      }
+      // Far more was written than the log ever held: it was started over, not grown without end.
+      expect(largestWal).toBeLessThan(2 * restartAt);
+      expect(written).toBeGreaterThan(2 * largestWal);
+    } finally {
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});

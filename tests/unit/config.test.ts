@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeSettings, loadConfig } from '../../src/config.js';
+
+const refused = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+};
+
+describe('configuration', () => {
+  it('fills every setting with its default on an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.http).toMatchObject({ port: 3000, host: '127.0.0.1', bodyLimit: 1_048_576 });
+    expect(config.database).toMatchObject({ kind: 'sqlite' });
+    expect(config.role).toBe('all');
+    expect(config.admin).toBeNull();
+    expect(config.rateLimits).toEqual({});
+    expect(config.idempotency.leaseMs).toBe(3000);
+    expect(config.faults.exitAfterCommit).toBeNull();
+  });
+
+  it('reads PostgreSQL and SQLite URLs, rate-limit overrides and fault points', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', ORDERLY_DB_POOL_SIZE: '7' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@h/db',
+      poolSize: 7,
+    });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db' });
+    expect(loadConfig({ ORDERLY_RATE_LIMITS: 'login=10/60, checkout=60/60' }).rateLimits).toEqual({
+      login: { quota: 10, windowSeconds: 60 },
+      checkout: { quota: 60, windowSeconds: 60 },
+    });
+    expect(loadConfig({ ORDERLY_RATE_LIMITS: 'off' }).rateLimits).toBe('off');
+    expect(loadConfig({ ORDERLY_FAULT: 'exit-after-commit:orders.place' }).faults.exitAfterCommit).toBe('orders.place');
+  });
+
+  it('refuses bad values with a message naming the variable', () => {
+    expect(refused({ PORT: 'eighty' })).toMatch(/PORT/);
+    expect(refused({ ORDERLY_ROLE: 'boss' })).toMatch(/ORDERLY_ROLE/);
+    expect(refused({ DATABASE_URL: 'mysql://x' })).toMatch(/DATABASE_URL: must start with postgres/);
+    expect(refused({ ORDERLY_ADMIN_EMAIL: 'a@b.c' })).toMatch(/ORDERLY_ADMIN_EMAIL and ORDERLY_ADMIN_PASSWORD must be set together/);
+    expect(refused({ ORDERLY_ADMIN_EMAIL: 'a@b.c', ORDERLY_ADMIN_PASSWORD: 'short' })).toMatch(
+      /ORDERLY_ADMIN_PASSWORD: must be at least 8/,
+    );
+    expect(refused({ ORDERLY_RATE_LIMITS: 'login=ten' })).toMatch(/ORDERLY_RATE_LIMITS: "login=ten" is not class=requests\/seconds/);
+    expect(refused({ ORDERLY_RATE_LIMITS: 'lunch=1/1' })).toMatch(/unknown class "lunch"/);
+    expect(refused({ ORDERLY_WEBHOOK_RETRY_SCHEDULE: '5s,soon' })).toMatch(/ORDERLY_WEBHOOK_RETRY_SCHEDULE: "soon" is not a duration/);
+    expect(refused({ ORDERLY_NOTIFICATION_USER_LIMIT: '0/10' })).toMatch(/ORDERLY_NOTIFICATION_USER_LIMIT/);
+    expect(refused({ ORDERLY_NOTIFICATION_CHANNEL_LIMITS: 'fax=1/1' })).toMatch(/not channel=count\/seconds/);
+    expect(refused({ ORDERLY_FAULT: 'explode' })).toMatch(/ORDERLY_FAULT/);
+  });
+
+  it('documents every setting for orderly help', () => {
+    const lines = describeSettings();
+    for (const name of ['PORT', 'DATABASE_URL', 'ORDERLY_IDEMPOTENCY_LEASE_MS', 'ORDERLY_WEBHOOK_RETRY_SCHEDULE'])
+      expect(lines.some((l) => l.startsWith(name))).toBe(true);
+  });
+});
