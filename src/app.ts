@@ -10,6 +10,7 @@ import { createMessageBus, type MessageBus } from './platform/messaging/bus.js';
 import { deadLetterRoutes } from './platform/messaging/routes.js';
 import { messagingMigrations } from './platform/messaging/schema.js';
 import { createLocalTransport } from './platform/messaging/transports/local.js';
+import { createNatsTransport } from './platform/messaging/transports/nats.js';
 import { recentRequests, type RecentRequests } from './platform/recent-requests.js';
 import type { AppModule } from './platform/module.js';
 import { createLogger, type Logger } from './platform/observability/logger.js';
@@ -64,14 +65,17 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
   const buckets = config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'notification-limits')) : memoryBuckets();
   try {
     const edge = recentRequests();
-    const transport = createLocalTransport(database, logger, {
-      pollIntervalMs: config.messaging.pollIntervalMs,
-      leaseMs: 5_000,
-      batchSize: 64,
-      concurrency: 32,
-      // Only SQLite runs its queries on the event loop itself; PostgreSQL's leave it free while they wait.
-      ...(database.dialect === 'sqlite' ? { busyConcurrency: 8, edgeBusy: edge.busy } : {}),
-    });
+    const nats = config.messaging.nats;
+    const transport = nats
+      ? createNatsTransport(database, logger, { ...nats, pollIntervalMs: Math.max(config.messaging.pollIntervalMs, 1_000) })
+      : createLocalTransport(database, logger, {
+          pollIntervalMs: config.messaging.pollIntervalMs,
+          leaseMs: 5_000,
+          batchSize: 64,
+          concurrency: 32,
+          // Only SQLite runs its queries on the event loop itself; PostgreSQL's leave it free while they wait.
+          ...(database.dialect === 'sqlite' ? { busyConcurrency: 8, edgeBusy: edge.busy } : {}),
+        });
     const bus = createMessageBus(database, transport, logger, metrics.registry, {
       retry: config.messaging.retry,
       duplicateDelivery: config.messaging.duplicateDelivery,
@@ -100,6 +104,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
         await modules.payments.provider.close();
         await modules.search.close();
         await caches.close();
+        await bus.close();
         await database.close();
       },
     };
@@ -150,7 +155,11 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       authentication: createAuthentication((token) => modules.identity.service.authenticate(token)),
       routeExtensions: [idempotency.extension],
       errorCatalog: mergeErrorCatalogs([platformErrors.catalog, idempotencyErrors.catalog, ...all.map((m) => m.errors)]),
-      readiness: [{ name: 'database', check: () => database.ping() }],
+      readiness: [
+        { name: 'database', check: () => database.ping() },
+        // An api process publishes to the outbox and keeps taking orders while the broker is away; a worker cannot work.
+        ...(config.messaging.nats ? [{ name: 'broker', check: () => bus.health(), critical: config.role !== 'api' }] : []),
+      ],
       version: VERSION,
       rateLimiter,
       loadShedder,

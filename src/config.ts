@@ -24,6 +24,8 @@ export interface Config {
     retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
     pollIntervalMs: number;
     duplicateDelivery: boolean;
+    /** NATS JetStream instead of the database's own queue. */
+    nats: NatsConfig | null;
   };
   sweepIntervalMs: number;
   payments: {
@@ -58,6 +60,14 @@ export interface Config {
 
 /** `off`, or the classes whose quota (requests) per window (seconds) differ from the defaults. */
 export type RateLimitSettings = 'off' | Partial<Record<RateClassName, { quota: number; windowSeconds: number }>>;
+
+export interface NatsConfig {
+  servers: string[];
+  stream: string;
+  partitions: number;
+  replicas: number;
+  ackWaitMs: number;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -99,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       pollIntervalMs: e.ORDERLY_RELAY_POLL_MS,
       duplicateDelivery: e.ORDERLY_DUPLICATE_DELIVERY,
+      nats: natsConfig(e),
     },
     sweepIntervalMs: e.ORDERLY_SWEEP_INTERVAL_MS,
     payments: {
@@ -193,6 +204,24 @@ function databaseConfig(e: Env): DatabaseConfig {
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE };
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
   throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+}
+
+function natsConfig(e: Env): NatsConfig | null {
+  if (e.NATS_URL === undefined) return null;
+  if (e.DATABASE_URL === undefined || !/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) {
+    throw new ConfigError(
+      'invalid configuration:\n  NATS_URL: NATS JetStream needs PostgreSQL (set DATABASE_URL=postgres://…); the embedded SQLite file keeps its own queue',
+    );
+  }
+  return {
+    servers: e.NATS_URL.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    stream: e.ORDERLY_NATS_STREAM,
+    partitions: e.ORDERLY_NATS_PARTITIONS,
+    replicas: e.ORDERLY_NATS_REPLICAS,
+    ackWaitMs: e.ORDERLY_NATS_ACK_WAIT_MS,
+  };
 }
 
 function adminConfig(e: Env): Config['admin'] {

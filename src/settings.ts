@@ -75,6 +75,34 @@ export const EnvSchema = Type.Object({
     description: 'how often expired reservations, overdue sagas and old idempotency keys are swept',
   }),
   ORDERLY_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20, description: 'PostgreSQL connections per process' }),
+  NATS_URL: Type.Optional(
+    Type.String({
+      pattern: '^(nats|tls)://',
+      description: 'nats://… to carry messages on NATS JetStream (PostgreSQL only); comma-separate a cluster’s servers',
+    }),
+  ),
+  ORDERLY_NATS_STREAM: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,32}$',
+    default: 'ORDERLY',
+    description: 'the JetStream stream (and subject prefix) Orderly’s messages travel in',
+  }),
+  ORDERLY_NATS_PARTITIONS: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 8,
+    description: 'partitions per consumer group: messages of one key share one, handled one at a time in order',
+  }),
+  ORDERLY_NATS_REPLICAS: Type.Integer({
+    minimum: 1,
+    maximum: 5,
+    default: 1,
+    description: 'stream and consumer replicas, for a clustered NATS',
+  }),
+  ORDERLY_NATS_ACK_WAIT_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description: 'a delivery not acknowledged this long after it was handed out goes to another worker',
+  }),
   PAYMENT_PROVIDER_URL: Type.Optional(
     Type.String({
       pattern: '^https?://',

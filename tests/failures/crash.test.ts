@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseKinds } from '../support/databases.js';
+import { createTestDatabase, messagingKinds } from '../support/databases.js';
 import { httpClient } from '../support/http.js';
 import { freePort, runOrderly, startServer, type OrderlyProcess } from '../support/process.js';
 import { ADDRESS } from '../support/orders.js';
@@ -12,7 +12,7 @@ const KILLS = 6;
 const ORDERS_PER_ROUND = 10;
 const ADMIN = { email: 'crash-admin@orderly.test', password: 'crash-admin-1' };
 
-describe.each(databaseKinds)('kill -9 under order load on %s', (kind) => {
+describe.each(messagingKinds)('kill -9 under order load on %s', (kind) => {
   it(`loses no accepted order across ${KILLS} SIGKILLs and restarts, and verify passes`, async () => {
     const database = await createTestDatabase(kind);
     const port = await freePort();

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseKinds } from '../support/databases.js';
+import { createTestDatabase, messagingKinds } from '../support/databases.js';
 import { httpClient } from '../support/http.js';
 import { freePort, startServer, type OrderlyProcess } from '../support/process.js';
 import { startReceiver } from '../support/receiver.js';
@@ -12,7 +12,7 @@ const KILLS = 5;
 const PRODUCTS_PER_ROUND = 5;
 const ADMIN = { email: 'delivery-crash-admin@orderly.test', password: 'crash-admin-1' };
 
-describe.each(databaseKinds)('kill -9 mid-delivery on %s', (kind) => {
+describe.each(messagingKinds)('kill -9 mid-delivery on %s', (kind) => {
   it(`loses no webhook and no notification across ${KILLS} SIGKILLs and restarts`, async () => {
     const database = await createTestDatabase(kind);
     // A receiver slow enough that a kill lands while deliveries are in flight.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds } from '../support/databases.js';
+import { messagingKinds } from '../support/databases.js';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { placeOrder, stockOf, waitForOrder, waitForShipment } from '../support/orders.js';
 import { verifyInvariants } from '../../src/verify.js';
@@ -45,7 +45,7 @@ async function scenario(app: TestApp) {
   return { outcome, stock };
 }
 
-describe.each(databaseKinds)('every message delivered twice on %s', (kind) => {
+describe.each(messagingKinds)('every message delivered twice on %s', (kind) => {
   let normal: TestApp;
   let doubled: TestApp;
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds } from '../support/databases.js';
+import { messagingKinds } from '../support/databases.js';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { placeOrder, stockOf, waitForOrder } from '../support/orders.js';
 import { verifyInvariants } from '../../src/verify.js';
@@ -7,7 +7,7 @@ import { verifyInvariants } from '../../src/verify.js';
 const BUYERS = 300;
 const UNITS = 30;
 
-describe.each(databaseKinds)('a flash sale on %s', (kind) => {
+describe.each(messagingKinds)('a flash sale on %s', (kind) => {
   let app: TestApp;
   let buyers: { token: string }[];
   beforeAll(async () => {

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds } from '../support/databases.js';
+import { messagingKinds } from '../support/databases.js';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { placeOrder, stockOf, waitForOrder, waitForShipment } from '../support/orders.js';
 import { verifyInvariants } from '../../src/verify.js';
 import { eventually } from '../support/payment-sim.js';
 
-describe.each(databaseKinds)('saga failures on %s', (kind) => {
+describe.each(messagingKinds)('saga failures on %s', (kind) => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp(kind, {

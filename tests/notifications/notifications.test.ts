@@ -1,7 +1,7 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
-import { databaseKinds } from '../support/databases.js';
+import { messagingKinds } from '../support/databases.js';
 import { metricValue } from '../support/metrics.js';
 import { placeOrder, waitForOrder } from '../support/orders.js';
 import { eventually } from '../support/payment-sim.js';
@@ -33,7 +33,7 @@ async function buy(app: TestApp, token: string, product: any): Promise<string> {
 }
 
 // Every message is handed to its handlers twice, concurrently: each notification must still go out once.
-describe.each(databaseKinds)('notifications on %s (every message delivered twice)', (kind) => {
+describe.each(messagingKinds)('notifications on %s (every message delivered twice)', (kind) => {
   let app: TestApp;
   let product: any;
 
@@ -157,7 +157,7 @@ describe.each(databaseKinds)('notifications on %s (every message delivered twice
   });
 });
 
-describe.each(databaseKinds)('notification rate limits on %s', (kind) => {
+describe.each(messagingKinds)('notification rate limits on %s', (kind) => {
   let app: TestApp;
 
   beforeAll(async () => {

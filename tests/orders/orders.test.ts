@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds } from '../support/databases.js';
+import { messagingKinds } from '../support/databases.js';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { idempotencyKey, placeOrder, stockOf, waitForOrder, waitForShipment } from '../support/orders.js';
 import { verifyInvariants } from '../../src/verify.js';
 
-describe.each(databaseKinds)('orders on %s', (kind) => {
+describe.each(messagingKinds)('orders on %s', (kind) => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp(kind, { ORDERLY_MESSAGE_MAX_ATTEMPTS: '3', ORDERLY_MESSAGE_RETRY_BASE_MS: '10', ORDERLY_RELAY_POLL_MS: '20' });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
-import { databaseKinds } from '../support/databases.js';
+import { messagingKinds } from '../support/databases.js';
 import { eventually } from '../support/payment-sim.js';
 
-describe.each(databaseKinds)('message contracts on %s', (kind) => {
+describe.each(messagingKinds)('message contracts on %s', (kind) => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp(kind);

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
-import { databaseKinds } from '../support/databases.js';
+import { databaseKinds, messagingKinds } from '../support/databases.js';
 import { metricValue } from '../support/metrics.js';
 import { eventually } from '../support/payment-sim.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
@@ -17,7 +17,7 @@ async function receiver(answer?: Receiver['answer']): Promise<Receiver> {
 
 const bodyOf = (r: { body: string }) => JSON.parse(r.body) as { id: string; type: string; timestamp: string; data: any };
 
-describe.each(databaseKinds)('webhooks on %s', (kind) => {
+describe.each(messagingKinds)('webhooks on %s', (kind) => {
   let app: TestApp;
   const admin = () => ({ token: app.adminToken });
   const createEndpoint = async (url: string, events: string[] = ['*']) => {

@@ -19,6 +19,8 @@ export type Executor = Kysely<object>;
 export interface Database {
   readonly dialect: SqlDialect;
   readonly db: Executor;
+  /** The server's URL, for a connection of one's own (a LISTEN); null for the embedded file. */
+  readonly connectionUrl: string | null;
   /**
    * Runs `fn` in a transaction of its own. On SQLite, transactions asked for together share one commit
    * (see group-commit.ts); use it where many small transactions run at once, as the bus's handlers do.
@@ -73,6 +75,7 @@ function openSqlite(file: string): Database {
   return {
     dialect: 'sqlite',
     db,
+    connectionUrl: null,
     transaction: grouped,
     ping: async () => {
       sqlite.prepare('select 1').get();
@@ -95,6 +98,7 @@ function openPostgres(url: string, poolSize: number): Database {
   return {
     dialect: 'postgres',
     db,
+    connectionUrl: url,
     transaction: (fn) => db.transaction().execute(fn),
     ping: async () => {
       await db.executeQuery(CompiledQuery.raw('select 1'));

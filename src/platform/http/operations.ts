@@ -7,26 +7,42 @@ import type { LoadView } from './load-shedding.js';
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /** False: reported, but the process stays ready without it (default true). */
+  critical?: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+interface CheckOutcome {
+  name: string;
+  ok: boolean;
+  /** Shown only when false. */
+  critical?: false;
+  error?: string;
+}
+
+async function runCheck(check: ReadinessCheck): Promise<CheckOutcome> {
+  const critical = check.critical === false ? { critical: false as const } : {};
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([check.check(), timeout]);
-    return { name: check.name, ok: true };
+    return { name: check.name, ok: true, ...critical };
   } catch (error) {
-    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { name: check.name, ok: false, ...critical, error: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
   }
 }
 
-const CheckResult = Type.Object({ name: Type.String(), ok: Type.Boolean(), error: Type.Optional(Type.String()) });
+const CheckResult = Type.Object({
+  name: Type.String(),
+  ok: Type.Boolean(),
+  critical: Type.Optional(Type.Boolean({ description: 'false: reported, but the process stays ready without it' })),
+  error: Type.Optional(Type.String()),
+});
 const Load = Type.Object({
   pressure: Type.Number({ description: 'max of requests in flight and event-loop delay, each over its limit' }),
   inFlight: Type.Integer(),
@@ -64,13 +80,13 @@ export function registerOperations(
       },
     },
     async (_request, reply) => {
-      const checks = await Promise.all(options.readiness.map(runCheck));
+      const checks: CheckOutcome[] = await Promise.all(options.readiness.map(runCheck));
       if (options.isDraining()) checks.push({ name: 'shutdown', ok: false, error: 'draining before shutdown' });
       const load = options.load();
       // Shedding browse is business as usual under a spike; shedding orders means this node is saturated.
       if (load.shedding.includes('orders'))
         checks.push({ name: 'load', ok: false, error: `overloaded: shedding ${load.shedding.join(', ')}` });
-      const ok = checks.every((c) => c.ok);
+      const ok = checks.every((c) => c.ok || c.critical === false);
       reply.header('cache-control', 'no-store').status(ok ? 200 : 503);
       return { status: ok ? 'ready' : 'unavailable', checks, load };
     },

@@ -47,6 +47,10 @@ export interface MessageBus {
   /** Starts consuming (roles that run workers). */
   start(): void;
   stop(): Promise<void>;
+  /** Whether messages can be carried now (the broker answers); for /readyz. */
+  health(): Promise<void>;
+  /** Lets go of the transport's connections (after stop, or in a process that never started). */
+  close(): Promise<void>;
   deadLetters: DeadLetterStore;
   backlog(overdueAfterMs: number): Promise<DeliveryBacklog>;
   /** Forgets handled messages and inbox records older than `before`; what is pending or dead stays. */
@@ -97,6 +101,16 @@ export function createMessageBus(
       const counts = await transport.counts();
       this.set({ state: 'pending' }, counts.pending);
       this.set({ state: 'dead' }, counts.dead);
+    },
+  });
+  new Gauge({
+    name: 'orderly_consumer_pending',
+    help: 'Messages waiting for each consumer group (on the broker, or in the queue table): its lag, in messages',
+    labelNames: ['group'] as const,
+    registers: [registry],
+    async collect() {
+      const pending = await transport.pendingByGroup();
+      for (const group of subscriptions.keys()) this.set({ group }, pending.get(group) ?? 0);
     },
   });
   const groupsByType = new Map<string, string[]>();
@@ -250,11 +264,13 @@ export function createMessageBus(
     transaction: (fn) => transactionIn(null, fn),
 
     start() {
-      transport.start(handle, policyFor);
+      transport.start(handle, policyFor, [...subscriptions.keys()]);
       logger.info({ groups: [...subscriptions.keys()] }, 'message consumers started');
     },
 
     stop: () => transport.stop(),
+    health: () => transport.health(),
+    close: () => transport.close(),
     deadLetters: transport.deadLetters,
     backlog: (overdueAfterMs) => transport.backlog(groupsFor, overdueAfterMs),
 

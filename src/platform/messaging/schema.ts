@@ -33,6 +33,20 @@ export interface MessagingTables {
     created_at: string;
     dead_at: string | null;
   };
+  /**
+   * With a broker (NATS JetStream), the messages committed and not yet published to it, with the groups
+   * each goes to: written in the producer's transaction, deleted once the broker has them. A redrive
+   * writes one too, for the one group that dead-lettered the message.
+   */
+  messaging_outbound: {
+    id: Generated<number>;
+    message_seq: number;
+    root_seq: number;
+    groups: string;
+    /** A redrive's publish gets a broker message id of its own, so the broker's duplicate window does not drop it. */
+    redrive: number;
+    created_at: string;
+  };
   /** The messages each consumer group has applied: the exactly-once half of at-least-once delivery. */
   messaging_inbox: {
     group_name: string;
@@ -150,6 +164,19 @@ export const messagingMigrations: MigrationSet = {
         // The relay that looked for undispatched messages is gone (the transport's deliveries are written with
         // the message); the index still cost a write, and a page to commit, for every message published.
         await db.schema.dropIndex('outbox_undispatched').ifExists().execute();
+      },
+    },
+    '0006_outbound': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('messaging_outbound')
+          .addColumn('id', 'integer', autoIncrementKey(db))
+          .addColumn('message_seq', 'integer', (c) => c.notNull())
+          .addColumn('root_seq', 'integer', (c) => c.notNull())
+          .addColumn('groups', 'text', (c) => c.notNull())
+          .addColumn('redrive', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
       },
     },
   },

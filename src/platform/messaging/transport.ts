@@ -64,7 +64,7 @@ export interface Transport {
     groupsFor: (type: string) => string[],
   ): Promise<void>;
   /** Starts handing deliveries to `handle`; a rejection schedules a retry under the group's policy. */
-  start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy): void;
+  start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy, groups: readonly string[]): void;
   /** Something was committed: look for work now rather than at the next poll. */
   wake(): void;
   /** Stops taking work and waits for what is in flight. */
@@ -73,4 +73,10 @@ export interface Transport {
   /** How many deliveries wait, and how many are dead-lettered: cheap enough for every metrics scrape. */
   counts(): Promise<{ pending: number; dead: number }>;
   backlog(groupsFor: (type: string) => string[], overdueAfterMs: number): Promise<DeliveryBacklog>;
+  /** Resolves when the transport can carry messages now (its broker answers); for /readyz. */
+  health(): Promise<void>;
+  /** Messages waiting per consumer group, for the metrics. */
+  pendingByGroup(): Promise<Map<string, number>>;
+  /** Lets go of connections that outlive stop (or that a process that never started holds). */
+  close(): Promise<void>;
 }

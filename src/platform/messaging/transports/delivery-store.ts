@@ -135,8 +135,19 @@ export function createDeliveryStore(database: Database, logger: Logger, wake: ()
     count: () => count(dead),
   };
 
+  async function pendingByGroup(): Promise<Map<string, number>> {
+    const rows = await db
+      .selectFrom('messaging_deliveries')
+      .select(['group_name', sql<number>`count(*)`.as('n')])
+      .where('status', 'in', ['pending', 'waiting'])
+      .groupBy('group_name')
+      .execute();
+    return new Map(rows.map((r) => [r.group_name, Number(r.n)]));
+  }
+
   return {
     fail,
+    pendingByGroup,
     deadLetters,
     counts,
     async backlog(groupsFor: (type: string) => string[], overdueAfterMs: number): Promise<DeliveryBacklog> {

@@ -40,11 +40,14 @@ export function createClaims(database: Database, owner: string, leaseMs: number)
       .orderBy('d.root_seq')
       .orderBy('d.message_seq')
       .limit(v.limit);
+    // On PostgreSQL, processes claiming at once each take rows the others have not locked, instead of all
+    // racing for the same oldest ones and all but one finding them gone.
+    const picked = database.dialect === 'postgres' ? candidates.forUpdate().skipLocked() : candidates;
     // One statement picks and leases: between a separate read and write another process could lease the same rows.
     return deliveries
       .updateTable('messaging_deliveries')
       .set({ lease_owner: owner, lease_until: v.leaseUntil })
-      .where('id', 'in', candidates)
+      .where('id', 'in', picked)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', v.now)]))
       .returning('id');
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asSchema, type Database, type Executor } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
+import { listen, notifyOnCommit, type Listener } from '../../db/listen.js';
 import { createWorkLoop, type WorkLoop } from '../../work-loop.js';
 import type { RetryPolicy } from '../retry.js';
 import type { MessagingTables } from '../schema.js';
@@ -22,11 +23,16 @@ export interface LocalTransportOptions {
   edgeBusy?: () => boolean;
 }
 
+/** Where committed deliveries are announced on PostgreSQL, so an idle process in another one is woken. */
+const DELIVERIES_CHANNEL = 'orderly_deliveries';
+
 /**
  * The embedded transport: the queue is a table in the same database as the outbox, filled in the
  * producer's transaction, so a committed message is never lost and an uncommitted one never seen.
  * Up to `concurrency` deliveries are in flight, and more are claimed as soon as a quarter of the slots
  * free: a slow handler (a payment provider taking its time) holds one slot, never the whole consumer.
+ * On PostgreSQL, processes compete: claims skip rows another has locked, and a commit that enqueues
+ * deliveries wakes every listening process (LISTEN/NOTIFY), polling kept only as a safety net.
  */
 export function createLocalTransport(database: Database, logger: Logger, options: LocalTransportOptions): Transport {
   const owner = randomUUID();
@@ -36,6 +42,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
   const held = new Set<number>();
   let loop: WorkLoop | null = null;
   let renewal: NodeJS.Timeout | null = null;
+  let listener: Listener | null = null;
   const wake = () => loop?.wake();
   const store = createDeliveryStore(database, logger, wake);
 
@@ -94,6 +101,8 @@ export function createLocalTransport(database: Database, logger: Logger, options
           dead_at: null,
         })),
       );
+      // Other processes learn of the deliveries when this commits, not at their next poll.
+      if (database.connectionUrl !== null) await notifyOnCommit(tx, DELIVERIES_CHANNEL);
     },
 
     start(handle, policyFor) {
@@ -123,11 +132,13 @@ export function createLocalTransport(database: Database, logger: Logger, options
         },
       });
       loop.start();
+      if (database.connectionUrl !== null) listener = listen(database.connectionUrl, DELIVERIES_CHANNEL, wake, logger);
     },
 
     wake,
 
     async stop() {
+      await listener?.close();
       await loop?.stop();
       await Promise.all(inFlight);
       if (renewal) clearInterval(renewal);
@@ -137,5 +148,9 @@ export function createLocalTransport(database: Database, logger: Logger, options
     deadLetters: store.deadLetters,
     counts: store.counts,
     backlog: store.backlog,
+    pendingByGroup: store.pendingByGroup,
+    // The queue is the database: healthy when it is, which /readyz checks already.
+    health: async () => undefined,
+    close: async () => undefined,
   };
 }
