@@ -67,7 +67,11 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
     const edge = recentRequests();
     const nats = config.messaging.nats;
     const transport = nats
-      ? createNatsTransport(database, logger, { ...nats, pollIntervalMs: Math.max(config.messaging.pollIntervalMs, 1_000) })
+      ? createNatsTransport(database, logger, {
+          ...nats,
+          pollIntervalMs: Math.max(config.messaging.pollIntervalMs, 1_000),
+          unreadable: (group) => metrics.unreadableMessages.inc({ group }),
+        })
       : createLocalTransport(database, logger, {
           pollIntervalMs: config.messaging.pollIntervalMs,
           leaseMs: 5_000,

@@ -1,4 +1,7 @@
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricValue } from '../support/metrics.js';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { messagingKinds } from '../support/databases.js';
 import { eventually } from '../support/payment-sim.js';
@@ -86,5 +89,33 @@ describe.each(messagingKinds)('message contracts on %s', (kind) => {
     expect((await app.http.get('/v1/webhooks/event-types', { token: customer.token })).status).toBe(403);
     const openapi = await app.http.get('/openapi.json');
     expect(openapi.body.paths['/v1/webhooks/event-types'].get).toBeDefined();
+  });
+});
+
+describe.each(messagingKinds.filter((k) => k === 'nats'))('stray messages on the broker (%s)', (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp(kind);
+  });
+  afterAll(() => app.stop());
+
+  it('drops a message on the stream that is not one of its envelopes, counts it, and handles the next', async () => {
+    const nats = app.orderly.config.messaging.nats!;
+    const nc = await connect({ servers: nats.servers });
+    try {
+      const js = jetstream(nc);
+      for (let p = 0; p < nats.partitions; p += 1) await js.publish(`${nats.stream.toLowerCase()}.search.${p}`, 'not an envelope');
+    } finally {
+      await nc.close();
+    }
+    const product = await app.product({
+      title: 'Stray-proof stool',
+      variants: [{ sku: uniqueSku('STR'), price: { amount: 300, currency: 'USD' }, stock: 1 }],
+    });
+    await eventually('the product searchable after the strays', async () => {
+      const res = await app.http.get('/v1/search?q=stool');
+      return res.body.items.some((i: { id: string }) => i.id === product.id);
+    });
+    expect(await metricValue(app.http, 'orderly_messages_unreadable_total', { group: 'search' })).toBe(nats.partitions);
   });
 });

@@ -36,6 +36,13 @@ describe('configuration', () => {
     });
     expect(loadConfig({ ORDERLY_RATE_LIMITS: 'off' }).rateLimits).toBe('off');
     expect(loadConfig({ ORDERLY_FAULT: 'exit-after-commit:orders.place' }).faults.exitAfterCommit).toBe('orders.place');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NATS_URL: 'nats://a:4222, nats://b:4222' }).messaging.nats).toEqual({
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      stream: 'ORDERLY',
+      partitions: 8,
+      replicas: 1,
+      ackWaitMs: 30_000,
+    });
   });
 
   it('refuses bad values with a message naming the variable', () => {
@@ -52,6 +59,11 @@ describe('configuration', () => {
     expect(refused({ ORDERLY_NOTIFICATION_USER_LIMIT: '0/10' })).toMatch(/ORDERLY_NOTIFICATION_USER_LIMIT/);
     expect(refused({ ORDERLY_NOTIFICATION_CHANNEL_LIMITS: 'fax=1/1' })).toMatch(/not channel=count\/seconds/);
     expect(refused({ ORDERLY_FAULT: 'explode' })).toMatch(/ORDERLY_FAULT/);
+    expect(refused({ NATS_URL: 'nats://127.0.0.1:4222' })).toMatch(/NATS_URL: NATS JetStream needs PostgreSQL/);
+    expect(refused({ NATS_URL: 'http://x', DATABASE_URL: 'postgres://u@h/db' })).toMatch(/NATS_URL/);
+    expect(refused({ NATS_URL: 'nats://x', DATABASE_URL: 'postgres://u@h/db', ORDERLY_NATS_PARTITIONS: '0' })).toMatch(
+      /ORDERLY_NATS_PARTITIONS/,
+    );
   });
 
   it('documents every setting for orderly help', () => {

@@ -26,6 +26,8 @@ export function createNatsConsumers(deps: {
   logger: Logger;
   handle: (delivery: Delivery) => Promise<void>;
   policyFor: (group: string) => RetryPolicy;
+  /** Counts a message on the stream that is not one of Orderly's. */
+  unreadable: (group: string) => void;
 }) {
   const { database, topology, logger } = deps;
   const db = asSchema<MessagingTables>(database.db);
@@ -83,8 +85,27 @@ export function createNatsConsumers(deps: {
     return dead;
   }
 
+  /** What Orderly's relay publishes; anything else on the stream (a stray publish) is not. */
+  function read(m: JsMsg): Carried | null {
+    try {
+      const value = JSON.parse(m.string()) as Partial<Carried>;
+      const fine =
+        typeof value.id === 'string' && typeof value.type === 'string' && typeof value.key === 'string' && Number.isInteger(value.seq);
+      return fine ? (value as Carried) : null;
+    } catch {
+      return null;
+    }
+  }
+
   async function deliver(group: string, m: JsMsg): Promise<void> {
-    const message = JSON.parse(m.string()) as Carried;
+    const message = read(m);
+    if (message === null) {
+      // Not from the outbox: nothing to hand to a handler, and retrying cannot change that. Dropped, loudly.
+      logger.error({ group, subject: m.subject, streamSeq: m.seq, bytes: m.data.length }, 'unreadable message on the stream dropped');
+      deps.unreadable(group);
+      m.term();
+      return;
+    }
     const redelivered = m.info.deliveryCount > 1;
     const failures = redelivered ? await failuresOf(group, message.id) : 0;
     const { seq: _seq, root, ...envelope } = message;

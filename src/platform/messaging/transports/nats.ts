@@ -20,6 +20,8 @@ export interface NatsTransportOptions extends NatsTopology {
   servers: string[];
   /** How often the relay looks for messages nobody announced (another process's commit, a missed NOTIFY). */
   pollIntervalMs: number;
+  /** Told of each message on the stream that is not Orderly's (it is dropped). */
+  unreadable?: (group: string) => void;
 }
 
 /**
@@ -94,7 +96,15 @@ export function createNatsTransport(database: Database, logger: Logger, options:
       relayLoop = createWorkLoop({ name: 'messaging.nats-relay', idleMs: options.pollIntervalMs, logger, pass: relay.pass });
       relayLoop.start();
       listener = listen(url, OUTBOUND_CHANNEL, wake, logger);
-      consumers = createNatsConsumers({ database, ready, topology: options, logger, handle, policyFor });
+      consumers = createNatsConsumers({
+        database,
+        ready,
+        topology: options,
+        logger,
+        handle,
+        policyFor,
+        unreadable: (group) => options.unreadable?.(group),
+      });
       consumers.start(groups);
     },
 
