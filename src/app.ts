@@ -58,8 +58,13 @@ function migrationSets(modules: Modules): MigrationSet[] {
 }
 
 export async function buildCore(config: Config, logger: Logger): Promise<Core> {
-  const database = openDatabase(config.database);
-  const metrics = createMetrics();
+  const database = openDatabase(config.database, { traceStatements: config.tracing?.dbStatements ?? false });
+  const metrics = createMetrics({
+    version: VERSION,
+    role: config.role,
+    database: config.database.kind,
+    transport: config.messaging.nats ? 'nats' : 'database',
+  });
   const caches = createCaches({ redisUrl: config.redisUrl, registry: metrics.registry, logger });
   // Notification rate limits are shared between processes when Redis is there, like the HTTP ones.
   const buckets = config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'notification-limits')) : memoryBuckets();

@@ -45,6 +45,8 @@ export interface Config {
     perUser: Quota;
     perChannel: Record<'email' | 'sms' | 'push', Quota>;
   };
+  /** null when no collector is named: no spans, no trace headers. */
+  tracing: TracingConfig | null;
   webhooks: {
     retryScheduleMs: number[];
     timeoutMs: number;
@@ -67,6 +69,14 @@ export interface NatsConfig {
   partitions: number;
   replicas: number;
   ackWaitMs: number;
+}
+
+/** OpenTelemetry tracing: on when a collector is named. The SDK reads the sampler and service name itself. */
+export interface TracingConfig {
+  endpoint: string;
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
+  dbStatements: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
     },
     idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
+    tracing: tracingConfig(e),
     faults: { exitAfterCommit: e.ORDERLY_FAULT === undefined ? null : e.ORDERLY_FAULT.slice('exit-after-commit:'.length) },
   };
 }
@@ -241,4 +252,17 @@ export function describeSettings(): string[] {
     const def = s.default === undefined ? '' : ` (default ${String(s.default)})`;
     return `${key}${def}${s.description ? ` — ${s.description}` : ''}`;
   });
+}
+
+function tracingConfig(e: Env): TracingConfig | null {
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (endpoint === undefined) return null;
+  if (!/^https?:\/\/[^/]/.test(endpoint))
+    throw new ConfigError('invalid configuration:\n  OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL');
+  return {
+    endpoint,
+    protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+    serviceName: e.OTEL_SERVICE_NAME,
+    dbStatements: e.ORDERLY_TRACE_DB_STATEMENTS,
+  };
 }

@@ -6,6 +6,8 @@ import { VERSION } from './version.js';
 import { runPaymentSim } from './payment-sim/command.js';
 import { createProgress } from './platform/cli/progress.js';
 import { seedCatalog } from './seed/seed.js';
+import { formatStory, orderStory } from './order-story.js';
+import { startTracing } from './platform/observability/tracing.js';
 
 const USAGE = `orderly ${VERSION} — a failure-first commerce backend
 
@@ -15,6 +17,8 @@ Commands:
   start                  start the server (role from ORDERLY_ROLE; default all-in-one)
   migrate                apply pending database migrations and exit
   verify                 check the invariants (stock, charges, outcomes, messages); exit 1 on any violation
+  trace <order id>       the order's story from the database: timeline, saga steps, payment attempts,
+                         messages handled by each group, webhook attempts, and its trace id
   dlq list               list dead-lettered messages
   dlq redrive <id|--all> send dead letters to their consumers again
   search reindex         rebuild the search index from the catalog (with a progress bar)
@@ -30,6 +34,8 @@ ${describeSettings()
 `;
 
 async function start(config: Config): Promise<number> {
+  // Before anything that makes spans; the spans still buffered are sent on shutdown.
+  const tracing = config.tracing && startTracing({ ...config.tracing, serviceVersion: VERSION });
   const orderly = await createOrderly(config);
   const { logger } = orderly;
   const address = await orderly.listen();
@@ -45,16 +51,19 @@ async function start(config: Config): Promise<number> {
       process.exit(1);
     }, config.http.shutdownGraceMs);
     force.unref();
-    orderly.close().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    orderly
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
@@ -152,6 +161,22 @@ export async function runCli(argv: string[]): Promise<number> {
           process.stdout.write(formatReport(report));
           return report.violations.length === 0 ? 0 : 1;
         });
+      case 'trace': {
+        const orderId = argv[1];
+        if (!orderId) {
+          process.stderr.write('usage: orderly trace <order id>\n');
+          return 2;
+        }
+        return await withCore(config, logger, async (core) => {
+          const story = await orderStory(core, orderId);
+          if (!story) {
+            process.stderr.write(`no order ${orderId}\n`);
+            return 1;
+          }
+          process.stdout.write(formatStory(story));
+          return 0;
+        });
+      }
       case 'dlq':
         return await withCore(config, logger, (core) => deadLetters(core, argv.slice(1)));
       case 'search':

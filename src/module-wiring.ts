@@ -135,6 +135,8 @@ export function buildModules(
     bus,
     provider: paymentProvider(config, breakers),
     parking: { minDelayMs: 250, maxDelayMs: config.payments.parkMaxMs },
+    registry: metrics.registry,
+    logger,
   });
   const shipping = createShippingModule({ database, bus });
   const orders = createOrdersModule({

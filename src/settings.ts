@@ -209,6 +209,22 @@ export const EnvSchema = Type.Object({
     default: 3000,
     description: 'an Idempotency-Key claim whose process stops renewing it (it died) is free again after this',
   }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({ description: 'OpenTelemetry collector (OTLP/HTTP, e.g. http://127.0.0.1:4318); traces go to its /v1/traces' }),
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ description: 'the full traces URL, instead of the endpoint above' })),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.Union([Type.Literal('http/protobuf'), Type.Literal('http/json')], {
+    default: 'http/protobuf',
+    description: 'how spans are sent to the collector',
+  }),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'orderly', description: 'service.name of the spans' }),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'].map((s) =>
+      Type.Literal(s),
+    ),
+    { default: 'parentbased_always_on', description: 'which traces are kept (ratio in OTEL_TRACES_SAMPLER_ARG)' },
+  ),
+  ORDERLY_TRACE_DB_STATEMENTS: Type.Boolean({ default: false, description: 'debugging: a span per database statement while tracing' }),
   ORDERLY_FAULT: Type.Optional(
     Type.String({
       pattern: '^exit-after-commit:[a-z_-]+\\.[a-z_-]+$',

@@ -2,6 +2,8 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { RefundRefused, SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from '../modules/payments/index.js';
+import type { Logger } from '../platform/observability/logger.js';
+import { traceRequests } from '../platform/http/tracing-hooks.js';
 import { FaultsSchema, emptyStats, recordAbandoned, type Faults } from './faults.js';
 
 const ChargeBody = Type.Object({
@@ -32,9 +34,11 @@ function idempotencyKeyOf(request: FastifyRequest): string | null {
  * `orderly payment-sim`: a card processor over HTTP, with a Stripe-like API, its own durable ledger,
  * and faults an operator (or a test) switches on at run time. Orderly only ever sees it over the network.
  */
-export function createPaymentSim(ledgerFile: string): PaymentSim {
+export function createPaymentSim(ledgerFile: string, logger?: Logger): PaymentSim {
   const ledger = openProviderLedger(ledgerFile);
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  // With tracing on, each request continues its caller's trace, and the log lines below carry it.
+  traceRequests(app);
   let faults: Faults = {};
   let stats = emptyStats();
   const callsPerKey = new Map<string, { charges: number; lookups: number }>();
@@ -92,6 +96,7 @@ export function createPaymentSim(ledgerFile: string): PaymentSim {
       { idempotencyKey: key, amount: body.amount, currency: body.currency, token: body.source, reference: body.reference },
       outcome === 'succeed' || outcome === 'slow' ? 'succeeded' : outcome,
     );
+    logger?.info({ reference: body.reference, idempotencyKey: key, status: result.status, charge: result.chargeId }, 'charge');
     if (faults.loseResponses) return drop(request, reply);
     if (result.status === 'declined')
       return apiError(reply, 402, 'card_error', 'the card was declined', { code: result.code, charge: result.chargeId });

@@ -17,10 +17,11 @@ export interface PaymentSimProcess {
   stop(): Promise<void>;
 }
 
-export async function startPaymentSim(): Promise<PaymentSimProcess> {
+/** `env`: more settings for the simulator (its OTEL_* variables, say). */
+export async function startPaymentSim(env: Record<string, string> = {}): Promise<PaymentSimProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-sim-'));
   const port = await freePort();
-  const child = runOrderly(['payment-sim'], { PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir });
+  const child = runOrderly(['payment-sim'], { PORT: String(port), HOST: '127.0.0.1', ORDERLY_DATA_DIR: dataDir, ...env });
   await child.waitForLog('payment-sim listening');
   const url = `http://127.0.0.1:${port}`;
   const http = httpClient(url);

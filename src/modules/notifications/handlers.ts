@@ -1,3 +1,4 @@
+import { SpanKind, inSpan } from '../../platform/observability/tracing.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Subscription } from '../../platform/messaging/bus.js';
 import { DeferDelivery } from '../../platform/messaging/retry.js';
@@ -109,14 +110,17 @@ export function channelSubscription(
       await admit(n.user_id);
       const outgoing = { id: n.id, channel, recipient: n.recipient, subject: n.subject, body: n.body };
       try {
-        await policy.execute(async () => {
-          if (provider.embedded)
-            await context.apply(async (tx) => {
-              await provider.send(outgoing, tx);
-              await createNotificationsStore(tx).markSent(n.id);
-            });
-          else await provider.send(outgoing, database.db);
-        });
+        const attributes = { 'orderly.notification.id': n.id, 'orderly.notification.channel': channel, 'orderly.provider': provider.name };
+        await inSpan(`notification send ${channel}`, SpanKind.CLIENT, attributes, () =>
+          policy.execute(async () => {
+            if (provider.embedded)
+              await context.apply(async (tx) => {
+                await provider.send(outgoing, tx);
+                await createNotificationsStore(tx).markSent(n.id);
+              });
+            else await provider.send(outgoing, database.db);
+          }),
+        );
         if (!provider.embedded) await context.apply((tx) => createNotificationsStore(tx).markSent(n.id));
         metrics.outcome(channel, 'sent');
       } catch (error) {

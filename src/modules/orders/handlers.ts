@@ -7,7 +7,8 @@ import { shipmentCancelled, shipmentCancelRefused, shipmentCreated, shipmentDeli
 import { decide, requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-state.js';
 import { createOrdersStore, type OrderStatements } from './store.js';
-import type { OrderMetrics } from './metrics.js';
+import type { OrderMetrics, SagaTransition } from './metrics.js';
+import type { Decision, SagaState } from './saga.js';
 
 /** Every answer the saga waits for: its steps' outcomes and undos, and the shipment's news. */
 const SAGA_EVENTS = [
@@ -40,6 +41,7 @@ export function ordersSubscription(
     async handle(message, context) {
       const { orderId } = message.data;
       let finished = null as { outcome: 'confirmed' | 'cancelled'; reason: string | null; placedAt: string } | null;
+      let moved = null as SagaTransition | null;
       // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
       await context.apply(async (tx, publish) => {
         const store = createOrdersStore(tx, statements);
@@ -51,14 +53,49 @@ export function ordersSubscription(
           return;
         }
         await applyDecision(store, state, decision, publish, message.type);
+        moved = transitionOf(state, decision, message.type, context.attempt);
         const status = decision.order.status;
         if (status === 'confirmed' || status === 'cancelled') {
           finished = { outcome: status, reason: decision.order.cancellation_reason ?? null, placedAt: state.order.created_at };
         }
       });
+      if (moved) {
+        metrics.stepped(moved);
+        logTransition(logger, moved);
+      }
       if (finished) metrics.completed(finished.outcome, finished.reason, finished.placedAt);
     },
   };
+}
+
+/** What one event did to a saga: the step it left, after how long there, and where it went. */
+function transitionOf(state: SagaState, decision: Decision, event: string, attempt: number): SagaTransition {
+  const reason = decision.saga.cancel_reason ?? state.saga.cancel_reason;
+  const to = decision.saga.step ?? state.saga.step;
+  return {
+    orderId: state.order.id,
+    step: state.saga.step,
+    to,
+    event,
+    attempt,
+    outcome: to === 'cancelled' ? 'cancelled' : reason ? 'compensating' : 'ok',
+    reason: reason ?? null,
+    seconds: (Date.now() - Date.parse(state.saga.updated_at)) / 1000,
+  };
+}
+
+function logTransition(logger: Logger, t: SagaTransition): void {
+  const line = {
+    orderId: t.orderId,
+    step: t.step,
+    to: t.to,
+    event: t.event,
+    attempt: t.attempt,
+    reason: t.reason,
+    ms: Math.round(t.seconds * 1000),
+  };
+  if (t.outcome === 'ok') logger.info(line, 'saga step');
+  else logger.warn(line, t.outcome === 'cancelled' ? 'saga cancelled the order' : 'saga compensating');
 }
 
 /** Sagas past their deadline get a cancellation request ('expired'); the saga compensates at its next event. */

@@ -11,7 +11,7 @@ import { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
 import { ordersRoutes } from './routes.js';
 import { createOrdersService, type OrdersService } from './service.js';
-import { orderStatements } from './store.js';
+import { createOrdersStore, orderStatements } from './store.js';
 
 export type { OrdersService, OrderOutcome } from './service.js';
 export type { Order } from './view.js';
@@ -35,7 +35,13 @@ export function createOrdersModule(deps: {
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
   const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
-  deps.bus.subscribe(ordersSubscription(deps.logger, createOrdersMetrics(deps.metrics), statements));
+  deps.bus.subscribe(
+    ordersSubscription(
+      deps.logger,
+      createOrdersMetrics(deps.metrics, () => createOrdersStore(deps.database.db, statements).oldestPending()),
+      statements,
+    ),
+  );
   const streams = new Set<() => void>();
   const sweeper = createPeriodicTask(
     'orders.expire-overdue-sagas',

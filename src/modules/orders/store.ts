@@ -211,6 +211,18 @@ export function createOrdersStore(executor: Executor, statements: OrderStatement
       return Number(result.numAffectedRows) === 1;
     },
 
+    /** When the oldest pending order was placed: ids are time-ordered, so the status index finds it at once. */
+    async oldestPending(): Promise<string | null> {
+      const row = await db
+        .selectFrom('orders')
+        .select('created_at')
+        .where('status', '=', 'pending')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.created_at ?? null;
+    },
+
     overdueSagas: (now: string, limit: number) =>
       db
         .selectFrom('order_sagas')

@@ -1,3 +1,4 @@
+import type { PaymentMetrics } from './metrics.js';
 import type { Static } from 'typebox';
 import type { Database } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
@@ -40,6 +41,7 @@ export function paymentsSubscription(
   database: Database,
   provider: PaymentProvider,
   parking: ParkingPolicy,
+  metrics: PaymentMetrics,
 ): Subscription<typeof chargePayment | typeof refundPayment> {
   const store = createPaymentsStore(database.db);
 
@@ -73,7 +75,7 @@ export function paymentsSubscription(
     const outcome = await askProvider(message, context);
     const now = nowIso();
     const { orderId, userId } = command;
-    await context.apply(async (tx, publish) => {
+    const applied = await context.apply(async (tx, publish) => {
       const s = createPaymentsStore(tx);
       const payment = {
         id: newId('pay'),
@@ -114,6 +116,10 @@ export function paymentsSubscription(
           : paymentDeclined.event(orderId, { orderId, paymentId, code: result.code }),
       ]);
     });
+    if (!applied) return;
+    if ('failure' in outcome) metrics.charged(orderId, context.attempt, 'failed', 'provider_unavailable');
+    else
+      metrics.charged(orderId, context.attempt, outcome.result.status, outcome.result.status === 'declined' ? outcome.result.code : null);
   }
 
   async function refund(message: MessageOf<typeof refundPayment>, context: HandlerContext): Promise<void> {

@@ -1,6 +1,9 @@
 import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import type { Registry } from 'prom-client';
+import { createPaymentsMetrics } from './metrics.js';
 import { paymentsSubscription, type ParkingPolicy } from './handlers.js';
 import { paymentsMigrations } from './migrations/index.js';
 import type { PaymentProvider } from './provider.js';
@@ -24,8 +27,11 @@ export function createPaymentsModule(deps: {
   bus: MessageBus;
   provider: PaymentProvider;
   parking: ParkingPolicy;
+  registry: Registry;
+  logger: Logger;
 }): PaymentsModule {
-  deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider, deps.parking));
+  const metrics = createPaymentsMetrics(deps.registry, deps.logger);
+  deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider, deps.parking, metrics));
   return {
     name: 'payments',
     migrations: paymentsMigrations,

@@ -12,6 +12,7 @@ export type ClaimedDelivery = EndpointRow & {
   type: string;
   body: string;
   occurred_at: string;
+  traceparent: string | null;
 };
 
 /**
@@ -80,7 +81,7 @@ export function createDeliveryClaims(database: Database, queues: EndpointQueues,
         .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
         .selectAll('e')
-        .select(['d.id as delivery_id', 'd.message_id', 'd.attempts', 'm.type', 'm.body', 'm.occurred_at'])
+        .select(['d.id as delivery_id', 'd.message_id', 'd.attempts', 'm.type', 'm.body', 'm.occurred_at', 'm.traceparent'])
         .where('d.id', 'in', picked)
         .orderBy('d.next_attempt_at')
         .execute();

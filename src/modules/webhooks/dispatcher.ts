@@ -42,6 +42,7 @@ export interface HandedMessage {
   type: string;
   body: string;
   occurredAt: string;
+  traceparent: string | null;
 }
 
 /** What `deliver` leased: `commit()` once its transaction has committed, else `cancel()` (after `commit()`, a no-op). */
@@ -106,6 +107,7 @@ export function createDispatcher(deps: {
         type: message.type,
         body: message.body,
         occurredAt: message.occurredAt,
+        traceparent: message.traceparent,
       });
       return { ...delivery, status: 'delivering' as const, next_attempt_at: lease };
     });
@@ -142,6 +144,7 @@ export function createDispatcher(deps: {
           type: row.type,
           body: row.body,
           occurredAt: row.occurred_at,
+          traceparent: row.traceparent,
         },
         now,
       );

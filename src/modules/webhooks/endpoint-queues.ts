@@ -1,3 +1,4 @@
+import { SpanKind, beginSpan, contextFrom, endSpan, traceparentOf } from '../../platform/observability/tracing.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { Job } from './outcomes.js';
 import type { AttemptResult, Sender } from './http-request.js';
@@ -25,6 +26,15 @@ interface EndpointState {
 // EXPRESS_IN_FLIGHT requests open; the rest (new endpoints too, until they answer) use the bulk lane.
 const EXPRESS_IN_FLIGHT = 32;
 const PROMPT_MS = 1_000;
+
+function attemptAttributes(state: EndpointState, job: Job) {
+  return {
+    'url.full': state.url,
+    'orderly.webhook.id': job.messageId,
+    'orderly.webhook.endpoint_id': job.endpointId,
+    'orderly.webhook.attempt': job.attempt,
+  };
+}
 
 function secretsOf(e: EndpointRow, now: Date): string[] {
   const overlap = e.previous_secret !== null && e.previous_secret_until !== null && e.previous_secret_until > now.toISOString();
@@ -73,14 +83,23 @@ export function createEndpointQueues(deps: {
    */
   async function attempt(state: EndpointState, job: Job): Promise<void> {
     const lane = state.prompt && state.active <= EXPRESS_IN_FLIGHT ? senders.express : senders.bulk;
+    const span = beginSpan(`webhook deliver ${job.type}`, SpanKind.CLIENT, attemptAttributes(state, job), contextFrom(job.traceparent));
     // Signed where it is sent (the sender's thread): an HMAC per delivery is work the event loop need not do.
     const result = await lane.post(
       state.url,
-      { messageId: job.messageId, timestamp: Math.floor(Date.now() / 1000), secrets: state.secrets },
+      {
+        messageId: job.messageId,
+        timestamp: Math.floor(Date.now() / 1000),
+        secrets: state.secrets,
+        ...(span ? { traceparent: traceparentOf(span) } : {}),
+      },
       job.body,
     );
+    endSpan(span, result.ok ? undefined : new Error(result.error ?? `answered ${result.status}`), {
+      'http.response.status_code': result.status ?? 0,
+    });
     state.prompt = result.status !== null && result.durationMs < PROMPT_MS;
-    metrics.attempt(result.ok ? 'succeeded' : 'failed', result.durationMs);
+    metrics.attempt(result.ok ? 'succeeded' : 'failed', result.durationMs, job.endpointId);
     if (result.ok) metrics.delivered(job.occurredAt);
     if (result.status === 410) state.disabled = true;
     deps.finished(job, { result, at: new Date() });

@@ -4,7 +4,7 @@ import { createWebhooksStore, type EndpointRow, type PendingFanout } from './sto
 /** The dispatcher's: deliveries for these endpoints, leased where there is room; commit or cancel the lease after the transaction. */
 type AddDeliveries = (
   tx: Executor,
-  message: { id: string; type: string; body: string; occurredAt: string },
+  message: { id: string; type: string; body: string; occurredAt: string; traceparent: string | null },
   endpoints: EndpointRow[],
 ) => Promise<HandOff>;
 interface HandOff {
@@ -33,7 +33,7 @@ export async function fanOutNextChunk(
       const targets = await store.enabledEndpointsIn(ids.slice(fanout.next_index, to));
       handed = await addDeliveries(
         tx,
-        { id: fanout.message_id, type: fanout.type, body: fanout.body, occurredAt: fanout.occurred_at },
+        { id: fanout.message_id, type: fanout.type, body: fanout.body, occurredAt: fanout.occurred_at, traceparent: fanout.traceparent },
         targets,
       );
       return true;

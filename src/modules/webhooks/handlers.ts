@@ -1,3 +1,4 @@
+import { currentTraceparent } from '../../platform/observability/tracing.js';
 import type { Executor } from '../../platform/db/database.js';
 import { prepare } from '../../platform/db/prepared.js';
 import type { Subscription } from '../../platform/messaging/bus.js';
@@ -47,10 +48,12 @@ export function webhookSubscription(dispatcher: Pick<Dispatcher, 'deliver'>, com
           const targets = (await enabledEndpoints(tx)).filter((e) => subscribes(e.events, message.type)).map((e) => e.row);
           if (targets.length === 0) return;
           const body = JSON.stringify({ id: message.id, type: message.type, timestamp: message.occurredAt, data: message.data });
-          await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt });
+          // This handling's span: each delivery attempt is a child of it.
+          const traceparent = currentTraceparent() ?? null;
+          await store.saveMessage({ id: message.id, type: message.type, body, occurred_at: message.occurredAt, traceparent });
           pending.handed = await dispatcher.deliver(
             tx,
-            { id: message.id, type: message.type, body, occurredAt: message.occurredAt },
+            { id: message.id, type: message.type, body, occurredAt: message.occurredAt, traceparent },
             targets,
           );
         });

@@ -18,6 +18,8 @@ export interface Signing {
   messageId: string;
   timestamp: number;
   secrets: string[];
+  /** The attempt's span, so a receiver's own tracing joins the order's trace. */
+  traceparent?: string;
 }
 
 export interface Sender {
@@ -86,6 +88,7 @@ export function createDirectSender(options: { timeoutMs: number; allowPrivate: b
             'webhook-id': signing.messageId,
             'webhook-timestamp': String(signing.timestamp),
             'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body),
+            ...(signing.traceparent === undefined ? {} : { traceparent: signing.traceparent }),
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             'user-agent': 'Orderly-Webhooks/1',

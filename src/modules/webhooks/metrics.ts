@@ -1,12 +1,15 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface WebhookMetrics {
-  attempt(outcome: 'succeeded' | 'failed', durationMs: number): void;
+  attempt(outcome: 'succeeded' | 'failed', durationMs: number, endpointId: string): void;
   /** From the event being committed to a receiver acknowledging it. */
   delivered(occurredAt: string): void;
   deadLettered(): void;
   disabled(reason: 'gone' | 'failing'): void;
 }
+
+/** Endpoints with a label of their own: a shop with thousands of endpoints must not make thousands of series. */
+const ENDPOINT_LABELS = 50;
 
 export function createWebhooksMetrics(registry: Registry, load: () => { inFlight: number; queued: number }): WebhookMetrics {
   const attempts = new Counter({
@@ -49,9 +52,23 @@ export function createWebhooksMetrics(registry: Registry, load: () => { inFlight
       this.set({ state: 'queued' }, now.queued);
     },
   });
+  const perEndpoint = new Counter({
+    name: 'orderly_webhook_endpoint_attempts_total',
+    help: `Webhook attempts by endpoint and outcome, for each endpoint's success ratio; endpoints after the first ${ENDPOINT_LABELS} seen count as endpoint="other"`,
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+  const labelled = new Set<string>();
+  function endpointLabel(id: string): string {
+    if (labelled.has(id)) return id;
+    if (labelled.size >= ENDPOINT_LABELS) return 'other';
+    labelled.add(id);
+    return id;
+  }
   return {
-    attempt(outcome, durationMs) {
+    attempt(outcome, durationMs, endpointId) {
       attempts.inc({ outcome });
+      perEndpoint.inc({ endpoint: endpointLabel(endpointId), outcome });
       attemptSeconds.observe(durationMs / 1000);
     },
     delivered: (occurredAt) => latency.observe(Math.max(0, Date.now() - Date.parse(occurredAt)) / 1000),

@@ -15,6 +15,8 @@ export interface Job {
   type: string;
   body: string;
   occurredAt: string;
+  /** The trace its attempts belong to. */
+  traceparent: string | null;
 }
 
 export interface Completion {

@@ -20,7 +20,8 @@ export interface WebhookTables {
     created_at: string;
     updated_at: string;
   };
-  webhook_messages: { id: string; type: string; body: string; occurred_at: string };
+  /** `traceparent`: the trace of the event (its handling), which each delivery attempt continues. */
+  webhook_messages: { id: string; type: string; body: string; occurred_at: string; traceparent: string | null };
   /** A single row: bumped by every change to the endpoints (created, changed, disabled, rotated, deleted). */
   webhook_endpoint_changes: { id: number; version: number };
   webhook_deliveries: {
@@ -123,7 +124,7 @@ export function createWebhooksStore(executor: Executor) {
       db
         .selectFrom('webhook_fanouts as f')
         .innerJoin('webhook_messages as m', 'm.id', 'f.message_id')
-        .select(['f.message_id', 'f.endpoint_ids', 'f.next_index', 'm.type', 'm.body', 'm.occurred_at'])
+        .select(['f.message_id', 'f.endpoint_ids', 'f.next_index', 'm.type', 'm.body', 'm.occurred_at', 'm.traceparent'])
         .orderBy('f.message_id')
         .limit(limit)
         .execute(),

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
+import { recordSpan } from '../observability/tracing.js';
 import { groupCommit, type Transact } from './group-commit.js';
 import { checkpointInBackground } from './sqlite-checkpoints.js';
 import { ReadWriteSqliteDialect } from './sqlite-driver.js';
@@ -56,7 +57,7 @@ function cachePreparedStatements(sqlite: SqliteDatabase.Database): void {
   }) as typeof sqlite.prepare;
 }
 
-function openSqlite(file: string): Database {
+function openSqlite(file: string, log: StatementLog): Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   cachePreparedStatements(sqlite);
@@ -70,7 +71,7 @@ function openSqlite(file: string): Database {
   cachePreparedStatements(reader);
   reader.pragma('busy_timeout = 5000');
   reader.pragma('query_only = true');
-  const db = new Kysely<object>({ dialect: new ReadWriteSqliteDialect(sqlite, reader, checkpoints) });
+  const db = new Kysely<object>({ dialect: new ReadWriteSqliteDialect(sqlite, reader, checkpoints), ...log });
   const grouped = groupCommit(db, { members: 32, ms: 5 });
   return {
     dialect: 'sqlite',
@@ -87,14 +88,35 @@ function openSqlite(file: string): Database {
   };
 }
 
+type StatementLog = { log?: (event: LogEvent) => void };
+
+/** Debugging: each statement as a span (after the fact, timed by Kysely) under whatever span ran it. */
+function statementSpans(dialect: SqlDialect): StatementLog {
+  return {
+    log(event) {
+      const end = Date.now();
+      recordSpan(
+        `db ${event.query.sql.slice(0, 40)}`,
+        end - event.queryDurationMillis,
+        end,
+        {
+          'db.system.name': dialect === 'sqlite' ? 'sqlite' : 'postgresql',
+          'db.query.text': event.query.sql,
+        },
+        event.level === 'error' ? event.error : undefined,
+      );
+    },
+  };
+}
+
 // COUNT(*) and BIGINT columns arrive as strings by default; every figure Orderly stores fits a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-function openPostgres(url: string, poolSize: number): Database {
+function openPostgres(url: string, poolSize: number, log: StatementLog): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }), ...log });
   return {
     dialect: 'postgres',
     db,
@@ -107,6 +129,8 @@ function openPostgres(url: string, poolSize: number): Database {
   };
 }
 
-export function openDatabase(config: DatabaseConfig): Database {
-  return config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, config.poolSize);
+/** `traceStatements`: a span per statement while tracing (ORDERLY_TRACE_DB_STATEMENTS), for debugging. */
+export function openDatabase(config: DatabaseConfig, options: { traceStatements?: boolean } = {}): Database {
+  const log = options.traceStatements ? statementSpans(config.kind) : {};
+  return config.kind === 'sqlite' ? openSqlite(config.file, log) : openPostgres(config.url, config.poolSize, log);
 }

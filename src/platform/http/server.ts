@@ -18,6 +18,7 @@ import type { RateLimiter } from './rate-limits/limiter.js';
 import { ProblemRef } from './schemas.js';
 import { edgeLogger } from './request-logger.js';
 import { RequestIds } from './request-ids.js';
+import { requestSpan, traceRequests } from './tracing-hooks.js';
 
 export type { HttpApp } from './types.js';
 
@@ -85,8 +86,11 @@ class RequestCompletion extends LogController {
       );
       return;
     }
+    const span = requestSpan(request)?.spanContext();
     this.access({
       requestId: request.id,
+      traceId: span?.traceId,
+      spanId: span?.spanId,
       userId: request.principal?.userId,
       method: request.method,
       url: request.url,
@@ -124,6 +128,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     return jsonParser(request, text, done);
   });
 
+  traceRequests(app);
   app.addHook('onRequest', options.authentication.identify);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
   // who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.

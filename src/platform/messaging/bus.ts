@@ -1,7 +1,9 @@
 import { asSchema, type Database, type Executor } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createBusMetrics } from './bus-metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { SpanKind, contextFrom, currentTraceparent, inSpan } from '../observability/tracing.js';
 import { MalformedMessage, malformation, type MessageContract, type MessageOf } from './contract.js';
 import type { EventEnvelope, NewEvent } from './envelope.js';
 import { DeferDelivery, type RetryPolicy } from './retry.js';
@@ -63,6 +65,12 @@ export interface MessageBusOptions {
   duplicateDelivery: boolean;
 }
 
+/** The message's trace: the one it was given, or the span active where it is published (none when not tracing). */
+function traceOf(event: NewEvent): { traceparent?: string } {
+  const traceparent = event.traceparent ?? currentTraceparent();
+  return traceparent === undefined ? {} : { traceparent };
+}
+
 export function createMessageBus(
   database: Database,
   transport: Transport,
@@ -72,47 +80,7 @@ export function createMessageBus(
 ): MessageBus {
   const subscriptions = new Map<string, Subscription>();
   const contracts = new Map<string, ReadonlyMap<string, MessageContract>>();
-  const handled = new Counter({
-    name: 'orderly_messages_handled_total',
-    help: 'Deliveries handled, by consumer group and outcome',
-    labelNames: ['group', 'outcome'] as const,
-    registers: [registry],
-  });
-  const handling = new Histogram({
-    name: 'orderly_message_handling_seconds',
-    help: 'Time to handle one delivery, by consumer group',
-    labelNames: ['group'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const lag = new Histogram({
-    name: 'orderly_message_lag_seconds',
-    help: 'From a message being committed to a consumer group applying it',
-    labelNames: ['group'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'orderly_messages_backlog',
-    help: 'Deliveries waiting (pending) or dead-lettered (dead); alert on dead growing',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      const counts = await transport.counts();
-      this.set({ state: 'pending' }, counts.pending);
-      this.set({ state: 'dead' }, counts.dead);
-    },
-  });
-  new Gauge({
-    name: 'orderly_consumer_pending',
-    help: 'Messages waiting for each consumer group (on the broker, or in the queue table): its lag, in messages',
-    labelNames: ['group'] as const,
-    registers: [registry],
-    async collect() {
-      const pending = await transport.pendingByGroup();
-      for (const group of subscriptions.keys()) this.set({ group }, pending.get(group) ?? 0);
-    },
-  });
+  const { handled, handling, lag } = createBusMetrics(registry, transport, () => subscriptions.keys());
   const groupsByType = new Map<string, string[]>();
   const statements = messagingStatements(database.db);
 
@@ -139,7 +107,7 @@ export function createMessageBus(
       version: event.version ?? 1,
       occurredAt,
       key: event.key,
-      ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+      ...traceOf(event),
       data: event.data,
     }));
     const stored = await statements.insertOutbox.execute<{ id: string; seq: number }>(
@@ -226,7 +194,27 @@ export function createMessageBus(
     }
   }
 
-  async function handle(delivery: Delivery): Promise<void> {
+  /** Each handling is a consumer span in the trace its message was published in. */
+  function handle(delivery: Delivery): Promise<void> {
+    const { group, envelope, attempt } = delivery;
+    const attributes = {
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': envelope.type,
+      'messaging.consumer.group.name': group,
+      'messaging.message.id': envelope.id,
+      'orderly.key': envelope.key,
+      'orderly.attempt': attempt,
+    };
+    return inSpan(
+      `${group} process ${envelope.type}`,
+      SpanKind.CONSUMER,
+      attributes,
+      () => handleTimed(delivery),
+      contextFrom(envelope.traceparent),
+    );
+  }
+
+  async function handleTimed(delivery: Delivery): Promise<void> {
     const end = handling.startTimer({ group: delivery.group });
     try {
       if (options.duplicateDelivery) await Promise.all([handleOnce(delivery), handleOnce(delivery)]);

@@ -3,6 +3,9 @@ import { pino, type Logger } from 'pino';
 /** What the line of a completed request says. */
 export interface AccessLine {
   requestId: string;
+  /** The request's trace, while tracing. */
+  traceId?: string | undefined;
+  spanId?: string | undefined;
   userId: string | undefined;
   method: string;
   url: string;
@@ -34,13 +37,18 @@ function internalsOf(logger: Logger): PinoInternals | null {
 export function createAccessLog(logger: Logger): AccessLog {
   const internals = internalsOf(logger);
   if (internals === null) {
-    return ({ userId, ...line }) => logger.info({ ...line, ...(userId === undefined ? {} : { userId }) }, 'request completed');
+    return ({ userId, traceId, spanId, ...line }) =>
+      logger.info(
+        { ...line, ...(userId === undefined ? {} : { userId }), ...(traceId === undefined ? {} : { traceId, spanId }) },
+        'request completed',
+      );
   }
   const { stream, chindings } = internals;
   return (line) => {
     if (!logger.isLevelEnabled('info')) return;
     stream.write(
       `{"level":30,"time":${Date.now()}${chindings},"requestId":${jsonString(line.requestId)}` +
+        `${line.traceId === undefined ? '' : `,"traceId":"${line.traceId}","spanId":"${line.spanId}"`}` +
         `${line.userId === undefined ? '' : `,"userId":${jsonString(line.userId)}`},"method":${jsonString(line.method)}` +
         `,"url":${jsonString(line.url)},"route":${jsonString(line.route)},"statusCode":${line.statusCode}` +
         `,"durationMs":${line.durationMs},"msg":"request completed"}\n`,

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { batchedStdout } from './log-destination.js';
+import { activeTraceFields } from './tracing.js';
 
 export type { Logger } from 'pino';
 
@@ -24,7 +25,8 @@ export const redactedPaths = [
 
 /**
  * One JSON line per event, secrets redacted. Lines go to stdout asynchronously and in batches (a
- * synchronous write per request costs more than serving it); what is buffered is written on exit.
+ * synchronous write per request costs more than serving it); what is buffered is written on exit. While
+ * tracing, a line written inside a request or a handler carries the active span's traceId and spanId.
  */
 export function createLogger(level: string, destination: pino.DestinationStream = batchedStdout()): Logger {
   return pino(
@@ -32,6 +34,7 @@ export function createLogger(level: string, destination: pino.DestinationStream 
       level,
       base: { service: 'orderly', pid: process.pid },
       redact: { paths: redactedPaths, censor: '[redacted]' },
+      mixin: activeTraceFields,
     },
     destination,
   );

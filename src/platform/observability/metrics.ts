@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { createHttpDurations, type HttpDurations } from './http-durations.js';
 
 /** The process-wide metric registry and the metrics the platform itself records. */
@@ -9,9 +9,16 @@ export interface Metrics {
   unreadableMessages: Counter<'group'>;
 }
 
-export function createMetrics(): Metrics {
+/** `build`: what runs, as the labels of orderly_build_info (always 1), so dashboards can tell versions and roles apart. */
+export function createMetrics(build: { version: string; role: string; database: string; transport: string }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'orderly_build_info',
+    help: 'Always 1: the version, role, database and message transport of this process',
+    labelNames: ['version', 'role', 'database', 'transport', 'node'] as const,
+    registers: [registry],
+  }).set({ ...build, node: process.version }, 1);
   const httpRequestDuration = createHttpDurations(registry);
   const unreadableMessages = new Counter({
     name: 'orderly_messages_unreadable_total',

@@ -1,3 +1,4 @@
+import { SpanKind, inSpan, traceparentOf } from '../../../platform/observability/tracing.js';
 import { LRUCache } from 'lru-cache';
 import { isRefusedFast, isTimeout, type OutboundPolicy } from '../../../platform/resilience/outbound.js';
 import { ProviderUnavailable, type ChargeResult, type DeclineCode, type PaymentProvider, type ProviderLedgerEntry } from '../provider.js';
@@ -54,19 +55,26 @@ export function createHttpProvider(options: HttpProviderOptions): PaymentProvide
     body?: unknown,
     idempotencyKey?: string,
   ): Promise<{ status: number; json: unknown }> {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      signal,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const route = path.split('?', 1)[0]!;
+    const attributes = { 'http.request.method': method, 'server.address': base, 'url.path': route };
+    // A client span per call, whose traceparent the provider continues.
+    return inSpan(`payments ${method} ${route}`, SpanKind.CLIENT, attributes, async (span) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        signal,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+          ...(span ? { traceparent: traceparentOf(span) } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      span?.setAttribute('http.response.status_code', response.status);
+      const json: unknown = await response.json().catch(() => null);
+      if (response.status >= 500 || response.status === 429)
+        throw new ProviderHttpError(response.status, `provider answered ${response.status} to ${method} ${path}`);
+      return { status: response.status, json };
     });
-    const json: unknown = await response.json().catch(() => null);
-    if (response.status >= 500 || response.status === 429)
-      throw new ProviderHttpError(response.status, `provider answered ${response.status} to ${method} ${path}`);
-    return { status: response.status, json };
   }
 
   function chargeResult(charge: SimCharge): ChargeResult {

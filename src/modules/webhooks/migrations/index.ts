@@ -4,6 +4,7 @@ import * as partialEndpointIndex from './0002_partial_endpoint_index.js';
 import * as endpointChanges from './0003_endpoint_changes.js';
 import * as liveAndDeadIndexes from './0004_live_and_dead_indexes.js';
 import * as fanouts from './0005_fanouts.js';
+import * as messageTraces from './0006_message_traces.js';
 
 export const webhooksMigrations: MigrationSet = {
   owner: 'webhooks',
@@ -13,5 +14,6 @@ export const webhooksMigrations: MigrationSet = {
     '0003_endpoint_changes': endpointChanges,
     '0004_live_and_dead_indexes': liveAndDeadIndexes,
     '0005_fanouts': fanouts,
+    '0006_message_traces': messageTraces,
   },
 };

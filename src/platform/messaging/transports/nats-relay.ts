@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { headers } from '@nats-io/transport-node';
 import pg from 'pg';
 import { asSchema, type Database } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
@@ -97,9 +98,18 @@ export function createNatsRelay(deps: {
     for (const row of rows) {
       const payload = brokerPayload(row);
       const partition = partitionOf(row.key, topology.partitions);
+      // The trace travels in the payload's envelope; in a header too, for tools that read the stream.
+      const traced = row.traceparent === null ? undefined : headers();
+      traced?.set('traceparent', row.traceparent!);
       for (const group of JSON.parse(row.groups) as string[]) {
         const msgID = row.redrive ? `${row.id}:${group}:redrive-${row.outbound_id}` : `${row.id}:${group}`;
-        acks.push(link.js.publish(subjectOf(topology, group, partition), payload, { msgID, timeout: 10_000 }));
+        acks.push(
+          link.js.publish(subjectOf(topology, group, partition), payload, {
+            msgID,
+            timeout: 10_000,
+            ...(traced ? { headers: traced } : {}),
+          }),
+        );
       }
     }
     await Promise.all(acks);
