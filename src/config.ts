@@ -54,6 +54,8 @@ export interface Config {
     allowPrivate: boolean;
   };
   idempotency: { leaseMs: number };
+  /** The storefront's built files, and whether `orderly start` may fill an empty shop with demo data. */
+  web: { dir: string; demo: 'auto' | 'on' | 'off' };
   /** Test-only fault points. */
   faults: { exitAfterCommit: string | null };
 }
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
     },
     idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
+    web: { dir: path.resolve(e.ORDERLY_WEB_DIR), demo: e.ORDERLY_DEMO === 'true' ? 'on' : e.ORDERLY_DEMO === 'false' ? 'off' : 'auto' },
     faults: { exitAfterCommit: e.ORDERLY_FAULT === undefined ? null : e.ORDERLY_FAULT.slice('exit-after-commit:'.length) },
   };
 }

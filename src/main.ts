@@ -6,6 +6,9 @@ import { VERSION } from './version.js';
 import { runPaymentSim } from './payment-sim/command.js';
 import { createProgress } from './platform/cli/progress.js';
 import { seedCatalog } from './seed/seed.js';
+import { demoWanted, openDemoShop } from './seed/demo-shop.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 const USAGE = `orderly ${VERSION} — a failure-first commerce backend
 
@@ -32,8 +35,20 @@ ${describeSettings()
 async function start(config: Config): Promise<number> {
   const orderly = await createOrderly(config);
   const { logger } = orderly;
+  // Only `orderly start` opens the demo shop, never createOrderly: test suites build apps with their own data.
+  if (config.role !== 'worker' && (await demoWanted(orderly))) {
+    const demo = await openDemoShop(orderly);
+    logger.info(
+      { products: demo.products, email: demo.customer.email, password: demo.customer.password },
+      `demo shop opened: ${demo.products} products; sign in as ${demo.customer.email} / ${demo.customer.password} (ORDERLY_DEMO=false turns this off)`,
+    );
+  }
   const address = await orderly.listen();
   logger.info({ address, role: config.role, database: config.database.kind }, 'orderly listening');
+  if (config.role !== 'worker') {
+    if (existsSync(path.join(config.web.dir, 'index.html'))) logger.info({ url: `${address}/` }, 'storefront open');
+    else logger.warn({ dir: config.web.dir }, 'no storefront build here; `npm start` builds it (npm run build:web)');
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -209,6 +209,15 @@ export const EnvSchema = Type.Object({
     default: 3000,
     description: 'an Idempotency-Key claim whose process stops renewing it (it died) is free again after this',
   }),
+  ORDERLY_WEB_DIR: Type.String({
+    minLength: 1,
+    default: './dist/web/storefront',
+    description: 'the built storefront served at / (npm start builds it); nothing is served there when it is missing',
+  }),
+  ORDERLY_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+    description: 'demo shop on `orderly start`: auto fills a new, empty embedded (SQLite) database; true also on PostgreSQL',
+  }),
   ORDERLY_FAULT: Type.Optional(
     Type.String({
       pattern: '^exit-after-commit:[a-z_-]+\\.[a-z_-]+$',
