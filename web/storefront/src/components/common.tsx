@@ -5,13 +5,19 @@ import { Link } from '../router.js';
 import { useStore } from '../store.js';
 import type { Product } from '../types.js';
 
-/** A product in a grid: the whole card is one link, named by the product's title. */
+/**
+ * A product in a grid: the whole card is one link, named by the product's title alone (the contract tests
+ * and screen readers rely on), with its price as the link's description.
+ */
 export function ProductCard({ product }: { product: Product }) {
+  const priceId = `price-${product.id}`;
   return (
-    <Link class="card" href={`/products/${product.id}`} aria-label={product.title}>
+    <Link class="card" href={`/products/${product.id}`} aria-describedby={priceId}>
       <img src={`/images/products/${product.id}.svg`} alt="" width={200} height={200} loading="lazy" />
       <span class="card-title">{product.title}</span>
-      <span class="card-price">{money(fromPrice(product.variants))}</span>
+      <span class="card-price" id={priceId} aria-hidden="true">
+        {money(fromPrice(product.variants))}
+      </span>
     </Link>
   );
 }

@@ -20,7 +20,10 @@ export function Header() {
   const search = (value: string) => {
     setText(value);
     clearTimeout(timer.current);
+    const typedOn = window.location.pathname;
     timer.current = setTimeout(() => {
+      // The shopper went elsewhere (clicked a product) before the pause ended: that choice wins.
+      if (window.location.pathname !== typedOn) return;
       const query = onSearch ? new URLSearchParams(window.location.search) : new URLSearchParams();
       if (value.trim()) query.set('q', value);
       else query.delete('q');
