@@ -58,8 +58,8 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   // Product pictures load lazily: scroll them into view once so a full-page picture shows them.
-  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForFunction(() => [...document.images].every((img) => img.complete), undefined, { timeout: 10_000 });
+  await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.waitForFunction('[...document.images].every((img) => img.complete)', undefined, { timeout: 10_000 });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }

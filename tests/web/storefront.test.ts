@@ -88,7 +88,7 @@ describe('the storefront in a real browser', () => {
     await signUp(page, email);
     await page.getByLabel('Address line 1').waitFor();
     // The cart gathered while signed out moved to the account.
-    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('orderly.session')!).token);
+    const token = await page.evaluate<string>("JSON.parse(localStorage.getItem('orderly.session')).token");
     expect((await shop.app.http.get('/v1/cart', { token })).body.items).toHaveLength(2);
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.getByText('City is required.').waitFor();
@@ -172,7 +172,7 @@ describe('the storefront in a real browser', () => {
     });
     await page.getByRole('button', { name: 'Place order' }).dblclick();
     await page.waitForURL(/\/orders\/ord_/);
-    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('orderly.session')!).token);
+    const token = await page.evaluate<string>("JSON.parse(localStorage.getItem('orderly.session')).token");
     const orders = await shop.app.http.get('/v1/orders', { token });
     expect(orders.body.items).toHaveLength(1);
     expect(keys.length).toBe(2);
@@ -185,7 +185,7 @@ describe('the storefront in a real browser', () => {
     const { page, context, errors } = await shopper(browser, shop.app.url, { width: 390, height: 844 });
     await page.goto('/');
     await page.getByRole('link', { name: 'Porcelain espresso cup' }).waitFor();
-    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    const fits = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
     expect(await fits()).toBe(true);
     await screenshot(page, 'mobile-home');
     await page.getByRole('searchbox', { name: 'Search' }).fill('kettle');
