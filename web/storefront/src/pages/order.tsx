@@ -15,11 +15,11 @@ const REASONS: Record<string, string> = {
 };
 
 const STATUS_TEXT: Record<string, string> = {
-  pending: 'Pending: we are reserving your items and taking payment…',
-  confirmed: 'Confirmed: your order is being prepared.',
-  shipped: 'Shipped: your order is on its way.',
-  delivered: 'Delivered.',
-  cancelled: 'Cancelled.',
+  pending: 'We are setting your items aside and taking payment…',
+  confirmed: 'Your order is being prepared.',
+  shipped: 'Your order is on its way.',
+  delivered: 'Your order has arrived.',
+  cancelled: 'This order will not be sent.',
 };
 const FINAL = new Set(['delivered', 'cancelled']);
 
