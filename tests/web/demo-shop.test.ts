@@ -8,6 +8,9 @@ import { createTestDatabase, databaseKinds } from '../support/databases.js';
 const running: OrderlyProcess[] = [];
 const dirs: string[] = [];
 
+/** A JSON body as the loosely typed value a test inspects. */
+const json = (res: Response): Promise<any> => res.json();
+
 afterEach(async () => {
   for (const server of running.splice(0)) {
     server.child.kill('SIGTERM');
@@ -39,14 +42,14 @@ describe('the demo shop of `orderly start`', () => {
     const opened = await server.waitForLog('demo shop opened');
     expect(opened.products).toBe(200);
 
-    const search = await (await fetch(`${url}/v1/search?limit=1`)).json();
+    const search = await json(await fetch(`${url}/v1/search?limit=1`));
     const categories = Object.keys(search.facets.category);
     expect(categories.length).toBeGreaterThanOrEqual(5);
     expect(Object.values<number>(search.facets.category).reduce((a, b) => a + b, 0)).toBe(200);
     const product = search.items[0];
     const image = await fetch(`${url}/images/products/${product.id}.svg`);
     expect(await image.text()).toContain(product.category);
-    const stock = await (await fetch(`${url}/v1/stock?${product.variants.map((v: any) => `sku=${v.sku}`).join('&')}`)).json();
+    const stock = await json(await fetch(`${url}/v1/stock?${product.variants.map((v: any) => `sku=${v.sku}`).join('&')}`));
     expect(stock.items).toHaveLength(product.variants.length);
 
     const login = await fetch(`${url}/v1/auth/login`, {
@@ -60,7 +63,7 @@ describe('the demo shop of `orderly start`', () => {
     await stop(server);
     const again = await start({ ORDERLY_DATA_DIR: dataDir, ORDERLY_DEMO: 'auto' });
     expect(logged(again.server, 'demo shop opened')).toBe(false);
-    const after = await (await fetch(`${again.url}/v1/search?limit=1`)).json();
+    const after = await json(await fetch(`${again.url}/v1/search?limit=1`));
     expect(Object.values<number>(after.facets.category).reduce((a, b) => a + b, 0)).toBe(200);
   });
 
@@ -69,7 +72,7 @@ describe('the demo shop of `orderly start`', () => {
     dirs.push(dataDir);
     const { server, url } = await start({ ORDERLY_DATA_DIR: dataDir, ORDERLY_DEMO: 'false' });
     expect(logged(server, 'demo shop opened')).toBe(false);
-    expect((await (await fetch(`${url}/v1/products`)).json()).items).toEqual([]);
+    expect((await json(await fetch(`${url}/v1/products`))).items).toEqual([]);
   });
 
   // Only where a PostgreSQL server is given (always in CI); no test is registered without one.
@@ -80,7 +83,7 @@ describe('the demo shop of `orderly start`', () => {
     try {
       const { server, url } = await start({ ORDERLY_DATA_DIR: dataDir, ORDERLY_DEMO: 'auto', ...database.env });
       expect(logged(server, 'demo shop opened')).toBe(false);
-      expect((await (await fetch(`${url}/v1/products`)).json()).items).toEqual([]);
+      expect((await json(await fetch(`${url}/v1/products`))).items).toEqual([]);
       await stop(server);
     } finally {
       await database.drop();

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
 import { STOREFRONT_DIR, buildStorefront } from './browser.js';
 
+/** A JSON body as the loosely typed value a test inspects. */
+const json = (res: Response): Promise<any> => res.json();
+
 let app: TestApp;
 let assets: string[];
 
@@ -83,7 +86,7 @@ describe('the storefront as a CDN wants it, beside an API left as it was', () =>
       const res = await fetch(`${app.url}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect((await res.json()).code).toBe('not_found');
+      expect((await json(res)).code).toBe('not_found');
     }
     expect((await fetch(`${app.url}/healthz`)).headers.get('content-security-policy')).toBeNull();
   });
