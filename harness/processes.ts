@@ -35,7 +35,7 @@ export interface OrderlyProcess {
 
 export function runOrderly(args: string[], env: Record<string, string>): OrderlyProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ORDERLY_RATE_LIMITS: 'off', ORDERLY_LOAD_SHEDDING: 'false', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ORDERLY_RATE_LIMITS: 'off', ORDERLY_DEMO: 'false', ORDERLY_LOAD_SHEDDING: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -104,7 +104,7 @@ export async function startServer(env: Record<string, string>): Promise<OrderlyP
  */
 export async function startLoggedServer(args: string[], env: Record<string, string>, url: string, logFile: string): Promise<ChildProcess> {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', out, 'inherit'], cwd: root });
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ORDERLY_DEMO: 'false', ...env }, stdio: ['ignore', out, 'inherit'], cwd: root });
   fs.closeSync(out);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -127,7 +127,7 @@ export function startChild(
   ready: (line: string) => string | null,
   stdin?: string,
 ): Promise<{ child: ChildProcess; value: string }> {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ORDERLY_DEMO: 'false', ...env }, stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
   child.stdin!.end(stdin ?? '');
   return new Promise((resolve, reject) => {
     let buffer = '';

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { migrateToLatest, type AppliedMigration, type MigrationSet } from './platform/db/migrations.js';
@@ -25,6 +26,7 @@ import { breakerRoutes } from './platform/resilience/routes.js';
 import { createCaches } from './platform/cache/caches.js';
 import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
+import { registerStaticSite } from './platform/http/static-site.js';
 import { VERSION } from './version.js';
 import { buildModules, type Modules } from './module-wiring.js';
 
@@ -52,6 +54,9 @@ export interface Orderly extends Core {
   /** Starts listening; resolves to the bound address. */
   listen(): Promise<string>;
 }
+
+/** The storefront's own pages (web/storefront/src/routes.ts); each is its index.html. */
+const STOREFRONT_ROUTES = ['/', '/search', '/products/:id', '/cart', '/checkout', '/signin', '/orders/:id', '/account'];
 
 function migrationSets(modules: Modules): MigrationSet[] {
   return [messagingMigrations, idempotencyMigrations, ...Object.values(modules).map((m: AppModule) => m.migrations)];
@@ -184,6 +189,8 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       }
       await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters), { prefix: '/v1' });
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
+      const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
+      if (!(await registerStaticSite(http.app, site))) logger.debug({ dir: config.web.dir }, 'no storefront build; / is not served');
     }
     await http.app.ready();
     const fault = config.faults.exitAfterCommit;

@@ -56,6 +56,8 @@ export interface Config {
     allowPrivate: boolean;
   };
   idempotency: { leaseMs: number };
+  /** The storefront's built files, and whether `orderly start` may fill an empty shop with demo data. */
+  web: { dir: string; demo: 'auto' | 'on' | 'off' };
   /** Test-only fault points. */
   faults: { exitAfterCommit: string | null };
 }
@@ -149,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
     tracing: tracingConfig(e),
+    web: { dir: path.resolve(e.ORDERLY_WEB_DIR), demo: e.ORDERLY_DEMO === 'true' ? 'on' : e.ORDERLY_DEMO === 'false' ? 'off' : 'auto' },
     faults: { exitAfterCommit: e.ORDERLY_FAULT === undefined ? null : e.ORDERLY_FAULT.slice('exit-after-commit:'.length) },
   };
 }

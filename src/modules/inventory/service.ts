@@ -38,6 +38,8 @@ export interface InventoryService {
   /** Books newly received stock inside the caller's transaction (catalog does this when a product is created). */
   receive(tx: Executor, lines: StockLine[], reason: string): Promise<void>;
   getStock(sku: string): Promise<StockLevel | null>;
+  /** What a shopper may still buy of each known SKU (unknown SKUs are left out); none of the back-office counts. */
+  availability(skus: string[]): Promise<{ sku: string; available: number }[]>;
   /** not_found for an unknown SKU; insufficient_stock if available would go below zero. */
   adjust(sku: string, delta: number, reason: string): Promise<StockLevel>;
   movements(sku: string, limit: number, before?: string): Promise<Movement[]>;
@@ -118,6 +120,9 @@ export function createInventoryService(database: Database, options: { reservatio
 
     getStock: level,
 
+    async availability(skus) {
+      return skus.length === 0 ? [] : store.availability(skus);
+    },
     async adjust(sku, delta, reason) {
       const applied = await database.transaction(async (tx) => {
         const s = createInventoryStore(tx);

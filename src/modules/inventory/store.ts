@@ -50,6 +50,8 @@ export function createInventoryStore(executor: Executor) {
   return {
     getStock: (sku: string) => db.selectFrom('inventory_stock').selectAll().where('sku', '=', sku).executeTakeFirst(),
 
+    availability: (skus: string[]) => db.selectFrom('inventory_stock').select(['sku', 'available']).where('sku', 'in', skus).execute(),
+
     insertStock: (rows: StockRow[]) => db.insertInto('inventory_stock').values(rows).execute(),
 
     /**
