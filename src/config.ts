@@ -16,6 +16,7 @@ export interface Config {
   admin: { email: string; password: string } | null;
   sessionTtlMs: number;
   reservationTtlMs: number;
+  sagaDeadlineMs: number;
   currency: string;
   cache: { ttlMs: number; negativeTtlMs: number; sharedTtlMs: number; sessionTtlMs: number };
   recommendationsTimeoutMs: number;
@@ -104,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: adminConfig(e),
     sessionTtlMs: e.ORDERLY_SESSION_TTL_HOURS * 3_600_000,
     reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
+    sagaDeadlineMs: (e.ORDERLY_SAGA_DEADLINE_SECONDS ?? e.ORDERLY_RESERVATION_TTL_SECONDS * 2) * 1000,
     currency: e.ORDERLY_CURRENCY,
     cache: {
       ttlMs: e.ORDERLY_READ_CACHE_TTL_MS,

@@ -153,7 +153,7 @@ export function buildModules(
       clearCart: (tx, userId, version) => cart.service.clearWithin(tx, userId, version),
     },
     // A saga outlives its stock hold by as long again: time for a late payment to commit or be refunded.
-    sagaDeadlineMs: config.reservationTtlMs * 2,
+    sagaDeadlineMs: config.sagaDeadlineMs,
     sweepIntervalMs: config.sweepIntervalMs,
   });
   const notifications = createNotificationsModule({ database, bus, registry: metrics.registry, buckets, settings: config.notifications });

@@ -19,6 +19,12 @@ export const EnvSchema = Type.Object({
   ORDERLY_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   ORDERLY_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 720, description: 'bearer tokens expire after this' }),
   ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
+  ORDERLY_SAGA_DEADLINE_SECONDS: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'an order still unfinished after this is cancelled as expired (default: twice the reservation TTL)',
+    }),
+  ),
   ORDERLY_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'how long SIGTERM waits for in-flight work' }),
   ORDERLY_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'currency of an empty cart' }),
   ORDERLY_READ_CACHE_TTL_MS: Type.Integer({

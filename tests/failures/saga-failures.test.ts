@@ -11,6 +11,8 @@ describe.each(messagingKinds)('saga failures on %s', (kind) => {
   beforeAll(async () => {
     app = await startApp(kind, {
       ORDERLY_RESERVATION_TTL_SECONDS: '1',
+      // The holds expire under test; the orders must not, however slowly the machine runs the saga.
+      ORDERLY_SAGA_DEADLINE_SECONDS: '120',
       ORDERLY_SWEEP_INTERVAL_MS: '100',
       ORDERLY_MESSAGE_MAX_ATTEMPTS: '3',
       ORDERLY_MESSAGE_RETRY_BASE_MS: '10',
