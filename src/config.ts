@@ -21,6 +21,7 @@ export interface Config {
   cache: { ttlMs: number; negativeTtlMs: number; sharedTtlMs: number; sessionTtlMs: number };
   recommendationsTimeoutMs: number;
   searchWindow: number;
+  searchThreads: number;
   messaging: {
     retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
     pollIntervalMs: number;
@@ -115,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     recommendationsTimeoutMs: e.ORDERLY_RECOMMENDATIONS_TIMEOUT_MS,
     searchWindow: e.ORDERLY_SEARCH_WINDOW,
+    searchThreads: e.ORDERLY_SEARCH_THREADS,
     messaging: {
       retry: {
         maxAttempts: e.ORDERLY_MESSAGE_MAX_ATTEMPTS,

@@ -110,7 +110,14 @@ export function buildModules(
     caches,
     cache: { ttlMs: config.cache.ttlMs, negativeTtlMs: config.cache.negativeTtlMs, sharedTtlMs: config.cache.sharedTtlMs },
   });
-  const search = createSearchModule({ database, bus, dataDir: config.dataDir, productSchema: ProductSchema, window: config.searchWindow });
+  const search = createSearchModule({
+    database,
+    bus,
+    dataDir: config.dataDir,
+    productSchema: ProductSchema,
+    window: config.searchWindow,
+    threads: config.searchThreads,
+  });
   const recommendations = createRecommendationsModule({
     database,
     bus,

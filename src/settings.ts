@@ -53,6 +53,12 @@ export const EnvSchema = Type.Object({
     default: 1000,
     description: 'a search ranks and counts facets over at most this many newest matches',
   }),
+  ORDERLY_SEARCH_THREADS: Type.Integer({
+    minimum: 0,
+    maximum: 64,
+    default: 2,
+    description: 'embedded search runs on this many reader threads, off the event loop that takes orders (0: on it)',
+  }),
   ORDERLY_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({
     minimum: 1,
     default: 100,

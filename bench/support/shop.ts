@@ -17,8 +17,11 @@ export interface Shop {
   tokens: string[];
 }
 
-/** Creates the products (as the admin the server was started with) and signs the customers up. */
-export async function openShop(base: string): Promise<Shop> {
+/**
+ * Creates the products (as the admin the server was started with) and signs the customers up. `tag` keeps
+ * SKUs and emails apart when a database is shopped in again (bench:read reuses its catalog).
+ */
+export async function openShop(base: string, tag = ''): Promise<Shop> {
   const { token: adminToken } = await json(`${base}/v1/auth/login`, { method: 'POST', body: JSON.stringify(benchAdmin) });
   const variants: string[] = [];
   for (let i = 0; i < PRODUCTS; i += 1) {
@@ -28,7 +31,7 @@ export async function openShop(base: string): Promise<Shop> {
       body: JSON.stringify({
         title: `Bench item ${i}`,
         category: 'bench',
-        variants: [{ sku: `BENCH-${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }],
+        variants: [{ sku: `BENCH-${tag}${i}`, price: { amount: 1000 + i, currency: 'USD' }, stock: 1_000_000 }],
       }),
     });
     variants.push(product.variants[0].id);
@@ -40,7 +43,7 @@ export async function openShop(base: string): Promise<Shop> {
         (
           await json(`${base}/v1/auth/signup`, {
             method: 'POST',
-            body: JSON.stringify({ email: `buyer-${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }),
+            body: JSON.stringify({ email: `buyer-${tag}${i}@bench.test`, password: 'bench-buyer-1', name: `Buyer ${i}` }),
           })
         ).token,
     ),

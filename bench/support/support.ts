@@ -16,10 +16,20 @@ export interface Load {
 /** One autocannon run; every side of a comparison is measured with the same settings. */
 export async function load(
   url: string,
-  options: { connections: number; seconds: number; headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string },
+  options: {
+    connections: number;
+    seconds: number;
+    headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    body?: string;
+    /** A new path for every request (the url's path otherwise). */
+    paths?: () => string;
+  },
 ): Promise<Load> {
+  const { paths } = options;
   const result = await autocannon({
     url,
+    ...(paths === undefined ? {} : { requests: [{ setupRequest: (request: any) => ({ ...request, path: paths() }) }] }),
     connections: options.connections,
     duration: options.seconds,
     headers: options.headers ?? {},

@@ -231,8 +231,9 @@ describe.each(databaseKinds)('product search on %s', (kind) => {
 });
 
 describe.each(databaseKinds)('search over more matches than its window on %s', (kind) => {
-  it('ranks and counts the newest matches only, and says so', async () => {
-    const app = await startApp(kind, { ORDERLY_SEARCH_WINDOW: '100' });
+  it('ranks and counts the newest matches only, and says so; a kept window gives way to a newer match', async () => {
+    // Searched on the event loop's own connection, which is also the index's writer (no reader threads).
+    const app = await startApp(kind, { ORDERLY_SEARCH_WINDOW: '100', ORDERLY_SEARCH_THREADS: '0' });
     try {
       const created: string[] = [];
       for (let i = 0; i < 105; i += 1)
@@ -257,6 +258,13 @@ describe.each(databaseKinds)('search over more matches than its window on %s', (
       // The category facet leaves the category filter out, and that side holds more than the window.
       expect(narrow.body.exhaustive).toBe(false);
       expect((await search(app, 'q=windowed%20lamp%2017')).body.exhaustive).toBe(true);
+      // The same search again, after a newer match: the window it kept is not served.
+      const newer = await create(app, { title: 'Windowed lamp 105', category: 'odd', price: 1000, color: 'red' });
+      await eventually('the newer lamp found', async () =>
+        (await search(app, 'q=windowed&limit=100')).body.items.some((i: { id: string }) => i.id === newer.id),
+      );
+      const after = await search(app, 'q=windowed&category=odd&limit=100');
+      expect(after.body.items).toHaveLength(53);
     } finally {
       await app.stop();
     }

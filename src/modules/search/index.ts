@@ -28,11 +28,13 @@ export function createSearchModule(deps: {
   dataDir: string;
   productSchema: TSchema;
   window: number;
+  /** Reader threads for the embedded index (0: searches run on the event loop). */
+  threads: number;
 }): SearchModule {
   const index =
     deps.database.dialect === 'postgres'
       ? postgresSearchIndex(deps.database, deps.window)
-      : openSqliteSearchIndex(path.join(deps.dataDir, 'search.db'), deps.window);
+      : openSqliteSearchIndex(path.join(deps.dataDir, 'search.db'), deps.window, deps.threads);
   const service = createSearchService(index);
   deps.bus.subscribe(searchSubscription(service));
   return {

@@ -17,7 +17,7 @@ const quoted = (term: string) => `"${term.replaceAll('"', '""')}"`;
  * terms OR-ed match the same documents and are walked lazily, newest first. A term is used only when it
  * stems to itself (Porter is not idempotent: "agre" becomes "agr"), since the query stems it again.
  */
-export function prefixExpression(db: SqliteDatabase.Database): (word: string) => string {
+export function prefixExpression(db: SqliteDatabase.Database, version: () => number | string): (word: string) => string {
   // The index's tokenizer, reached through a scratch table, so the stems are exactly the index's.
   db.exec(`create virtual table if not exists temp.stemmer using fts5(word, tokenize = 'porter unicode61 remove_diacritics 2');
     create virtual table if not exists temp.stemmer_tokens using fts5vocab(temp, stemmer, 'instance');
@@ -46,13 +46,27 @@ export function prefixExpression(db: SqliteDatabase.Database): (word: string) =>
   const termsUnder = db
     .prepare<[string, string, number], string>('select term from temp.documents_terms where term >= ? and term < ? limit ?')
     .pluck();
+  // fts5vocab counts a term's documents as it lists it, so listing "leather" in a million products reads
+  // its whole doclist (about 5 ms). The terms under a stem change only when the index does.
+  const termsKnown = new LRUCache<string, string[]>({ max: 10_000 });
+  let termsVersion = version();
+  const termsOf = (stem: string): string[] => {
+    const now = version();
+    if (now !== termsVersion) {
+      termsKnown.clear();
+      termsVersion = now;
+    }
+    let terms = termsKnown.get(stem);
+    if (!terms) termsKnown.set(stem, (terms = termsUnder.all(stem, `${stem}\u{10FFFF}`, MAX_TERMS + 1)));
+    return terms;
+  };
 
   return (word) => {
     const fallback = `${quoted(word)}*`;
     if (word.length <= INDEXED_PREFIX) return fallback;
     const [stem] = stemsOf([word]);
     if (!stem) return fallback;
-    const terms = termsUnder.all(stem, `${stem}\u{10FFFF}`, MAX_TERMS + 1);
+    const terms = termsOf(stem);
     if (terms.length === 0 || terms.length > MAX_TERMS) return fallback;
     if (stemsOf(terms).some((s, i) => s !== terms[i])) return fallback;
     return terms.length === 1 ? quoted(terms[0]!) : `(${terms.map(quoted).join(' OR ')})`;

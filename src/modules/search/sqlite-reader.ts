@@ -1,4 +1,5 @@
 import type SqliteDatabase from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { groupAttributeFacets, topCounts, type SearchHit, type SearchQuery, type SearchResult } from './query.js';
 import { EXACT_TITLE_BONUS } from './search-index.js';
 import { prefixExpression } from './sqlite-prefix.js';
@@ -17,13 +18,20 @@ function matchExpression(query: SearchQuery, lastWord: string | undefined): stri
   return [...words, ...tags].join(' AND ');
 }
 
+/** Windows kept per reader; one is at most `window` small rows and its facet counts. */
+const WINDOWS_KEPT = 100;
+
 /**
  * The reading half of the embedded index: a search ranked by BM25 (title weighs most) over a window of the
  * newest matches, or a browse of the newest documents, with facet counts. Synchronous, on the connection
- * it is given.
+ * it is given. `version` changes whenever the index may have changed (a commit by any connection).
  */
-export function createSqliteSearchReader(db: SqliteDatabase.Database, window: number): (query: SearchQuery) => SearchResult {
-  const typedWord = prefixExpression(db);
+export function createSqliteSearchReader(
+  db: SqliteDatabase.Database,
+  window: number,
+  version: () => number | string,
+): (query: SearchQuery) => SearchResult {
+  const typedWord = prefixExpression(db, version);
   const where = (clauses: string[]) => (clauses.length === 0 ? '' : ` and ${clauses.join(' and ')}`);
 
   function priceFilters(query: SearchQuery): { sql: string[]; params: Record<string, unknown> } {
@@ -115,13 +123,41 @@ export function createSqliteSearchReader(db: SqliteDatabase.Database, window: nu
     return { categories, attributes };
   }
 
+  /** What ranking a page needs of a window row; the pairs and category were counted already. */
+  type Ranked = Pick<WindowRow, 'rowid' | 'id' | 'rank' | 'titleKey'>;
+  type Windows = { rows: Ranked[]; facets: { categories: Counted[]; attributes: Pair[] }; exhaustive: boolean };
+  /**
+   * A query's windows, ranked and counted, are kept until the index changes: BM25 alone reads the whole
+   * doclist of each word to weigh it (about 4 ms for a word in 150,000 products), so the next page of a
+   * search, and the searches many shoppers make, cost a lookup instead. Exact, as the cache is dropped
+   * on any commit to the index.
+   */
+  const kept = new LRUCache<string, Windows>({ max: WINDOWS_KEPT });
+  let keptVersion = version();
+  function windows(query: SearchQuery, rank: boolean): Windows {
+    const now = version();
+    if (now !== keptVersion) {
+      kept.clear();
+      keptVersion = now;
+    }
+    const { terms, category, minPrice, maxPrice, attributes } = query;
+    const key = JSON.stringify([rank, terms, category, minPrice, maxPrice, attributes]);
+    let found = kept.get(key);
+    if (!found) kept.set(key, (found = windowsOf(query, rank)));
+    return found;
+  }
+
   /** The window of the query, and the window its category counts come from (the category filter left out). */
-  function windows(query: SearchQuery, rank: boolean) {
+  function windowsOf(query: SearchQuery, rank: boolean): Windows {
     const last = query.terms[query.terms.length - 1];
     const lastWord = last === undefined ? undefined : typedWord(last);
     const main = windowOf(query, rank, lastWord);
     const categories = query.category === undefined ? main : windowOf(withoutCategory(query), false, lastWord);
-    return { rows: main.rows, facets: facetsOf(main.rows, categories.rows), exhaustive: !main.full && !categories.full };
+    return {
+      rows: main.rows.map(({ rowid, id, rank, titleKey }) => ({ rowid, id, rank, titleKey })),
+      facets: facetsOf(main.rows, categories.rows),
+      exhaustive: !main.full && !categories.full,
+    };
   }
 
   const jsonOf = db.prepare<[string], { rowid: number; json: string }>(
