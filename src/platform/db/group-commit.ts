@@ -82,8 +82,11 @@ export function groupCommit(db: Executor, limits: GroupLimits): Transact {
 
   return <T>(fn: (tx: Executor) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      // A member runs inside whichever group drains it: bound, it keeps its caller's async context (the request it serves).
-      queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (value: unknown) => void, reject });
+      // A member runs inside whichever group drains it: in its caller's async context (the request it serves).
+      // A resource of its own, not AsyncResource.bind, which builds deprecation wrappers on every call.
+      const scope = new AsyncResource('orderly.group-commit');
+      const member = (tx: Executor) => scope.runInAsyncScope(fn, null, tx);
+      queue.push({ fn: member, resolve: resolve as (value: unknown) => void, reject });
       if (!running) void drain();
     });
 }

@@ -211,6 +211,8 @@ export function createMessageBus(
       attributes,
       () => handleTimed(delivery),
       contextFrom(envelope.traceparent),
+      (error) =>
+        error instanceof DeferDelivery ? { 'orderly.deferred_ms': error.delayMs, 'orderly.deferred_reason': error.message } : null,
     );
   }
 

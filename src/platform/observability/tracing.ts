@@ -10,10 +10,8 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { SpanShipper } from './span-shipper.js';
 
 export { SpanKind } from '@opentelemetry/api';
 export type { Span, Context } from '@opentelemetry/api';
@@ -36,7 +34,8 @@ export interface TracingHandle {
 }
 
 let provider: NodeTracerProvider | null = null;
-const tracer = trace.getTracer('orderly');
+const TRACER_NAME = 'orderly';
+const tracer = trace.getTracer(TRACER_NAME);
 const propagator = new W3CTraceContextPropagator();
 
 /**
@@ -45,11 +44,14 @@ const propagator = new W3CTraceContextPropagator();
  */
 export function startTracing(options: TracingOptions): TracingHandle {
   if (provider) throw new Error('tracing started twice in one process');
-  const exporter = options.protocol === 'http/json' ? new JsonExporter() : new ProtobufExporter();
-  const resource = resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }).merge(
-    detectResources({ detectors: [envDetector] }),
-  );
-  const started = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1_000 })] });
+  // The resource (service name and version, OTEL_RESOURCE_ATTRIBUTES) is the export thread's to add.
+  const shipper = new SpanShipper({
+    protocol: options.protocol,
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    scopeName: TRACER_NAME,
+  });
+  const started = new NodeTracerProvider({ spanProcessors: [shipper] });
   started.register({ propagator });
   provider = started;
   return {
@@ -112,20 +114,27 @@ export function recordSpan(name: string, startMs: number, endMs: number, attribu
   span.end(endMs);
 }
 
-/** Runs `fn` inside a new active span (under `parent`, or the active context), ended when `fn` settles. */
+/**
+ * Runs `fn` inside a new active span (under `parent`, or the active context), ended when `fn` settles.
+ * `expected` names the errors that are outcomes rather than failures (a deferral): given the attributes
+ * it returns, the span ends with them instead of an exception and its stack.
+ */
 export async function inSpan<T>(
   name: string,
   kind: SpanKind,
   attributes: Attributes,
   fn: (span: Span | null) => Promise<T>,
   parent?: Context,
+  expected?: (error: unknown) => Attributes | null,
 ): Promise<T> {
   if (provider === null) return fn(null);
   const span = tracer.startSpan(name, { kind, attributes }, parent ?? context.active());
   try {
     return await context.with(trace.setSpan(parent ?? context.active(), span), () => fn(span));
   } catch (error) {
-    fail(span, error);
+    const outcome = expected?.(error);
+    if (outcome) span.setAttributes(outcome);
+    else fail(span, error);
     throw error;
   } finally {
     span.end();
