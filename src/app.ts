@@ -6,10 +6,8 @@ import { createAuthentication } from './platform/http/auth.js';
 import { mergeErrorCatalogs, platformErrors } from './platform/http/errors.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { createIdempotencyHooks, idempotencyErrors } from './platform/idempotency/hooks.js';
-import { idempotencyMigrations } from './platform/idempotency/schema.js';
 import { createMessageBus, type MessageBus } from './platform/messaging/bus.js';
 import { deadLetterRoutes } from './platform/messaging/routes.js';
-import { messagingMigrations } from './platform/messaging/schema.js';
 import { createLocalTransport } from './platform/messaging/transports/local.js';
 import { createNatsTransport } from './platform/messaging/transports/nats.js';
 import { recentRequests, type RecentRequests } from './platform/recent-requests.js';
@@ -29,6 +27,8 @@ import type { DeadLetterStore } from './platform/messaging/transport.js';
 import { registerStaticSite } from './platform/http/static-site.js';
 import { VERSION } from './version.js';
 import { buildModules, type Modules } from './module-wiring.js';
+import { MIGRATION_SETS } from './migration-sets.js';
+import { scheduledBackups } from './backup/schedule.js';
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {
@@ -58,8 +58,11 @@ export interface Orderly extends Core {
 /** The storefront's own pages (web/storefront/src/routes.ts); each is its index.html. */
 const STOREFRONT_ROUTES = ['/', '/search', '/products/:id', '/cart', '/checkout', '/signin', '/orders/:id', '/account'];
 
+/** MIGRATION_SETS, checked against the modules built: a module left out of it fails at start-up, not at a restore. */
 function migrationSets(modules: Modules): MigrationSet[] {
-  return [messagingMigrations, idempotencyMigrations, ...Object.values(modules).map((m: AppModule) => m.migrations)];
+  const missing = Object.values(modules).filter((m: AppModule) => !MIGRATION_SETS.includes(m.migrations));
+  if (missing.length > 0) throw new Error(`migration-sets.ts lacks the migrations of ${missing.map((m) => m.name).join(', ')}`);
+  return MIGRATION_SETS;
 }
 
 export async function buildCore(config: Config, logger: Logger): Promise<Core> {
@@ -210,6 +213,18 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       createPeriodicTask('idempotency.delete-expired', 60_000, () => idempotency.sweep(), logger),
       // A week of handled messages is kept for audits and `orderly verify`; a redelivery later than that is not expected.
       createPeriodicTask('messaging.prune', 3_600_000, () => bus.prune(new Date(Date.now() - 7 * 86_400_000)), logger),
+      ...(config.backup && config.database.kind === 'sqlite'
+        ? [
+            scheduledBackups({
+              dataDir: config.dataDir,
+              mainFile: config.database.file,
+              schedule: config.backup,
+              version: VERSION,
+              registry: core.metrics.registry,
+              logger,
+            }),
+          ]
+        : []),
     ];
     const runsWorkers = config.role !== 'api';
     if (runsWorkers) {

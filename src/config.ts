@@ -58,6 +58,8 @@ export interface Config {
     allowPrivate: boolean;
   };
   idempotency: { leaseMs: number };
+  /** Scheduled online backups of the embedded files; null when ORDERLY_BACKUP_DIR is not set. */
+  backup: { dir: string; everyMs: number; keep: number } | null;
   /** The storefront's built files, and whether `orderly start` may fill an empty shop with demo data. */
   web: { dir: string; demo: 'auto' | 'on' | 'off' };
   /** Test-only fault points. */
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
     },
     idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
+    backup: backupConfig(e),
     tracing: tracingConfig(e),
     web: { dir: path.resolve(e.ORDERLY_WEB_DIR), demo: e.ORDERLY_DEMO === 'true' ? 'on' : e.ORDERLY_DEMO === 'false' ? 'off' : 'auto' },
     faults: { exitAfterCommit: e.ORDERLY_FAULT === undefined ? null : e.ORDERLY_FAULT.slice('exit-after-commit:'.length) },
@@ -222,6 +225,18 @@ function databaseConfig(e: Env): DatabaseConfig {
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE };
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
   throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+}
+
+function backupConfig(e: Env): Config['backup'] {
+  const everyMs = durationMs('ORDERLY_BACKUP_EVERY', e.ORDERLY_BACKUP_EVERY);
+  if (e.ORDERLY_BACKUP_DIR === undefined) return null;
+  if (e.DATABASE_URL !== undefined && /^postgres(ql)?:\/\//.test(e.DATABASE_URL)) {
+    throw new ConfigError(
+      'invalid configuration:\n  ORDERLY_BACKUP_DIR: scheduled backups copy the embedded SQLite files; on PostgreSQL use deploy/postgres/backup.sh with WAL archiving',
+    );
+  }
+  if (everyMs < 1000) throw new ConfigError('invalid configuration:\n  ORDERLY_BACKUP_EVERY: at least 1s');
+  return { dir: path.resolve(e.ORDERLY_BACKUP_DIR), everyMs, keep: e.ORDERLY_BACKUP_KEEP };
 }
 
 function natsConfig(e: Env): NatsConfig | null {

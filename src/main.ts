@@ -9,6 +9,7 @@ import { seedCatalog } from './seed/seed.js';
 import { formatStory, orderStory } from './order-story.js';
 import { startTracing } from './platform/observability/tracing.js';
 import { demoWanted, openDemoShop } from './seed/demo-shop.js';
+import { backupCommand, reconcileCommand, restoreCommand } from './backup/commands.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -25,6 +26,13 @@ Commands:
   dlq list               list dead-lettered messages
   dlq redrive <id|--all> send dead letters to their consumers again
   search reindex         rebuild the search index from the catalog (with a progress bar)
+  backup --to DIR        copy the embedded SQLite files, consistent while Orderly runs, with a manifest;
+                         exit 0 only when the copy verifies
+  restore --from DIR --data-dir DIR [--force]
+                         check a backup and restore it into an empty data directory, then bring the
+                         search index forward and refund charges for orders placed after the backup
+  reconcile              after a point-in-time recovery (PostgreSQL): refund charges the payment provider
+                         holds for orders the database no longer has
   seed --products N      add N generated products (categories, attributes, prices, stock) and index them
   payment-sim            run the payment provider simulator (PORT default 4100, HOST, ORDERLY_DATA_DIR);
                          faults via POST /admin/faults, e.g. {"down":true}; {} clears them
@@ -203,6 +211,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return await withCore(config, logger, reindexSearch);
       case 'seed':
         return await withCore(config, logger, (core) => seed(core, argv.slice(1)));
+      case 'backup':
+        return await backupCommand(config, argv.slice(1));
+      case 'restore':
+        return await restoreCommand(argv.slice(1), logger);
+      case 'reconcile':
+        return await withCore(config, logger, reconcileCommand);
       default:
         process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
         return 2;

@@ -206,6 +206,11 @@ export const EnvSchema = Type.Object({
     default: 64,
     description: 'endpoints given their deliveries per transaction when an event fans out',
   }),
+  ORDERLY_BACKUP_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'scheduled online backups of the embedded files go here (SQLite only; off when unset)' }),
+  ),
+  ORDERLY_BACKUP_EVERY: Type.String({ default: '1h', description: 'how often a scheduled backup is taken (ms, s, m, h, d)' }),
+  ORDERLY_BACKUP_KEEP: Type.Integer({ minimum: 1, default: 24, description: 'scheduled backups kept; older ones are deleted' }),
   ORDERLY_WEBHOOK_DISABLE_AFTER: Type.String({ default: '5d', description: 'an endpoint failing continuously this long is disabled' }),
   ORDERLY_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({
     default: false,

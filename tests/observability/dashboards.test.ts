@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../../harness/processes.js';
@@ -34,7 +35,8 @@ describe('dashboard and alert rules', () => {
   let exported: Set<string>;
 
   beforeAll(async () => {
-    app = await startApp('sqlite');
+    // Configured as a shop would be: scheduled backups on, so their metrics are there to check.
+    app = await startApp('sqlite', { ORDERLY_BACKUP_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-dashboard-backups-')) });
     const text = (await app.http.get('/metrics')).text;
     exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
   });

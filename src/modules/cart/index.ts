@@ -2,6 +2,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { AppModule } from '../../platform/module.js';
 import { cartErrors } from './errors.js';
 import { cartMigrations } from './migrations/index.js';
+export { cartMigrations } from './migrations/index.js';
 import { cartRoutes } from './routes.js';
 import { createCartService, type CartService, type CartPorts } from './service.js';
 

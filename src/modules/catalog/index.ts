@@ -6,6 +6,7 @@ import type { AppModule } from '../../platform/module.js';
 import { catalogErrors } from './errors.js';
 import { readCacheSubscription } from './handlers.js';
 import { catalogMigrations } from './migrations/index.js';
+export { catalogMigrations } from './migrations/index.js';
 import { catalogRoutes, type ProductRepresentation } from './routes.js';
 import { createCatalogService, type CatalogService, type CatalogPorts } from './service.js';
 

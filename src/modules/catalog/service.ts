@@ -69,8 +69,8 @@ export interface CatalogService {
   update(id: string, patch: ProductPatch, ifMatch?: string): Promise<Product>;
   /** Products in the catalog, archived ones too. */
   count(): Promise<number>;
-  /** Every product, archived ones too, in id order: what a read model rebuilds from. */
-  scan(afterId: string | null, limit: number): Promise<Product[]>;
+  /** Every product (changed since `changedSince`, when given), archived ones too, in id order: what a read model rebuilds from. */
+  scan(afterId: string | null, limit: number, changedSince?: string): Promise<Product[]>;
   /** The given variants that exist, keyed by id. */
   variantsForSale(ids: string[]): Promise<Map<string, VariantForSale>>;
 }
@@ -159,7 +159,7 @@ export function createCatalogService(
 
     count: () => store.countProducts(),
 
-    scan: async (afterId, limit) => withVariants(await store.scanProducts(afterId, limit)),
+    scan: async (afterId, limit, changedSince) => withVariants(await store.scanProducts(afterId, limit, changedSince)),
 
     async update(id, patch, ifMatch) {
       const updated = await bus.transaction(async (tx, publish) => {

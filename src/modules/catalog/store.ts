@@ -120,9 +120,10 @@ export function createCatalogStore(executor: Executor) {
         .then((r) => Number(r.n)),
 
     /** Every product, archived too, in id order from after `afterId`. */
-    scanProducts: (afterId: string | null, limit: number) => {
+    scanProducts: (afterId: string | null, limit: number, changedSince?: string) => {
       let query = db.selectFrom('catalog_products').selectAll();
       if (afterId !== null) query = query.where('id', '>', afterId);
+      if (changedSince !== undefined) query = query.where('updated_at', '>=', changedSince);
       return query.orderBy('id').limit(limit).execute();
     },
 

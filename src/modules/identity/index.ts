@@ -4,6 +4,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { identityErrors } from './errors.js';
 import { identityMigrations } from './migrations/index.js';
+export { identityMigrations } from './migrations/index.js';
 import { identityRoutes } from './routes.js';
 import { createIdentityService, type IdentityService } from './service.js';
 import type { SessionPrincipal } from './store.js';

@@ -6,6 +6,7 @@ import { subscribeInventory } from './handlers.js';
 import type { AppModule } from '../../platform/module.js';
 import { inventoryErrors } from './errors.js';
 import { inventoryMigrations } from './migrations/index.js';
+export { inventoryMigrations } from './migrations/index.js';
 import { availabilityRoutes } from './availability-routes.js';
 import { inventoryRoutes } from './routes.js';
 import { createInventoryService, type InventoryService } from './service.js';

@@ -7,6 +7,7 @@ import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resili
 import { channelSubscription, fanOutSubscription } from './handlers.js';
 import { createNotificationsMetrics } from './metrics.js';
 import { notificationsMigrations } from './migrations/index.js';
+export { notificationsMigrations } from './migrations/index.js';
 import type { ChannelProvider } from './provider.js';
 import { createSandboxProvider, type SandboxProvider } from './providers/sandbox.js';
 import { createSmtpProvider } from './providers/smtp.js';

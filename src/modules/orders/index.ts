@@ -8,6 +8,7 @@ import { ordersErrors } from './errors.js';
 import { createOrdersMetrics } from './metrics.js';
 import { expireOverdueSagas, ordersSubscription } from './handlers.js';
 import { ordersMigrations } from './migrations/index.js';
+export { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
 import { ordersRoutes } from './routes.js';
 import { createOrdersService, type OrdersService } from './service.js';

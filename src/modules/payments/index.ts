@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { createPaymentsMetrics } from './metrics.js';
 import { paymentsSubscription, type ParkingPolicy } from './handlers.js';
 import { paymentsMigrations } from './migrations/index.js';
+export { paymentsMigrations } from './migrations/index.js';
 import type { PaymentProvider } from './provider.js';
 import { createPaymentsService, type PaymentsService } from './service.js';
 

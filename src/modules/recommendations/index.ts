@@ -4,6 +4,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import { recommendationsMigrations } from './migrations/index.js';
+export { recommendationsMigrations } from './migrations/index.js';
 import { recommendationRoutes } from './routes.js';
 import { recommendationSubscription } from './handlers.js';
 import { createRecommendationService, type RecommendationPorts, type RecommendationService } from './service.js';

@@ -5,6 +5,7 @@ import type { AppModule } from '../../platform/module.js';
 import type { TSchema } from 'typebox';
 import { searchSubscription } from './handlers.js';
 import { searchMigrations } from './migrations/index.js';
+export { searchMigrations } from './migrations/index.js';
 import { postgresSearchIndex } from './postgres-index.js';
 import { searchRoutes } from './routes.js';
 import { createSearchService, type SearchService } from './service.js';

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
+import { lowerThreadPriority } from '../../platform/thread-priority.js';
 import type { SearchQuery } from './query.js';
 import { createSqliteSearchReader } from './sqlite-reader.js';
 
@@ -23,11 +22,7 @@ db.pragma('mmap_size = 4294967296');
 const dataVersion = db.prepare('pragma data_version').pluck();
 const search = createSqliteSearchReader(db, window, () => dataVersion.get() as number);
 
-// Linux gives each thread its own nice value; elsewhere the thread keeps the process's priority.
-try {
-  const threadId = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isInteger(threadId)) os.setPriority(threadId, READER_NICENESS);
-} catch {}
+lowerThreadPriority(READER_NICENESS);
 
 parentPort!.on('message', (request: ReaderRequest | 'close') => {
   if (request === 'close') {

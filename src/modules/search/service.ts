@@ -34,10 +34,26 @@ export interface SearchService {
   index(products: IndexedProduct[]): Promise<void>;
   /** Re-reads every product from the catalog; documents it no longer has are dropped. */
   reindex(scan: CatalogScan, onProgress: (indexed: number) => void, batchSize?: number): Promise<{ indexed: number; removed: number }>;
+  /** Indexes what the scan gives (products changed since the index's copy was taken), removing nothing. */
+  catchUp(scan: CatalogScan): Promise<number>;
   count(): Promise<number>;
 }
 
 export function createSearchService(index: SearchIndex): SearchService {
+  async function upsertAll(scan: CatalogScan, onProgress: (indexed: number) => void, batchSize: number): Promise<number> {
+    let after: string | null = null;
+    let indexed = 0;
+    for (;;) {
+      const batch = await scan(after, batchSize);
+      if (batch.length === 0) break;
+      await index.upsert(batch, nowIso());
+      indexed += batch.length;
+      after = batch[batch.length - 1]!.id;
+      onProgress(indexed);
+    }
+    return indexed;
+  }
+
   return {
     async search(input) {
       let after: SearchCursor | undefined;
@@ -71,20 +87,13 @@ export function createSearchService(index: SearchIndex): SearchService {
 
     async reindex(scan, onProgress, batchSize = 1000) {
       const startedAt = nowIso();
-      let after: string | null = null;
-      let indexed = 0;
-      for (;;) {
-        const batch = await scan(after, batchSize);
-        if (batch.length === 0) break;
-        await index.upsert(batch, nowIso());
-        indexed += batch.length;
-        after = batch[batch.length - 1]!.id;
-        onProgress(indexed);
-      }
+      const indexed = await upsertAll(scan, onProgress, batchSize);
       // Anything not touched since the reindex began is gone from the catalog.
       const removed = await index.removeIndexedBefore(startedAt);
       return { indexed, removed };
     },
+
+    catchUp: (scan) => upsertAll(scan, () => {}, 1000),
 
     count: () => index.count(),
   };

@@ -3,6 +3,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import { shippingErrors } from './errors.js';
 import { shippingMigrations } from './migrations/index.js';
+export { shippingMigrations } from './migrations/index.js';
 import { shippingRoutes } from './routes.js';
 import { shippingSubscription } from './handlers.js';
 import { createShippingService, type ShippingService } from './service.js';

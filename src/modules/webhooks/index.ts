@@ -9,6 +9,7 @@ import type { PublicEvents } from './event-types.js';
 import { webhookSubscription } from './handlers.js';
 import { createWebhooksMetrics } from './metrics.js';
 import { webhooksMigrations } from './migrations/index.js';
+export { webhooksMigrations } from './migrations/index.js';
 import { webhookRoutes } from './routes.js';
 import { createWebhookService, type WebhookService } from './service.js';
 import { createLane } from './lane.js';
