@@ -29,6 +29,7 @@ import { VERSION } from './version.js';
 import { buildModules, type Modules } from './module-wiring.js';
 import { MIGRATION_SETS } from './migration-sets.js';
 import { scheduledBackups } from './backup/schedule.js';
+import { archiveOrders, archiverDepsOf } from './archive/archiver.js';
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {
@@ -141,6 +142,20 @@ export async function migrate(config: Config, logger: Logger): Promise<AppliedMi
   return core.migrations;
 }
 
+/** Hourly, final orders unchanged for `afterMs` move to cold storage. */
+function archiveTask(core: Core, afterMs: number, logger: Logger): PeriodicTask {
+  const deps = archiverDepsOf(core);
+  return createPeriodicTask(
+    'orders.archive',
+    3_600_000,
+    async () => {
+      const run = await archiveOrders(deps, { before: new Date(Date.now() - afterMs).toISOString() });
+      if (run.archived > 0 || run.abandoned > 0) logger.info({ ...run }, 'orders archived');
+    },
+    logger,
+  );
+}
+
 export async function createOrderly(config: Config, options: { logger?: Logger } = {}): Promise<Orderly> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const core = await buildCore(config, logger);
@@ -213,11 +228,13 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       createPeriodicTask('idempotency.delete-expired', 60_000, () => idempotency.sweep(), logger),
       // A week of handled messages is kept for audits and `orderly verify`; a redelivery later than that is not expected.
       createPeriodicTask('messaging.prune', 3_600_000, () => bus.prune(new Date(Date.now() - 7 * 86_400_000)), logger),
+      ...(config.archive.afterMs === null ? [] : [archiveTask(core, config.archive.afterMs, logger)]),
       ...(config.backup && config.database.kind === 'sqlite'
         ? [
             scheduledBackups({
               dataDir: config.dataDir,
               mainFile: config.database.file,
+              archiveDir: config.archive.dir,
               schedule: config.backup,
               version: VERSION,
               registry: core.metrics.registry,

@@ -30,6 +30,8 @@ export interface Config {
     nats: NatsConfig | null;
   };
   sweepIntervalMs: number;
+  /** How long what is finished is kept before it is deleted, and how often the retention tasks look. */
+  retention: RetentionConfig;
   payments: {
     providerUrl: string | null;
     timeoutMs: number;
@@ -58,12 +60,14 @@ export interface Config {
     allowPrivate: boolean;
   };
   idempotency: { leaseMs: number };
+  /** Cold storage of final orders: the directory, and after how long they move there (null: never, by schedule). */
+  archive: { dir: string; afterMs: number | null };
   /** Scheduled online backups of the embedded files; null when ORDERLY_BACKUP_DIR is not set. */
   backup: { dir: string; everyMs: number; keep: number } | null;
   /** The storefront's built files, and whether `orderly start` may fill an empty shop with demo data. */
   web: { dir: string; demo: 'auto' | 'on' | 'off' };
   /** Test-only fault points. */
-  faults: { exitAfterCommit: string | null };
+  faults: { exitAfterCommit: string | null; killAfterArchiveFile: boolean };
 }
 
 /** `off`, or the classes whose quota (requests) per window (seconds) differ from the defaults. */
@@ -75,6 +79,16 @@ export interface NatsConfig {
   partitions: number;
   replicas: number;
   ackWaitMs: number;
+}
+
+export interface RetentionConfig {
+  webhookAttemptsMs: number;
+  notificationsMs: number;
+  /** Resolved ones: redriven, then delivered. */
+  deadLettersMs: number;
+  /** After expiry. */
+  sessionsMs: number;
+  everyMs: number;
 }
 
 /** OpenTelemetry tracing: on when a collector is named. The SDK reads the sampler and service name itself. */
@@ -130,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       nats: natsConfig(e),
     },
     sweepIntervalMs: e.ORDERLY_SWEEP_INTERVAL_MS,
+    retention: retentionConfig(e),
     payments: {
       providerUrl: e.PAYMENT_PROVIDER_URL ?? null,
       timeoutMs: e.ORDERLY_PAYMENT_TIMEOUT_MS,
@@ -157,9 +172,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
     backup: backupConfig(e),
+    archive: {
+      dir: path.resolve(e.ORDERLY_ARCHIVE_DIR ?? path.join(e.ORDERLY_DATA_DIR, 'archive')),
+      afterMs: e.ORDERLY_ARCHIVE_AFTER_DAYS === 0 ? null : e.ORDERLY_ARCHIVE_AFTER_DAYS * 86_400_000,
+    },
     tracing: tracingConfig(e),
     web: { dir: path.resolve(e.ORDERLY_WEB_DIR), demo: e.ORDERLY_DEMO === 'true' ? 'on' : e.ORDERLY_DEMO === 'false' ? 'off' : 'auto' },
-    faults: { exitAfterCommit: e.ORDERLY_FAULT === undefined ? null : e.ORDERLY_FAULT.slice('exit-after-commit:'.length) },
+    faults: {
+      exitAfterCommit: e.ORDERLY_FAULT?.startsWith('exit-after-commit:') ? e.ORDERLY_FAULT.slice('exit-after-commit:'.length) : null,
+      killAfterArchiveFile: e.ORDERLY_FAULT === 'kill-after-archive-file',
+    },
   };
 }
 
@@ -170,6 +192,21 @@ function durationMs(name: string, text: string): number {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
   if (!match) throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not a duration such as 100ms, 5s, 5m, 2h or 1d`);
   return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+function retentionConfig(e: Env): RetentionConfig {
+  const atLeast = (name: keyof Env & `ORDERLY_RETENTION_${string}`, min: string) => {
+    const ms = durationMs(name, e[name]);
+    if (ms < durationMs(name, min)) throw new ConfigError(`invalid configuration:\n  ${name}: at least ${min}`);
+    return ms;
+  };
+  return {
+    webhookAttemptsMs: atLeast('ORDERLY_RETENTION_WEBHOOK_ATTEMPTS', '1s'),
+    notificationsMs: atLeast('ORDERLY_RETENTION_NOTIFICATIONS', '1s'),
+    deadLettersMs: atLeast('ORDERLY_RETENTION_DEAD_LETTERS', '1s'),
+    sessionsMs: atLeast('ORDERLY_RETENTION_SESSIONS', '1s'),
+    everyMs: atLeast('ORDERLY_RETENTION_EVERY', '100ms'),
+  };
 }
 
 function quotaOf(name: string, text: string): Quota {

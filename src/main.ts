@@ -9,6 +9,7 @@ import { seedCatalog } from './seed/seed.js';
 import { formatStory, orderStory } from './order-story.js';
 import { startTracing } from './platform/observability/tracing.js';
 import { demoWanted, openDemoShop } from './seed/demo-shop.js';
+import { archiveCommand } from './archive/commands.js';
 import { backupCommand, reconcileCommand, restoreCommand } from './backup/commands.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,8 @@ Commands:
                          search index forward and refund charges for orders placed after the backup
   reconcile              after a point-in-time recovery (PostgreSQL): refund charges the payment provider
                          holds for orders the database no longer has
+  archive --before DATE  move delivered and cancelled orders unchanged since before DATE to archive files
+                         (ORDERLY_ARCHIVE_DIR); they stay readable through the API
   seed --products N      add N generated products (categories, attributes, prices, stock) and index them
   payment-sim            run the payment provider simulator (PORT default 4100, HOST, ORDERLY_DATA_DIR);
                          faults via POST /admin/faults, e.g. {"down":true}; {} clears them
@@ -217,6 +220,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await restoreCommand(argv.slice(1), logger);
       case 'reconcile':
         return await withCore(config, logger, reconcileCommand);
+      case 'archive':
+        return await withCore(config, logger, (core) => archiveCommand(core, argv.slice(1)));
       default:
         process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
         return 2;

@@ -14,6 +14,7 @@ import { createCatalogModule, ProductSchema, readProduct, type CatalogModule } f
 import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js';
 import { createCartModule, type CartModule } from './modules/cart/index.js';
 import { createOrdersModule, type OrdersModule } from './modules/orders/index.js';
+import { createDirectoryArchiveStore } from './platform/archive/directory-store.js';
 import {
   createHttpProvider,
   createPaymentsModule,
@@ -95,6 +96,9 @@ export function buildModules(
     sessionTtlMs: config.sessionTtlMs,
     caches,
     sessionCacheTtlMs: config.cache.sessionTtlMs,
+    registry: metrics.registry,
+    logger,
+    retention: { expiredMs: config.retention.sessionsMs, everyMs: config.retention.everyMs },
   });
   const inventory = createInventoryModule({
     database,
@@ -162,8 +166,17 @@ export function buildModules(
     // A saga outlives its stock hold by as long again: time for a late payment to commit or be refunded.
     sagaDeadlineMs: config.sagaDeadlineMs,
     sweepIntervalMs: config.sweepIntervalMs,
+    archiveStore: createDirectoryArchiveStore(config.archive.dir),
   });
-  const notifications = createNotificationsModule({ database, bus, registry: metrics.registry, buckets, settings: config.notifications });
+  const notifications = createNotificationsModule({
+    database,
+    bus,
+    registry: metrics.registry,
+    logger,
+    buckets,
+    settings: config.notifications,
+    retention: { sentMs: config.retention.notificationsMs, everyMs: config.retention.everyMs },
+  });
   for (const policy of notifications.policies) breakers.register(policy);
   const webhooks = createWebhooksModule({
     database,
@@ -172,6 +185,11 @@ export function buildModules(
     registry: metrics.registry,
     settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
     events: PUBLIC_EVENTS,
+    retention: {
+      deliveredMs: config.retention.webhookAttemptsMs,
+      resolvedDeadLettersMs: config.retention.deadLettersMs,
+      everyMs: config.retention.everyMs,
+    },
   });
   return { identity, catalog, inventory, cart, orders, payments, shipping, search, recommendations, notifications, webhooks };
 }

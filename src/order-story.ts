@@ -26,11 +26,9 @@ async function rows(core: Core, query: ReturnType<typeof sql>): Promise<Row[]> {
   return (await query.execute(core.database.db)).rows as Row[];
 }
 
-/**
- * What the database knows of one order, read across the modules' tables for an operator (`orderly trace`).
- * Messages are found by their key, which for an order's commands and events is its id.
- */
-export async function orderStory(core: Core, orderId: string): Promise<OrderStory | null> {
+type OwnParts = Pick<OrderStory, 'order' | 'saga' | 'timeline' | 'payments'>;
+
+async function hotParts(core: Core, orderId: string): Promise<OwnParts | null> {
   const [order] = await rows(
     core,
     sql`select id, user_id, status, cancellation_reason, total_amount, currency, created_at, updated_at from orders where id = ${orderId}`,
@@ -41,6 +39,49 @@ export async function orderStory(core: Core, orderId: string): Promise<OrderStor
     sql`select step, cancel_reason, last_event, updated_at, version from order_sagas where order_id = ${orderId}`,
   );
   const timeline = await rows(core, sql`select at, status, note from order_timeline where order_id = ${orderId} order by at, id`);
+  const payments = await rows(
+    core,
+    sql`select at, kind, outcome, detail from payment_attempts where order_id = ${orderId} order by at, id`,
+  );
+  return { order, saga: saga ?? null, timeline, payments };
+}
+
+/** An archived order's own parts, from its archive record. */
+async function archivedParts(core: Core, orderId: string): Promise<OwnParts | null> {
+  const { archive } = core.modules.orders;
+  const row = await archive.find(orderId);
+  if (!row) return null;
+  const { order, saga, payment } = await archive.record(row);
+  return {
+    order: {
+      id: order.id,
+      user_id: order.userId,
+      status: `${order.status}, archived in ${row.file}`,
+      cancellation_reason: order.cancellationReason,
+      total_amount: order.total.amount,
+      currency: order.total.currency,
+      created_at: order.createdAt,
+      updated_at: order.updatedAt,
+    },
+    saga: saga as Row | null,
+    timeline: order.timeline.map((t) => ({ at: t.at, status: t.status, note: t.note ?? null })),
+    payments: ((payment as { attempts?: Row[] } | null)?.attempts ?? []).map((a) => ({
+      at: a.at,
+      kind: a.kind,
+      outcome: a.outcome,
+      detail: a.detail,
+    })),
+  };
+}
+
+/**
+ * What the database knows of one order (hot, or from its archive file), read across the modules' tables for an operator (`orderly trace`).
+ * Messages are found by their key, which for an order's commands and events is its id.
+ */
+export async function orderStory(core: Core, orderId: string): Promise<OrderStory | null> {
+  const own = (await hotParts(core, orderId)) ?? (await archivedParts(core, orderId));
+  if (!own) return null;
+  const { order, saga, timeline, payments } = own;
   const outbox = await rows(core, sql`select id, type, occurred_at, traceparent from outbox where key = ${orderId} order by seq`);
   const ids = outbox.map((m) => m.id as string);
   const inbox = ids.length
@@ -55,10 +96,6 @@ export async function orderStory(core: Core, orderId: string): Promise<OrderStor
         sql`select message_id, group_name, status, attempts, last_error from messaging_deliveries where message_id in (${sql.join(ids)})`,
       )
     : [];
-  const payments = await rows(
-    core,
-    sql`select at, kind, outcome, detail from payment_attempts where order_id = ${orderId} order by at, id`,
-  );
   const webhooks = ids.length
     ? await rows(
         core,
@@ -74,7 +111,7 @@ export async function orderStory(core: Core, orderId: string): Promise<OrderStor
     waiting: waiting.filter((w) => w.message_id === m.id),
   }));
   const traced = messages.find((m) => m.traceparent)?.traceparent;
-  return { order, saga: saga ?? null, timeline, messages, payments, webhooks, traceId: traced ? traced.split('-')[1]! : null };
+  return { order, saga, timeline, messages, payments, webhooks, traceId: traced ? traced.split('-')[1]! : null };
 }
 
 const since = (start: string, at: unknown) => `+${((Date.parse(String(at)) - Date.parse(start)) / 1000).toFixed(3)}s`;

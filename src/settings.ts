@@ -206,6 +206,14 @@ export const EnvSchema = Type.Object({
     default: 64,
     description: 'endpoints given their deliveries per transaction when an event fans out',
   }),
+  ORDERLY_ARCHIVE_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'where archived orders are kept (default: archive/ in the data directory)' }),
+  ),
+  ORDERLY_ARCHIVE_AFTER_DAYS: Type.Integer({
+    minimum: 0,
+    default: 365,
+    description: 'delivered and cancelled orders unchanged for this many days move to the archive (0: never)',
+  }),
   ORDERLY_BACKUP_DIR: Type.Optional(
     Type.String({ minLength: 1, description: 'scheduled online backups of the embedded files go here (SQLite only; off when unset)' }),
   ),
@@ -225,6 +233,26 @@ export const EnvSchema = Type.Object({
     minimum: 500,
     default: 3000,
     description: 'an Idempotency-Key claim whose process stops renewing it (it died) is free again after this',
+  }),
+  ORDERLY_RETENTION_WEBHOOK_ATTEMPTS: Type.String({
+    default: '30d',
+    description:
+      'delivered webhook deliveries are deleted this long after delivery, their attempts this long after they were made, and event bodies this long after the event once no delivery needs them (no replay then); nothing pending, retrying or dead is',
+  }),
+  ORDERLY_RETENTION_NOTIFICATIONS: Type.String({
+    default: '90d',
+    description:
+      'sent notifications and the embedded mailbox and SMS/push sandboxes are deleted this long after the send; pending and failed ones stay',
+  }),
+  ORDERLY_RETENTION_DEAD_LETTERS: Type.String({
+    default: '30d',
+    description:
+      'a webhook dead letter redriven and then delivered is deleted this long after delivery (then its attempts as above); one not resolved stays',
+  }),
+  ORDERLY_RETENTION_SESSIONS: Type.String({ default: '7d', description: 'sessions are deleted this long after they expire' }),
+  ORDERLY_RETENTION_EVERY: Type.String({
+    default: '10m',
+    description: 'how often retention looks for rows past their time (it deletes in small batches with pauses between)',
   }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
     Type.String({ description: 'OpenTelemetry collector (OTLP/HTTP, e.g. http://127.0.0.1:4318); traces go to its /v1/traces' }),
@@ -253,8 +281,10 @@ export const EnvSchema = Type.Object({
   }),
   ORDERLY_FAULT: Type.Optional(
     Type.String({
-      pattern: '^exit-after-commit:[a-z_-]+\\.[a-z_-]+$',
-      description: 'tests only: exit-after-commit:<effect> kills the process after that effect commits, before its answer is sent',
+      pattern: '^(exit-after-commit:[a-z_-]+\\.[a-z_-]+|kill-after-archive-file)$',
+      description:
+        'tests only: exit-after-commit:<effect> kills the process after that effect commits, before its answer is sent; ' +
+        'kill-after-archive-file kills it (SIGKILL) once an archive file is stored, before its orders leave the hot tables',
     }),
   ),
 });

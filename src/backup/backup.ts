@@ -10,12 +10,16 @@ export const MAIN_DATABASE = 'orderly.db';
 export const SEARCH_INDEX = 'search.db';
 export const SANDBOX_LEDGER = 'sandbox-provider.db';
 /** Generated product pictures the storefront serves: plain files, copied as they are. */
-const PLAIN_DIRECTORIES = ['images'];
+const PICTURES = 'images';
+/** Archived orders' files, stored in the backup under this name wherever ORDERLY_ARCHIVE_DIR keeps them. */
+export const ARCHIVE = 'archive';
 
 export interface BackupOptions {
   dataDir: string;
   /** The main database (DATABASE_URL=sqlite:… may keep it outside the data directory); stored as orderly.db. */
   mainFile: string;
+  /** ORDERLY_ARCHIVE_DIR: archive files are immutable, and copied after the database that indexes them. */
+  archiveDir: string;
   /** A new or empty directory. */
   to: string;
   version: string;
@@ -55,9 +59,12 @@ export function backupTo(options: BackupOptions): Manifest {
   if (copy(SEARCH_INDEX)) searchCopiedAt = searchStartedAt;
   copy(MAIN_DATABASE, options.mainFile);
   copy(SANDBOX_LEDGER);
-  for (const directory of PLAIN_DIRECTORIES) {
-    const copied = copyTree(dataDir, to, directory);
-    if (copied.length > 0) say(`copied ${copied.length} file(s) under ${directory}/`);
+  for (const [name, from] of [
+    [PICTURES, path.join(dataDir, PICTURES)],
+    [ARCHIVE, options.archiveDir],
+  ] as const) {
+    const copied = copyTree(from, to, name);
+    if (copied.length > 0) say(`copied ${copied.length} file(s) into ${name}/`);
     files.push(...copied);
   }
   syncFile(to);
@@ -89,16 +96,17 @@ function describeMain(file: string): Pick<Manifest, 'schema' | 'outbox'> {
   }
 }
 
-function copyTree(fromRoot: string, toRoot: string, relative: string): BackupFile[] {
-  const source = path.join(fromRoot, relative);
-  if (!fs.existsSync(source)) return [];
+/** Copies the files under `from` into `toRoot/relative`, skipping any still being written (`.partial`). */
+function copyTree(from: string, toRoot: string, relative: string): BackupFile[] {
+  if (!fs.existsSync(from)) return [];
   const copied: BackupFile[] = [];
-  for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
     const name = path.join(relative, entry.name);
-    if (entry.isDirectory()) copied.push(...copyTree(fromRoot, toRoot, name));
-    else if (entry.isFile()) {
+    if (entry.isDirectory()) copied.push(...copyTree(path.join(from, entry.name), toRoot, name));
+    else if (entry.isFile() && !entry.name.endsWith('.partial')) {
       fs.mkdirSync(path.dirname(path.join(toRoot, name)), { recursive: true });
-      fs.copyFileSync(path.join(fromRoot, name), path.join(toRoot, name));
+      fs.copyFileSync(path.join(from, entry.name), path.join(toRoot, name));
+      syncFile(path.join(toRoot, name));
       copied.push(describeFile(toRoot, name));
     }
   }

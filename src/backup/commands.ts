@@ -36,7 +36,14 @@ export async function backupCommand(config: Config, args: string[]): Promise<num
     return 2;
   }
   try {
-    backupTo({ dataDir: config.dataDir, mainFile: mainFile(config), to: path.resolve(to), version: VERSION, progress: say });
+    backupTo({
+      dataDir: config.dataDir,
+      mainFile: mainFile(config),
+      archiveDir: config.archive.dir,
+      to: path.resolve(to),
+      version: VERSION,
+      progress: say,
+    });
   } catch (error) {
     process.stderr.write(`backup failed: ${(error as Error).message}\n`);
     return 1;
@@ -76,7 +83,13 @@ export async function restoreCommand(args: string[], logger: Logger): Promise<nu
   }
   let manifest: ReturnType<typeof restoreFiles>;
   try {
-    manifest = restoreFiles({ from: path.resolve(from), dataDir: config.dataDir, force: args.includes('--force'), progress: say });
+    manifest = restoreFiles({
+      from: path.resolve(from),
+      dataDir: config.dataDir,
+      archiveDir: config.archive.dir,
+      force: args.includes('--force'),
+      progress: say,
+    });
   } catch (error) {
     if (!(error instanceof BackupRefused)) throw error;
     process.stderr.write(`restore refused: ${error.message}\n`);

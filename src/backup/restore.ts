@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { knownMigrations } from '../migration-sets.js';
-import { MAIN_DATABASE, SANDBOX_LEDGER, SEARCH_INDEX } from './backup.js';
+import { ARCHIVE, MAIN_DATABASE, SANDBOX_LEDGER, SEARCH_INDEX } from './backup.js';
 import { BackupRefused, checkFiles, readManifest, syncFile, type Manifest } from './manifest.js';
 
 export interface RestoreOptions {
   from: string;
   dataDir: string;
+  /** Where archive files go (ORDERLY_ARCHIVE_DIR of the restored shop). */
+  archiveDir: string;
   /** Replace what the data directory holds. */
   force: boolean;
   progress?: (line: string) => void;
@@ -40,15 +42,20 @@ export function restoreFiles(options: RestoreOptions): Manifest {
     );
   }
 
-  if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+  const inUse = [dataDir, options.archiveDir].filter((dir) => fs.existsSync(dir) && fs.readdirSync(dir).length > 0);
+  if (inUse.length > 0) {
     if (!options.force)
-      throw new BackupRefused(`${dataDir} is not empty: restore into an empty directory, or add --force to replace its data`);
+      throw new BackupRefused(`${inUse.join(' and ')}: not empty; restore into an empty directory, or add --force to replace its data`);
     for (const name of REPLACED) fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
-    say(`replacing the data in ${dataDir}`);
+    fs.rmSync(options.archiveDir, { recursive: true, force: true });
+    say(`replacing the data in ${inUse.join(' and ')}`);
   }
   fs.mkdirSync(dataDir, { recursive: true });
+  // Archive files go wherever the restored shop keeps its archive (ORDERLY_ARCHIVE_DIR).
+  const targetOf = (file: string) =>
+    file.startsWith(`${ARCHIVE}/`) ? path.join(options.archiveDir, file.slice(ARCHIVE.length + 1)) : path.join(dataDir, file);
   for (const file of manifest.files) {
-    const target = path.join(dataDir, file.path);
+    const target = targetOf(file.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const temporary = `${target}.restoring`;
     fs.copyFileSync(path.join(from, file.path), temporary);

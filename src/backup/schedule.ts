@@ -35,6 +35,7 @@ export function finishedBackups(dir: string): { name: string; finishedAt: string
 export function scheduledBackups(deps: {
   dataDir: string;
   mainFile: string;
+  archiveDir: string;
   schedule: BackupSchedule;
   version: string;
   registry: Registry;
@@ -72,7 +73,7 @@ export function scheduledBackups(deps: {
   function inThread(to: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const thread = new Worker(threadEntry(import.meta.url, 'backup-thread'), {
-        workerData: { dataDir: deps.dataDir, mainFile: deps.mainFile, to, version: deps.version },
+        workerData: { dataDir: deps.dataDir, mainFile: deps.mainFile, archiveDir: deps.archiveDir, to, version: deps.version },
         name: 'backup',
       });
       thread.once('message', (reply: { ok: true } | { ok: false; error: string }) =>

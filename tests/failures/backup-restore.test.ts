@@ -199,7 +199,7 @@ describe('online backup and restore of the embedded default', () => {
     fs.writeFileSync(path.join(target, 'orderly.db'), 'not a database');
     const refusedBusy = await command(['restore', '--from', to, '--data-dir', target], {});
     expect(refusedBusy.code).toBe(1);
-    expect(refusedBusy.out).toContain('--force');
+    expect(refusedBusy.out).toContain('not empty; restore into an empty directory, or add --force');
     expect(fs.readFileSync(path.join(target, 'orderly.db'), 'utf8')).toBe('not a database');
     const forced = await command(['restore', '--from', to, '--data-dir', target, '--force'], {});
     expect(forced.code, forced.out).toBe(0);

@@ -11,6 +11,8 @@ export const ADMIN = { email: 'admin@orderly.test', password: 'admin-password-1'
 /** A real Orderly listening on a loopback port, over a database of its own. */
 export interface TestApp {
   kind: DatabaseKind;
+  /** What an `orderly` command needs to reach this app's database (and the settings it was started with). */
+  env: Record<string, string>;
   url: string;
   http: HttpClient;
   orderly: Orderly;
@@ -49,6 +51,7 @@ export async function startApp(kind: DatabaseKind, env: Record<string, string> =
 
   return {
     kind,
+    env: { ...database.env, ...env },
     url,
     http,
     orderly,

@@ -66,6 +66,28 @@ describe('configuration', () => {
     );
   });
 
+  it('reads retention durations, with their defaults, and refuses ones too short or not durations', () => {
+    expect(loadConfig({}).retention).toEqual({
+      webhookAttemptsMs: 30 * 86_400_000,
+      notificationsMs: 90 * 86_400_000,
+      deadLettersMs: 30 * 86_400_000,
+      sessionsMs: 7 * 86_400_000,
+      everyMs: 600_000,
+    });
+    expect(
+      loadConfig({
+        ORDERLY_RETENTION_WEBHOOK_ATTEMPTS: '12h',
+        ORDERLY_RETENTION_NOTIFICATIONS: '1s',
+        ORDERLY_RETENTION_DEAD_LETTERS: '90m',
+        ORDERLY_RETENTION_SESSIONS: '2d',
+        ORDERLY_RETENTION_EVERY: '250ms',
+      }).retention,
+    ).toEqual({ webhookAttemptsMs: 43_200_000, notificationsMs: 1000, deadLettersMs: 5_400_000, sessionsMs: 172_800_000, everyMs: 250 });
+    expect(refused({ ORDERLY_RETENTION_SESSIONS: 'a week' })).toMatch(/ORDERLY_RETENTION_SESSIONS: "a week" is not a duration/);
+    expect(refused({ ORDERLY_RETENTION_DEAD_LETTERS: '500ms' })).toMatch(/ORDERLY_RETENTION_DEAD_LETTERS: at least 1s/);
+    expect(refused({ ORDERLY_RETENTION_EVERY: '10ms' })).toMatch(/ORDERLY_RETENTION_EVERY: at least 100ms/);
+  });
+
   it('documents every setting for orderly help', () => {
     const lines = describeSettings();
     for (const name of ['PORT', 'DATABASE_URL', 'ORDERLY_IDEMPOTENCY_LEASE_MS', 'ORDERLY_WEBHOOK_RETRY_SCHEDULE'])

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
 import type { Role } from '../../platform/http/auth.js';
 
-interface IdentityTables {
+export interface IdentityTables {
   identity_users: {
     id: string;
     email: string;

@@ -3,6 +3,8 @@ import type { Database } from '../../platform/db/database.js';
 import type { BucketStore, Quota } from '../../platform/http/rate-limits/buckets.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import { createRetentionTask } from '../../platform/retention.js';
 import { createOutboundPolicy, type OutboundPolicy } from '../../platform/resilience/outbound.js';
 import { channelSubscription, fanOutSubscription } from './handlers.js';
 import { createNotificationsMetrics } from './metrics.js';
@@ -12,6 +14,7 @@ import type { ChannelProvider } from './provider.js';
 import { createSandboxProvider, type SandboxProvider } from './providers/sandbox.js';
 import { createSmtpProvider } from './providers/smtp.js';
 import { notificationRoutes } from './routes.js';
+import { notificationRetentionRules } from './retention.js';
 import { createNotificationService, type NotificationService } from './service.js';
 import { CHANNELS, createNotificationsStore, type Channel } from './store.js';
 
@@ -35,8 +38,11 @@ export function createNotificationsModule(deps: {
   database: Database;
   bus: MessageBus;
   registry: Registry;
+  logger: Logger;
   buckets: BucketStore;
   settings: NotificationSettings;
+  /** Sent notifications and the sandboxes' copies are kept `sentMs`; the retention looks every `everyMs`. */
+  retention: { sentMs: number; everyMs: number };
 }): NotificationsModule {
   const { settings } = deps;
   const sandboxes: Partial<Record<Channel, SandboxProvider>> = {};
@@ -80,12 +86,18 @@ export function createNotificationsModule(deps: {
     );
   }
   const service = createNotificationService(deps.database, sandboxes);
+  const retention = createRetentionTask('notifications.retention', notificationRetentionRules(deps.database, deps.retention.sentMs), {
+    registry: deps.registry,
+    logger: deps.logger,
+    pace: { everyMs: deps.retention.everyMs },
+  });
   return {
     name: 'notifications',
     migrations: notificationsMigrations,
     errors: {},
     service,
     policies,
+    tasks: [retention],
     routes: (app) => notificationRoutes(app, service),
     async close() {
       await Promise.all(providers.map((p) => p.close()));

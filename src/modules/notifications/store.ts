@@ -6,7 +6,7 @@ export type Channel = 'email' | 'sms' | 'push';
 export const CHANNELS: readonly Channel[] = ['email', 'sms', 'push'];
 export type NotificationStatus = 'pending' | 'sent' | 'failed';
 
-interface NotificationTables {
+export interface NotificationTables {
   notification_recipients: {
     user_id: string;
     email: string | null;

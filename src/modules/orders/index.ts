@@ -4,6 +4,8 @@ import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { createPeriodicTask } from '../../platform/periodic-task.js';
 import type { Registry } from 'prom-client';
+import type { ArchiveStore } from '../../platform/archive/store.js';
+import { createOrderArchive, type OrderArchive } from './archive.js';
 import { ordersErrors } from './errors.js';
 import { createOrdersMetrics } from './metrics.js';
 import { expireOverdueSagas, ordersSubscription } from './handlers.js';
@@ -16,11 +18,14 @@ import { createOrdersStore, orderStatements } from './store.js';
 
 export type { OrdersService, OrderOutcome } from './service.js';
 export type { Order } from './view.js';
+export type { ArchivedOrderRecord, ArchiveEntry, OrderArchive } from './archive.js';
 export type { OrderingPorts } from './place-order.js';
 export * from './messages.js';
 
 export interface OrdersModule extends AppModule {
   service: OrdersService;
+  /** Cold storage of final orders: what the archiver moves, and the index lookups and lists read. */
+  archive: OrderArchive;
   /** Ends every open event stream (at shutdown, so draining is not held open by long-lived responses). */
   closeStreams(): void;
 }
@@ -33,9 +38,11 @@ export function createOrdersModule(deps: {
   ports: OrderingPorts;
   sagaDeadlineMs: number;
   sweepIntervalMs: number;
+  archiveStore: ArchiveStore;
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
-  const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs });
+  const archive = createOrderArchive(deps.database, statements, deps.archiveStore);
+  const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs }, archive);
   deps.bus.subscribe(
     ordersSubscription(
       deps.logger,
@@ -58,6 +65,7 @@ export function createOrdersModule(deps: {
     migrations: ordersMigrations,
     errors: ordersErrors.catalog,
     service,
+    archive,
     tasks: [sweeper],
     routes: (app) => ordersRoutes(app, service, streams, { pollIntervalMs: 200, heartbeatMs: 15_000 }),
     closeStreams: () => {

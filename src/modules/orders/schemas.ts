@@ -44,4 +44,7 @@ export const OrderSchema = Type.Object({
   ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
+  archived: Type.Optional(
+    Type.Boolean({ description: 'true when the order is read from cold storage (a final order past ORDERLY_ARCHIVE_AFTER_DAYS)' }),
+  ),
 });

@@ -1,7 +1,9 @@
 import type { Database } from '../../platform/db/database.js';
 import type { Principal } from '../../platform/http/auth.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { OrderArchive } from './archive.js';
 import { cancelOrder } from './cancel-order.js';
+import { ordersErrors } from './errors.js';
 import { placeOrder, type OrderingPorts, type PlaceOrderInput } from './place-order.js';
 import type { OrderStatus } from './status.js';
 import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
@@ -26,7 +28,7 @@ export interface OrdersService {
   cancel(principal: Principal, orderId: string): Promise<Order>;
   /** Timeline entries after `afterId` (all when undefined), with their ids, for live streams. */
   timelineSince(orderId: string, afterId?: string): Promise<{ id: string; entry: TimelineEntry }[]>;
-  /** Every order's status and total, for invariant checks. */
+  /** Every order's status and total, archived ones too, for invariant checks. */
   outcomes(): Promise<OrderOutcome[]>;
 }
 
@@ -36,6 +38,7 @@ export function createOrdersService(
   statements: OrderStatements,
   ports: OrderingPorts,
   options: { sagaDeadlineMs: number },
+  archive: OrderArchive,
 ): OrdersService {
   const store = createOrdersStore(database.db, statements);
 
@@ -49,27 +52,50 @@ export function createOrdersService(
     return rows.map((r) => toOrder(r, linesBy.get(r.id) ?? [], timelineBy.get(r.id) ?? []));
   }
 
+  const maySee = (principal: Principal, userId: string) => principal.role === 'admin' || userId === principal.userId;
+
+  /** The order from the hot tables or, once archived, from its archive file. */
   async function visible(principal: Principal, orderId: string): Promise<Order | null> {
     const row = await store.order(orderId);
-    if (!row || (principal.role !== 'admin' && row.user_id !== principal.userId)) return null;
-    return (await views([row]))[0]!;
+    if (row) return maySee(principal, row.user_id) ? (await views([row]))[0]! : null;
+    const archived = await archive.find(orderId);
+    return archived && maySee(principal, archived.user_id) ? archive.order(archived) : null;
   }
 
   return {
     place: (input) => placeOrder(bus, statements, ports, input, options),
     get: visible,
+    /** Hot and archived orders merged newest first: an old order still in the hot tables keeps its place. */
     async list(principal, filter) {
       const userId = principal.role === 'admin' ? filter.userId : principal.userId;
-      const rows = await store.list({ ...filter, userId, limit: filter.limit + 1 });
-      const page = rows.slice(0, filter.limit);
-      return { items: await views(page), lastId: rows.length > filter.limit ? page[page.length - 1]!.id : null };
+      const query = { ...filter, userId, limit: filter.limit + 1 };
+      const [hot, cold] = await Promise.all([store.list(query), archive.list(query)]);
+      const merged = [...hot.map((row) => ({ id: row.id, row })), ...cold.map((row) => ({ id: row.order_id, cold: row }))]
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, filter.limit + 1);
+      const page = merged.slice(0, filter.limit);
+      const hotViews = new Map((await views(page.flatMap((p) => ('row' in p ? [p.row] : [])))).map((o) => [o.id, o]));
+      const items = await Promise.all(page.map((p) => ('cold' in p && p.cold ? archive.order(p.cold) : hotViews.get(p.id)!)));
+      return { items, lastId: merged.length > filter.limit ? page[page.length - 1]!.id : null };
     },
-    cancel: (principal, orderId) => cancelOrder(bus, statements, principal, orderId),
+    async cancel(principal, orderId) {
+      // An archived order is final: cancelled already (the same answer again) or delivered (too late).
+      const archived = await archive.find(orderId);
+      if (archived && maySee(principal, archived.user_id)) {
+        if (archived.status === 'cancelled') return archive.order(archived);
+        throw ordersErrors.error('order_not_cancellable', `The order is ${archived.status}; it can no longer be cancelled`);
+      }
+      return cancelOrder(bus, statements, principal, orderId);
+    },
     async timelineSince(orderId, afterId) {
       return (await store.timelineOf([orderId], afterId)).map((row) => ({ id: row.id, entry: timelineEntry(row) }));
     },
     async outcomes() {
-      return (await store.outcomes()).map((o) => ({ id: o.id, status: o.status, total: o.total_amount, currency: o.currency }));
+      const [hot, cold] = await Promise.all([store.outcomes(), archive.outcomes()]);
+      return [
+        ...hot.map((o) => ({ id: o.id, status: o.status, total: o.total_amount, currency: o.currency })),
+        ...cold.map((o) => ({ id: o.order_id, status: o.status, total: o.total_amount, currency: o.currency })),
+      ];
     },
   };
 }

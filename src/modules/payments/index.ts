@@ -1,8 +1,10 @@
+import type { OrderArchivePart } from '../../platform/archive/part.js';
 import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import type { Registry } from 'prom-client';
+import { paymentsArchivePart } from './archive.js';
 import { createPaymentsMetrics } from './metrics.js';
 import { paymentsSubscription, type ParkingPolicy } from './handlers.js';
 import { paymentsMigrations } from './migrations/index.js';
@@ -21,6 +23,8 @@ export { RefundRefused, SLOW_CHARGE_MS, openProviderLedger, tokenOutcome } from 
 export interface PaymentsModule extends AppModule {
   service: PaymentsService;
   provider: PaymentProvider;
+  /** An order's payment and attempts, when the order goes to cold storage. */
+  archivePart: OrderArchivePart;
 }
 
 export function createPaymentsModule(deps: {
@@ -39,5 +43,6 @@ export function createPaymentsModule(deps: {
     errors: {},
     service: createPaymentsService(deps.provider),
     provider: deps.provider,
+    archivePart: paymentsArchivePart(deps.database),
   };
 }

@@ -4,7 +4,7 @@ import { newId, nowIso } from '../../platform/db/ids.js';
 
 export type PaymentStatus = 'succeeded' | 'declined' | 'failed' | 'refunded';
 
-interface PaymentsTables {
+export interface PaymentsTables {
   payments: {
     id: string;
     order_id: string;

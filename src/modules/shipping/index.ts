@@ -1,6 +1,8 @@
+import type { OrderArchivePart } from '../../platform/archive/part.js';
 import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
+import { shippingArchivePart } from './archive.js';
 import { shippingErrors } from './errors.js';
 import { shippingMigrations } from './migrations/index.js';
 export { shippingMigrations } from './migrations/index.js';
@@ -13,6 +15,8 @@ export * from './messages.js';
 
 export interface ShippingModule extends AppModule {
   service: ShippingService;
+  /** An order's shipment and tracking, when the order goes to cold storage. */
+  archivePart: OrderArchivePart;
 }
 
 export function createShippingModule(deps: { database: Database; bus: MessageBus }): ShippingModule {
@@ -23,6 +27,7 @@ export function createShippingModule(deps: { database: Database; bus: MessageBus
     migrations: shippingMigrations,
     errors: shippingErrors.catalog,
     service,
+    archivePart: shippingArchivePart(deps.database),
     routes: (app) => shippingRoutes(app, service),
   };
 }

@@ -4,7 +4,7 @@ import { newId, nowIso } from '../../platform/db/ids.js';
 
 export type ShipmentStatus = 'created' | 'in_transit' | 'delivered' | 'cancelled';
 
-interface ShippingTables {
+export interface ShippingTables {
   shipments: {
     id: string;
     order_id: string;

@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
+import { createRetentionTask } from '../../platform/retention.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { webhookErrors } from './errors.js';
 import type { PublicEvents } from './event-types.js';
@@ -13,9 +14,11 @@ export { webhooksMigrations } from './migrations/index.js';
 import { webhookRoutes } from './routes.js';
 import { createWebhookService, type WebhookService } from './service.js';
 import { createLane } from './lane.js';
+import { webhookRetentionRules, type WebhookRetention } from './retention.js';
 
 export type { PublicEvents } from './event-types.js';
 export type { WebhookService } from './service.js';
+export type { WebhookRetention } from './retention.js';
 
 export interface WebhooksModule extends AppModule {
   service: WebhookService;
@@ -29,6 +32,8 @@ export function createWebhooksModule(deps: {
   settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
   /** The public events of every module: what merchants can subscribe to. */
   events: PublicEvents;
+  /** How long what is finished is kept, and how often the retention looks. */
+  retention: WebhookRetention & { everyMs: number };
 }): WebhooksModule {
   const { settings } = deps;
   const senderOptions = { timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate };
@@ -42,12 +47,17 @@ export function createWebhooksModule(deps: {
   load = dispatcher.load;
   deps.bus.subscribe(webhookSubscription(dispatcher, deps.database.db, deps.events));
   const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });
+  const retention = createRetentionTask('webhooks.retention', webhookRetentionRules(deps.database, deps.retention), {
+    registry: deps.registry,
+    logger: deps.logger,
+    pace: { everyMs: deps.retention.everyMs },
+  });
   return {
     name: 'webhooks',
     migrations: webhooksMigrations,
     errors: webhookErrors.catalog,
     service,
-    tasks: [dispatcher],
+    tasks: [dispatcher, retention],
     routes: (app) => webhookRoutes(app, service, deps.events),
   };
 }

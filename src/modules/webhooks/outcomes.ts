@@ -56,9 +56,12 @@ export async function recordOutcomes(tx: Executor, batch: Completion[], deps: Ou
   await db.insertInto('webhook_attempts').values(attempts).execute();
   const succeeded = batch.filter((c) => c.result.ok);
   if (succeeded.length > 0) {
+    // A delivered delivery's next_attempt_at is when it was delivered (the batch's last, to the millisecond
+    // or so): what the retention counts from.
+    const deliveredAt = new Date(succeeded.reduce((latest, c) => Math.max(latest, c.at.getTime()), 0)).toISOString();
     await db
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ status: 'succeeded', attempts: eb('attempts', '+', 1), last_error: null }))
+      .set((eb) => ({ status: 'succeeded', attempts: eb('attempts', '+', 1), last_error: null, next_attempt_at: deliveredAt }))
       .where(
         'id',
         'in',
@@ -98,7 +101,8 @@ async function recordFailure(
       attempts: job.attempt,
       last_error: error?.slice(0, 500) ?? null,
       next_attempt_at: new Date(at.getTime() + (dead ? 0 : delay)).toISOString(),
-      dead_at: dead ? atIso : null,
+      // A retry after a redrive keeps the dead_at it had: it is still a dead letter until delivered.
+      ...(dead ? { dead_at: atIso } : {}),
     })
     .where('id', '=', job.deliveryId)
     .where('status', '=', 'delivering')

@@ -205,7 +205,11 @@ export function createWebhookService(database: Database, options: { allowPrivate
       const at = nowIso();
       const replayed = { messageId, deliveries: targets.length };
       await database.db.transaction().execute(async (tx) => {
-        await createWebhooksStore(tx).addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
+        const within = createWebhooksStore(tx);
+        // Pruned since it was read above: deliveries for it would have nothing to send.
+        if (!(await within.holdMessage(messageId, database.dialect)))
+          throw platformErrors.error('not_found', `No webhook message ${messageId}`);
+        await within.addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
         await answerWithin(tx, replayed);
       });
       options.wake();

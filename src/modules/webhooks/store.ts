@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { asSchema, type Executor } from '../../platform/db/database.js';
+import { asSchema, type Executor, type SqlDialect } from '../../platform/db/database.js';
 import { newId } from '../../platform/db/ids.js';
 
 export type DisabledReason = 'gone' | 'failing' | 'manual';
@@ -33,6 +33,7 @@ export interface WebhookTables {
     next_attempt_at: string;
     last_error: string | null;
     created_at: string;
+    /** When it last went dead; kept through a redrive, so a delivered one with it set was a dead letter resolved. */
     dead_at: string | null;
   };
   /** The endpoints of a message still to be given deliveries, from `next_index` on (a JSON array of ids). */
@@ -102,6 +103,16 @@ export function createWebhooksStore(executor: Executor) {
     },
 
     message: (id: string) => db.selectFrom('webhook_messages').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    /**
+     * In a transaction: keeps the message from the retention's delete until it ends (see retention.ts), so
+     * deliveries added for it have it to send; false when it is gone already.
+     */
+    async holdMessage(id: string, dialect: SqlDialect): Promise<boolean> {
+      const query = db.selectFrom('webhook_messages').select('id').where('id', '=', id);
+      // SQLite writes one transaction at a time: a read in one is safe from the delete already.
+      return (await (dialect === 'postgres' ? query.forShare() : query).executeTakeFirst()) !== undefined;
+    },
 
     async saveMessage(row: Selectable<WebhookTables['webhook_messages']>): Promise<void> {
       await db
@@ -173,7 +184,8 @@ export function createWebhooksStore(executor: Executor) {
     async redrive(id: string, at: string): Promise<boolean> {
       const result = await db
         .updateTable('webhook_deliveries')
-        .set({ status: 'pending', attempts: 0, next_attempt_at: at, dead_at: null })
+        // dead_at stays: once delivered, the delivery is a resolved dead letter, kept as long as those are.
+        .set({ status: 'pending', attempts: 0, next_attempt_at: at })
         .where('id', '=', id)
         .where(dead())
         .executeTakeFirst();

@@ -51,3 +51,11 @@ const UNDERSCORE = 0x5f;
 export function nowIso(): string {
   return new Date().toISOString();
 }
+
+/**
+ * The lowest id `newId(prefix)` can make at `at`: every id made before then sorts below it, so a walk
+ * of a table's primary key up to it visits only rows created before `at`.
+ */
+export function firstIdAt(prefix: string, at: Date): string {
+  return `${prefix}_${Math.max(0, at.getTime()).toString(16).padStart(12, '0')}${'0'.repeat(20)}`;
+}
