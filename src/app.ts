@@ -85,6 +85,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
           ...nats,
           pollIntervalMs: Math.max(config.messaging.pollIntervalMs, 1_000),
           unreadable: (group) => metrics.unreadableMessages.inc({ group }),
+          recreated: (group) => metrics.recreatedConsumers.inc({ group }),
         })
       : createLocalTransport(database, logger, {
           pollIntervalMs: config.messaging.pollIntervalMs,

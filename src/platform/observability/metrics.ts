@@ -7,6 +7,8 @@ export interface Metrics {
   httpRequestDuration: HttpDurations;
   /** Messages on the broker's stream that are not Orderly's, dropped by a consumer group. */
   unreadableMessages: Counter<'group'>;
+  /** Broker consumers made afresh after a broker crash left them stuck. */
+  recreatedConsumers: Counter<'group'>;
 }
 
 /** `build`: what runs, as the labels of orderly_build_info (always 1), so dashboards can tell versions and roles apart. */
@@ -26,5 +28,11 @@ export function createMetrics(build: { version: string; role: string; database: 
     labelNames: ['group'] as const,
     registers: [registry],
   });
-  return { registry, httpRequestDuration, unreadableMessages };
+  const recreatedConsumers = new Counter({
+    name: 'orderly_nats_consumers_recreated_total',
+    help: 'NATS consumers made afresh because the broker left them stuck on a message it no longer has',
+    labelNames: ['group'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequestDuration, unreadableMessages, recreatedConsumers };
 }

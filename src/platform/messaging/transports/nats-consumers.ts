@@ -147,6 +147,16 @@ export function createNatsConsumers(deps: {
     }
   }
 
+  /** A consumer deleted under us (the watchdog makes a stuck one afresh) is taken up again, not waited on. */
+  async function endWhenGone(messages: ConsumerMessages): Promise<void> {
+    for await (const status of messages.status()) {
+      if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
+        messages.stop();
+        return;
+      }
+    }
+  }
+
   async function consume(group: string, partition: number): Promise<void> {
     const name = consumerName(group, partition);
     while (!stopping) {
@@ -155,6 +165,7 @@ export function createNatsConsumers(deps: {
         const consumer = await link.js.consumers.get(topology.stream, name);
         const messages = await consumer.consume({ max_messages: 1 });
         running.add(messages);
+        void endWhenGone(messages);
         try {
           for await (const m of messages) {
             if (stopping) {

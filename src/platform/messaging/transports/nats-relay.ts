@@ -126,6 +126,8 @@ export function createNatsRelay(deps: {
 
   return {
     pass,
+    /** Whether this process relays (and so also looks after the consumers). */
+    leading: () => lock !== null,
     /** Messages committed and not yet on the broker. */
     async unrelayed(): Promise<number> {
       const row = await db.selectFrom('messaging_outbound').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();

@@ -32,6 +32,30 @@ export function partitionOf(key: string, partitions: number): number {
   return hash % partitions;
 }
 
+/** The durable consumer of one (group, partition). */
+export function consumerConfig(topology: NatsTopology, group: string, partition: number) {
+  return {
+    durable_name: consumerName(group, partition),
+    filter_subject: subjectOf(topology, group, partition),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 1,
+    ack_wait: topology.ackWaitMs * 1_000_000,
+    max_deliver: -1,
+    num_replicas: topology.replicas,
+  };
+}
+
+/** The group and partition a consumer's subject names, or null for a subject that is not one of ours. */
+export function partOfSubject(topology: NatsTopology, subject: string): { group: string; partition: number } | null {
+  const prefix = `${subjectPrefix(topology)}.`;
+  if (!subject.startsWith(prefix)) return null;
+  const rest = subject.slice(prefix.length);
+  const dot = rest.lastIndexOf('.');
+  const partition = Number(rest.slice(dot + 1));
+  return dot > 0 && Number.isInteger(partition) ? { group: rest.slice(0, dot), partition } : null;
+}
+
 /**
  * Creates the stream and every (group, partition) consumer, or brings their settings up to date. A work
  * queue: a message is removed once its consumer acknowledges it, so the stream holds only what is still to
@@ -54,19 +78,10 @@ export async function ensureTopology(jsm: JetStreamManager, topology: NatsTopolo
   for await (const consumer of jsm.consumers.list(topology.stream)) known.add(consumer.name);
   for (const group of groups) {
     for (let partition = 0; partition < topology.partitions; partition += 1) {
-      const name = consumerName(group, partition);
-      const config = {
-        durable_name: name,
-        filter_subject: subjectOf(topology, group, partition),
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        max_ack_pending: 1,
-        ack_wait: topology.ackWaitMs * 1_000_000,
-        max_deliver: -1,
-        num_replicas: topology.replicas,
-      };
-      if (known.has(name)) await jsm.consumers.update(topology.stream, name, { ack_wait: config.ack_wait, max_ack_pending: 1 });
-      else await jsm.consumers.add(topology.stream, config);
+      const config = consumerConfig(topology, group, partition);
+      if (known.has(config.durable_name)) {
+        await jsm.consumers.update(topology.stream, config.durable_name, { ack_wait: config.ack_wait, max_ack_pending: 1 });
+      } else await jsm.consumers.add(topology.stream, config);
     }
   }
 }

@@ -10,6 +10,7 @@ import { connectNats, type NatsLink } from './nats-connection.js';
 import { createNatsConsumers } from './nats-consumers.js';
 import { createNatsRelay } from './nats-relay.js';
 import { ensureTopology, type NatsTopology } from './nats-topology.js';
+import { createConsumerWatchdog } from './nats-watchdog.js';
 
 /** Where a commit that left messages for the broker is announced, so the relaying process publishes them at once. */
 const OUTBOUND_CHANNEL = 'orderly_outbound';
@@ -22,6 +23,8 @@ export interface NatsTransportOptions extends NatsTopology {
   pollIntervalMs: number;
   /** Told of each message on the stream that is not Orderly's (it is dropped). */
   unreadable?: (group: string) => void;
+  /** Told of each consumer the watchdog made afresh after the broker left it stuck. */
+  recreated?: (group: string) => void;
 }
 
 /**
@@ -39,6 +42,8 @@ export function createNatsTransport(database: Database, logger: Logger, options:
   let topologyUp = false;
   const relay = createNatsRelay({ database, link: () => (topologyUp ? nats.current() : null), topology: options, logger });
   let relayLoop: WorkLoop | null = null;
+  const watchdog = createConsumerWatchdog({ topology: options, logger, recreated: (group) => options.recreated?.(group) });
+  let watchdogLoop: WorkLoop | null = null;
   let consumers: ReturnType<typeof createNatsConsumers> | null = null;
   let listener: Listener | null = null;
   const wake = () => relayLoop?.wake();
@@ -95,6 +100,19 @@ export function createNatsTransport(database: Database, logger: Logger, options:
       void ready().catch(() => undefined);
       relayLoop = createWorkLoop({ name: 'messaging.nats-relay', idleMs: options.pollIntervalMs, logger, pass: relay.pass });
       relayLoop.start();
+      // The relaying process looks after the consumers too, at an ack wait's pace: one process, not all.
+      watchdogLoop = createWorkLoop({
+        name: 'messaging.nats-watchdog',
+        idleMs: Math.max(options.ackWaitMs, 5_000),
+        idleFirst: true,
+        logger,
+        pass: async () => {
+          const link = topologyUp ? nats.current() : null;
+          if (link && relay.leading()) await watchdog.check(link, groups);
+          return 'idle';
+        },
+      });
+      watchdogLoop.start();
       listener = listen(url, OUTBOUND_CHANNEL, wake, logger);
       consumers = createNatsConsumers({
         database,
@@ -113,9 +131,11 @@ export function createNatsTransport(database: Database, logger: Logger, options:
     async stop() {
       await listener?.close();
       await consumers?.stop();
+      await watchdogLoop?.stop();
       await relayLoop?.stop();
       await relay.stop();
       relayLoop = null;
+      watchdogLoop = null;
     },
 
     async close() {
