@@ -43,7 +43,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function orderly(args: string[], extra: Record<string, string> = {}): { code: number | null; ms: number; out: string } {
   const started = Date.now();
   const result = spawnSync(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env, ...extra }, encoding: 'utf8' });
-  return { code: result.status, ms: Date.now() - started, out: `${result.stdout}${result.stderr}` };
+  const ended = result.error ? `\n(${result.error.message})` : result.signal ? `\n(killed by ${result.signal})` : '';
+  return { code: result.status, ms: Date.now() - started, out: `${result.stdout}${result.stderr}${ended}` };
 }
 
 async function serve() {

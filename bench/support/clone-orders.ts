@@ -49,7 +49,7 @@ export function cloneOrders(file: string, total: number): number {
         for (const a of attempts.get(t.id) ?? []) insert('payment_attempts', { ...a, id: newId('pat'), order_id: id });
         for (const s of shipments.get(t.id) ?? []) {
           const shipmentId = newId('shp');
-          insert('shipments', { ...s, id: shipmentId, order_id: id, tracking_number: `CLONE${shipmentId.slice(4, 24)}` });
+          insert('shipments', { ...s, id: shipmentId, order_id: id, tracking_number: `CLONE${shipmentId.slice(4)}` });
           for (const e of events.get(s.id) ?? []) insert('shipment_events', { ...e, id: newId('sev'), shipment_id: shipmentId });
         }
       }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { buildCore, type Core } from '../app.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Logger } from '../platform/observability/logger.js';
+import { lowerThreadPriority } from '../platform/thread-priority.js';
 import { VERSION } from '../version.js';
 import { backupTo } from './backup.js';
 import { BackupRefused, checkFiles, readManifest } from './manifest.js';
@@ -35,6 +36,8 @@ export async function backupCommand(config: Config, args: string[]): Promise<num
     process.stderr.write(refused);
     return 2;
   }
+  // Beside a live shop on the same cores, the shop's requests go first.
+  lowerThreadPriority(19);
   try {
     backupTo({
       dataDir: config.dataDir,
