@@ -22,10 +22,10 @@ function webhooksOf(app: () => TestApp, receivers: Receiver[]) {
       return { id: res.body.id as string, received: r.received };
     },
     attempts: async (endpointId: string) =>
-      (await app().http.get(`/v1/webhooks/endpoints/${endpointId}/deliveries?limit=100`, admin())).body.items as any[],
+      (await app().http.get(`/v1/webhooks/endpoints/${endpointId}/deliveries?limit=100`, admin())).body.items,
     async deadLetter(key: string) {
       const res = await app().http.get('/v1/admin/dlq?limit=100', admin());
-      return (res.body.items as any[]).find((l) => l.key === key);
+      return res.body.items.find((l: { key: string }) => l.key === key);
     },
     async deliveries(endpointId: string) {
       const query = sql<{
@@ -42,10 +42,9 @@ function webhooksOf(app: () => TestApp, receivers: Receiver[]) {
   };
 }
 
-const notificationsOf = async (app: TestApp, token: string) =>
-  (await app.http.get('/v1/notifications?limit=100', { token })).body.items as any[];
+const notificationsOf = async (app: TestApp, token: string) => (await app.http.get('/v1/notifications?limit=100', { token })).body.items;
 const mailbox = async (app: TestApp, to: string) =>
-  (await app.http.get(`/v1/admin/mailbox?limit=100&to=${encodeURIComponent(to)}`, { token: app.adminToken })).body.items as any[];
+  (await app.http.get(`/v1/admin/mailbox?limit=100&to=${encodeURIComponent(to)}`, { token: app.adminToken })).body.items;
 const emailSandbox = (app: TestApp, faults: { down: boolean }) =>
   app.http.put('/v1/admin/sandbox/email/faults', faults, { token: app.adminToken });
 const pruned = (app: TestApp, kind: string) => metricValue(app.http, 'orderly_retention_pruned_total', { kind });
@@ -205,7 +204,10 @@ describe.each(databaseKinds)('retention of resolved dead letters on %s', (kind) 
     expect(notification).toMatchObject({ template: 'welcome', status: 'failed' });
     const letter = await eventually('its dead letter', async () => {
       const res = await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken });
-      return (res.body.items as any[]).find((l) => l.group === 'notifications.email' && l.data.notificationId === notification.id);
+      return res.body.items.find(
+        (l: { group: string; data: { notificationId?: string } }) =>
+          l.group === 'notifications.email' && l.data.notificationId === notification.id,
+      );
     });
     expect((await app.http.post(`/v1/admin/dlq/${letter.id}/redrive`, undefined, { token: app.adminToken })).status).toBe(202);
     await eventually('the redriven welcome sent and then pruned', async () => (await notificationsOf(app, failed.token)).length === 0);
