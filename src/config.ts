@@ -6,6 +6,9 @@ import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 export type { DatabaseConfig } from './platform/db/database.js';
 import type { DatabaseConfig } from './platform/db/database.js';
+import { channelQuotas, ConfigError, durationMs, quotaOf } from './config-values.js';
+
+export { ConfigError };
 
 export interface Config {
   http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number };
@@ -99,10 +102,6 @@ export interface TracingConfig {
   dbStatements: boolean;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(EnvSchema.properties);
@@ -185,15 +184,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `100ms`, `5s`, `5m`, `2h`, `1d`. */
-function durationMs(name: string, text: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not a duration such as 100ms, 5s, 5m, 2h or 1d`);
-  return Number(match[1]) * UNIT_MS[match[2]!]!;
-}
-
 function retentionConfig(e: Env): RetentionConfig {
   const atLeast = (name: keyof Env & `ORDERLY_RETENTION_${string}`, min: string) => {
     const ms = durationMs(name, e[name]);
@@ -207,30 +197,6 @@ function retentionConfig(e: Env): RetentionConfig {
     sessionsMs: atLeast('ORDERLY_RETENTION_SESSIONS', '1s'),
     everyMs: atLeast('ORDERLY_RETENTION_EVERY', '100ms'),
   };
-}
-
-function quotaOf(name: string, text: string): Quota {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
-    throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not count/seconds, e.g. 20/3600`);
-  return { quota: Number(match[1]), windowMs: Number(match[2]) * 1000 };
-}
-
-function channelQuotas(text: string): Record<'email' | 'sms' | 'push', Quota> {
-  const quotas = { email: { quota: 100, windowMs: 1000 }, sms: { quota: 10, windowMs: 1000 }, push: { quota: 100, windowMs: 1000 } };
-  for (const part of text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [channel, quota] = part.split('=');
-    if (channel !== 'email' && channel !== 'sms' && channel !== 'push') {
-      throw new ConfigError(
-        `invalid configuration:\n  ORDERLY_NOTIFICATION_CHANNEL_LIMITS: "${part}" is not channel=count/seconds for email, sms or push`,
-      );
-    }
-    quotas[channel] = quotaOf('ORDERLY_NOTIFICATION_CHANNEL_LIMITS', quota ?? '');
-  }
-  return quotas;
 }
 
 function rateLimitSettings(text: string): RateLimitSettings {

@@ -1,0 +1,40 @@
+import type { Quota } from './platform/http/rate-limits/buckets.js';
+
+// The values settings hold as text (durations, quotas), read into numbers or refused by name.
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `100ms`, `5s`, `5m`, `2h`, `1d`. */
+export function durationMs(name: string, text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not a duration such as 100ms, 5s, 5m, 2h or 1d`);
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+export function quotaOf(name: string, text: string): Quota {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
+    throw new ConfigError(`invalid configuration:\n  ${name}: "${text}" is not count/seconds, e.g. 20/3600`);
+  return { quota: Number(match[1]), windowMs: Number(match[2]) * 1000 };
+}
+
+export function channelQuotas(text: string): Record<'email' | 'sms' | 'push', Quota> {
+  const quotas = { email: { quota: 100, windowMs: 1000 }, sms: { quota: 10, windowMs: 1000 }, push: { quota: 100, windowMs: 1000 } };
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [channel, quota] = part.split('=');
+    if (channel !== 'email' && channel !== 'sms' && channel !== 'push') {
+      throw new ConfigError(
+        `invalid configuration:\n  ORDERLY_NOTIFICATION_CHANNEL_LIMITS: "${part}" is not channel=count/seconds for email, sms or push`,
+      );
+    }
+    quotas[channel] = quotaOf('ORDERLY_NOTIFICATION_CHANNEL_LIMITS', quota ?? '');
+  }
+  return quotas;
+}
