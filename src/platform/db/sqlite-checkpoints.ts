@@ -23,13 +23,17 @@ const Sqlite = require(workerData.driver);
 const db = new Sqlite(workerData.file);
 db.pragma('busy_timeout = 1000');
 const restartWanted = new Int32Array(workerData.restartWanted);
+let previous = -1;
 const checkpoint = () => {
   try {
     const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
-    // A reader on an older snapshot (a backup's long read) kept part of the WAL from being copied: a restart
-    // would only wait for it, holding the write lock all the while. Let the WAL grow until it is done, up to
-    // a hard bound.
-    if (log <= workerData.restartPages || (checkpointed < log && log <= workerData.restartPages * 16)) return;
+    // Under back-to-back writes the copy always trails the log a little (the transaction in progress holds
+    // its snapshot), and moves on every tick. A copy stuck where it was a tick ago means a long reader on
+    // an older snapshot (a backup's read): a restart would only wait for it, holding the write lock all the
+    // while. Let the WAL grow until it is done, up to a hard bound.
+    const heldBack = checkpointed < log && checkpointed === previous;
+    previous = checkpointed;
+    if (log <= workerData.restartPages || (heldBack && log <= workerData.restartPages * 16)) return;
     Atomics.store(restartWanted, 0, 1);
     try {
       db.pragma('wal_checkpoint(RESTART)');
