@@ -30,6 +30,8 @@ import { buildModules, type Modules } from './module-wiring.js';
 import { MIGRATION_SETS } from './migration-sets.js';
 import { scheduledBackups } from './backup/schedule.js';
 import { archiveOrders, archiverDepsOf } from './archive/archiver.js';
+import { createReplicaMonitor } from './platform/db/replica-monitor.js';
+import { memoryWriters, redisWriters } from './platform/http/read-your-writes.js';
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {
@@ -143,6 +145,27 @@ export async function migrate(config: Config, logger: Logger): Promise<AppliedMi
   return core.migrations;
 }
 
+/** With a read replica: its watcher, who wrote lately (shared through Redis when there is one), and its readiness. */
+function replicaReads(core: Core) {
+  const { config, database, logger } = core;
+  if (database.replica === null) return null;
+  const monitor = createReplicaMonitor({ database, maxLagMs: config.readRouting.maxLagMs, registry: core.metrics.registry, logger });
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger, 'read-your-writes') : null;
+  const windowMs = config.readRouting.readYourWritesMs;
+  return {
+    monitor,
+    writers: redis ? redisWriters(redis, windowMs) : memoryWriters(windowMs),
+    async check() {
+      const { up, lagMs } = monitor.state();
+      if (!monitor.usable()) throw new Error(up ? `${lagMs} ms behind (more than ${config.readRouting.maxLagMs})` : 'not answering');
+    },
+    async close() {
+      monitor.stop();
+      redis?.disconnect();
+    },
+  };
+}
+
 /** Hourly, final orders unchanged for `afterMs` move to cold storage. */
 function archiveTask(core: Core, afterMs: number, logger: Logger): PeriodicTask {
   const deps = archiverDepsOf(core);
@@ -181,6 +204,8 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       () => rateLimiter.close(),
       async () => loadShedder.stop(),
     );
+    const readRouting = replicaReads(core);
+    if (readRouting) closers.push(readRouting.close);
     const http = await createHttpServer({
       bodyLimit: config.http.bodyLimit,
       logger,
@@ -192,10 +217,14 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         { name: 'database', check: () => database.ping() },
         // An api process publishes to the outbox and keeps taking orders while the broker is away; a worker cannot work.
         ...(config.messaging.nats ? [{ name: 'broker', check: () => bus.health(), critical: config.role !== 'api' }] : []),
+        // Reported, never critical: without the replica every read goes to the primary.
+        ...(readRouting ? [{ name: 'replica', check: readRouting.check, critical: false, details: () => readRouting.monitor.state() }] : []),
       ],
       version: VERSION,
       rateLimiter,
       loadShedder,
+      trustedProxies: config.http.trustedProxies,
+      readRouting,
     });
     http.app.addHook('onRequest', (_request, _reply, done) => {
       core.edge.requestStarted();

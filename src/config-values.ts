@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import type { Quota } from './platform/http/rate-limits/buckets.js';
 
-// The values settings hold as text (durations, quotas), read into numbers or refused by name.
+// The values settings hold as text (durations, quotas, addresses), read into numbers or refused by name.
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -37,4 +38,23 @@ export function channelQuotas(text: string): Record<'email' | 'sms' | 'push', Qu
     quotas[channel] = quotaOf('ORDERLY_NOTIFICATION_CHANNEL_LIMITS', quota ?? '');
   }
   return quotas;
+}
+
+/** proxy-addr's forms: addresses, CIDRs, and its names for whole ranges. */
+export function trustedProxies(text: string | undefined): string[] {
+  const entries = (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    const maxBits = isIP(address ?? '') === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!named && (isIP(address ?? '') === 0 || !validBits || rest.length > 0))
+      throw new ConfigError(
+        `invalid configuration:\n  ORDERLY_TRUSTED_PROXIES: "${entry}" is not an address, a CIDR, loopback, linklocal or uniquelocal`,
+      );
+  }
+  return entries;
 }

@@ -6,12 +6,14 @@ import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 export type { DatabaseConfig } from './platform/db/database.js';
 import type { DatabaseConfig } from './platform/db/database.js';
-import { channelQuotas, ConfigError, durationMs, quotaOf } from './config-values.js';
+import { channelQuotas, ConfigError, durationMs, quotaOf, trustedProxies } from './config-values.js';
 
 export { ConfigError };
 
 export interface Config {
-  http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number };
+  http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number; trustedProxies: string[] };
+  /** Reads that may lag, and the window after a user's write in which theirs do not. */
+  readRouting: { readYourWritesMs: number; maxLagMs: number };
   database: DatabaseConfig;
   dataDir: string;
   role: Env['ORDERLY_ROLE'];
@@ -113,7 +115,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = withDefaults as Env;
   return {
-    http: { port: e.PORT, host: e.HOST, bodyLimit: e.ORDERLY_BODY_LIMIT_BYTES, shutdownGraceMs: e.ORDERLY_SHUTDOWN_GRACE_MS },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimit: e.ORDERLY_BODY_LIMIT_BYTES,
+      shutdownGraceMs: e.ORDERLY_SHUTDOWN_GRACE_MS,
+      trustedProxies: trustedProxies(e.ORDERLY_TRUSTED_PROXIES),
+    },
+    readRouting: { readYourWritesMs: e.ORDERLY_READ_YOUR_WRITES_MS, maxLagMs: e.ORDERLY_REPLICA_MAX_LAG_MS },
     database: databaseConfig(e),
     dataDir: path.resolve(e.ORDERLY_DATA_DIR),
     role: e.ORDERLY_ROLE,
@@ -224,8 +233,15 @@ function rateLimitSettings(text: string): RateLimitSettings {
 
 function databaseConfig(e: Env): DatabaseConfig {
   const url = e.DATABASE_URL;
+  if (url === undefined && e.DATABASE_REPLICA_URL !== undefined)
+    throw new ConfigError('invalid configuration:\n  DATABASE_REPLICA_URL: a read replica needs PostgreSQL as DATABASE_URL');
   if (url === undefined) return { kind: 'sqlite', file: path.join(path.resolve(e.ORDERLY_DATA_DIR), 'orderly.db') };
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const replicaUrl = e.DATABASE_REPLICA_URL;
+    if (replicaUrl !== undefined && !/^postgres(ql)?:\/\//.test(replicaUrl))
+      throw new ConfigError('invalid configuration:\n  DATABASE_REPLICA_URL: must start with postgres:// or postgresql://');
+    return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE, ...(replicaUrl === undefined ? {} : { replicaUrl }) };
+  }
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
   throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
 }

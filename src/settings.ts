@@ -9,6 +9,24 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address' }),
   ORDERLY_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'where the embedded SQLite files live' }),
   DATABASE_URL: Type.Optional(Type.String({ description: 'postgres://… to use PostgreSQL instead of the embedded SQLite file' })),
+  DATABASE_REPLICA_URL: Type.Optional(
+    Type.String({ description: 'postgres://… of a streaming read replica: listings, search and recommendations read from it' }),
+  ),
+  ORDERLY_READ_YOUR_WRITES_MS: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description: 'after a write, that user reads from the primary this long (on every api copy, through Redis)',
+  }),
+  ORDERLY_REPLICA_MAX_LAG_MS: Type.Integer({
+    minimum: 0,
+    default: 2000,
+    description: 'a replica further behind than this is not read from until it catches up',
+  }),
+  ORDERLY_TRUSTED_PROXIES: Type.Optional(
+    Type.String({
+      description: 'addresses or CIDRs (comma-separated) of load balancers whose X-Forwarded-For names the client',
+    }),
+  ),
   ORDERLY_ADMIN_EMAIL: Type.Optional(Type.String({ description: 'admin created or updated at start-up' })),
   ORDERLY_ADMIN_PASSWORD: Type.Optional(Type.String({ description: 'password of that admin (at least 8 characters)' })),
   ORDERLY_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),

@@ -90,9 +90,9 @@ export function createCatalogService(
     return row ? toProduct(row, await s.variantsOf([id])) : null;
   }
 
-  async function withVariants(rows: ProductRow[]): Promise<Product[]> {
+  async function withVariants(rows: ProductRow[], from = store): Promise<Product[]> {
     const byProduct = new Map<string, VariantRow[]>();
-    for (const v of await store.variantsOf(rows.map((p) => p.id))) {
+    for (const v of await from.variantsOf(rows.map((p) => p.id))) {
       const list = byProduct.get(v.product_id);
       if (list) list.push(v);
       else byProduct.set(v.product_id, [v]);
@@ -149,12 +149,16 @@ export function createCatalogService(
     },
 
     async list(filter) {
-      const rows = await store.listProducts({ ...filter, limit: filter.limit + 1 });
-      const page = rows.slice(0, filter.limit);
-      return {
-        items: await withVariants(page),
-        lastId: rows.length > filter.limit ? (page[page.length - 1]?.id ?? null) : null,
-      };
+      // A listing may be a moment behind: the replica's, when the edge allows it.
+      return database.read(async (executor) => {
+        const reading = createCatalogStore(executor);
+        const rows = await reading.listProducts({ ...filter, limit: filter.limit + 1 });
+        const page = rows.slice(0, filter.limit);
+        return {
+          items: await withVariants(page, reading),
+          lastId: rows.length > filter.limit ? (page[page.length - 1]?.id ?? null) : null,
+        };
+      });
     },
 
     count: () => store.countProducts(),

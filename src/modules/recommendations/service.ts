@@ -34,11 +34,14 @@ export function createRecommendationService(
   async function top(productId: string, limit: number): Promise<{ other_id: string }[]> {
     // Asked for more than shown: some may be archived since.
     if (database.dialect !== 'postgres') return store.top(productId, limit * 2);
-    // A query stuck behind a lock gives its connection back soon after the caller has given up on it.
-    return database.db.transaction().execute(async (tx) => {
-      await sql.raw(`set local statement_timeout = ${Math.max(1, timeoutMs * 2)}`).execute(tx);
-      return createRecommendationsStore(tx).top(productId, limit * 2);
-    });
+    // A query stuck behind a lock gives its connection back soon after the caller has given up on it. Read
+    // from the replica when the edge allows it: counts a moment behind are as good.
+    return database.read((executor) =>
+      executor.transaction().execute(async (tx) => {
+        await sql.raw(`set local statement_timeout = ${Math.max(1, timeoutMs * 2)}`).execute(tx);
+        return createRecommendationsStore(tx).top(productId, limit * 2);
+      }),
+    );
   }
 
   return {

@@ -20,6 +20,56 @@ function and(clauses: RawBuilder<unknown>[]): RawBuilder<unknown> {
 export function postgresSearchIndex(database: Database, window: number): SearchIndex {
   const db = database.db as Kysely<unknown>;
 
+  async function searchOn(db: Kysely<unknown>, query: SearchQuery): ReturnType<SearchIndex['search']> {
+    const all = filters(query, { category: true });
+    const others = filters(query, { category: false });
+    const text = query.terms.length > 0;
+    const tsq = sql`to_tsquery('english', ${tsquery(query.terms)})`;
+    const matching = text ? sql` and d.document @@ ${tsq}` : sql``;
+    // Like the embedded index: ranking and facets cover the newest `window` matches (see sqlite-index).
+    const windowOf = (clauses: RawBuilder<unknown>[]) =>
+      sql`(select d.id, d.category, d.json, d.title_key, d.document from search_documents d where d.active${matching}${and(clauses)} order by d.id desc limit ${window})`;
+    let hits: SearchHit[];
+    if (text) {
+      const after =
+        query.after !== undefined && 'score' in query.after
+          ? sql` where s.score > ${query.after.score} or (s.score = ${query.after.score} and s.id > ${query.after.id})`
+          : sql``;
+      hits = (
+        await sql<SearchHit>`select s.id, s.json, s.score from (
+          select w.id, w.json, (-ts_rank(w.document, ${tsq}) - case when w.title_key = ${query.phrase} then ${EXACT_TITLE_BONUS} else 0 end)::float8 as score
+          from ${windowOf(all)} w) s${after}
+        order by s.score, s.id limit ${query.limit + 1}`.execute(db)
+      ).rows;
+    } else {
+      const after = query.after === undefined ? [] : [sql`d.id < ${query.after.id}`];
+      hits = (
+        await sql<SearchHit>`select d.id, d.json, null as score from search_documents d where d.active${and([...all, ...after])} order by d.id desc limit ${query.limit + 1}`.execute(
+          db,
+        )
+      ).rows;
+    }
+    const categories = (
+      await sql<{
+        key: string;
+        count: number;
+      }>`select w.category as key, count(*)::int as count from ${windowOf(others)} w group by w.category`.execute(db)
+    ).rows;
+    const attributes = (
+      await sql<{ name: string; value: string; count: number }>`
+      select a.name, a.value, count(*)::int as count from search_document_attributes a join ${windowOf(all)} w on w.id = a.doc_id group by a.name, a.value`.execute(
+        db,
+      )
+    ).rows;
+    const inWindow = (await sql<{ n: number }>`select count(*)::int as n from ${windowOf(all)} w`.execute(db)).rows[0]!.n;
+    return {
+      hits: hits.slice(0, query.limit),
+      more: hits.length > query.limit,
+      facets: { category: topCounts(categories, 100), attributes: groupAttributeFacets(attributes) },
+      exhaustive: inWindow < window && categories.reduce((sum, c) => sum + c.count, 0) < window,
+    };
+  }
+
   function filters(query: SearchQuery, options: { category: boolean }): RawBuilder<unknown>[] {
     const clauses: RawBuilder<unknown>[] = [];
     if (options.category && query.category !== undefined) clauses.push(sql`d.category = ${query.category}`);
@@ -75,55 +125,8 @@ export function postgresSearchIndex(database: Database, window: number): SearchI
       });
     },
 
-    async search(query) {
-      const all = filters(query, { category: true });
-      const others = filters(query, { category: false });
-      const text = query.terms.length > 0;
-      const tsq = sql`to_tsquery('english', ${tsquery(query.terms)})`;
-      const matching = text ? sql` and d.document @@ ${tsq}` : sql``;
-      // Like the embedded index: ranking and facets cover the newest `window` matches (see sqlite-index).
-      const windowOf = (clauses: RawBuilder<unknown>[]) =>
-        sql`(select d.id, d.category, d.json, d.title_key, d.document from search_documents d where d.active${matching}${and(clauses)} order by d.id desc limit ${window})`;
-      let hits: SearchHit[];
-      if (text) {
-        const after =
-          query.after !== undefined && 'score' in query.after
-            ? sql` where s.score > ${query.after.score} or (s.score = ${query.after.score} and s.id > ${query.after.id})`
-            : sql``;
-        hits = (
-          await sql<SearchHit>`select s.id, s.json, s.score from (
-            select w.id, w.json, (-ts_rank(w.document, ${tsq}) - case when w.title_key = ${query.phrase} then ${EXACT_TITLE_BONUS} else 0 end)::float8 as score
-            from ${windowOf(all)} w) s${after}
-          order by s.score, s.id limit ${query.limit + 1}`.execute(db)
-        ).rows;
-      } else {
-        const after = query.after === undefined ? [] : [sql`d.id < ${query.after.id}`];
-        hits = (
-          await sql<SearchHit>`select d.id, d.json, null as score from search_documents d where d.active${and([...all, ...after])} order by d.id desc limit ${query.limit + 1}`.execute(
-            db,
-          )
-        ).rows;
-      }
-      const categories = (
-        await sql<{
-          key: string;
-          count: number;
-        }>`select w.category as key, count(*)::int as count from ${windowOf(others)} w group by w.category`.execute(db)
-      ).rows;
-      const attributes = (
-        await sql<{ name: string; value: string; count: number }>`
-        select a.name, a.value, count(*)::int as count from search_document_attributes a join ${windowOf(all)} w on w.id = a.doc_id group by a.name, a.value`.execute(
-          db,
-        )
-      ).rows;
-      const inWindow = (await sql<{ n: number }>`select count(*)::int as n from ${windowOf(all)} w`.execute(db)).rows[0]!.n;
-      return {
-        hits: hits.slice(0, query.limit),
-        more: hits.length > query.limit,
-        facets: { category: topCounts(categories, 100), attributes: groupAttributeFacets(attributes) },
-        exhaustive: inWindow < window && categories.reduce((sum, c) => sum + c.count, 0) < window,
-      };
-    },
+    // Search is a read model, a moment behind anyway: the replica's, when the edge allows it.
+    search: (query) => database.read((executor) => searchOn(executor as Kysely<unknown>, query)),
 
     async removeIndexedBefore(indexedAt) {
       const result = await sql`delete from search_documents where indexed_at < ${indexedAt}`.execute(db);

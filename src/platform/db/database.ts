@@ -5,13 +5,14 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
 import { recordSpan } from '../observability/tracing.js';
 import { groupCommit, type Transact } from './group-commit.js';
+import { replicaAllowed } from './read-routing.js';
 import { checkpointInBackground } from './sqlite-checkpoints.js';
 import { ReadWriteSqliteDialect } from './sqlite-driver.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
-/** Which database to open: an embedded SQLite file, or a PostgreSQL server. */
-export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+/** Which database to open: an embedded SQLite file, or a PostgreSQL server (with a streaming replica for reads). */
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number; replicaUrl?: string };
 
 /** Either the database or an open transaction; modules view it through their own schema with `asSchema`. */
 export type Executor = Kysely<object>;
@@ -27,6 +28,14 @@ export interface Database {
    * (see group-commit.ts); use it where many small transactions run at once, as the bus's handlers do.
    */
   readonly transaction: Transact;
+  /**
+   * Runs a read that may be a little behind (listings, search, recommendations) on the read replica when
+   * there is one and the edge allowed it for this request (see read-routing.ts), else on `db`. A read the
+   * replica fails is run again on the primary: a replica that just went away costs time, not an error.
+   */
+  read<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
+  /** The replica, for watching its lag; null without one. */
+  readonly replica: Executor | null;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -78,6 +87,8 @@ function openSqlite(file: string, log: StatementLog): Database {
     db,
     connectionUrl: null,
     transaction: grouped,
+    read: (fn) => fn(db),
+    replica: null,
     ping: async () => {
       sqlite.prepare('select 1').get();
     },
@@ -112,25 +123,42 @@ function statementSpans(dialect: SqlDialect): StatementLog {
 // COUNT(*) and BIGINT columns arrive as strings by default; every figure Orderly stores fits a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-function openPostgres(url: string, poolSize: number, log: StatementLog): Database {
+function postgresPool(url: string, poolSize: number, log: StatementLog): Kysely<object> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server emits 'error'; without a listener that would crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }), ...log });
+  return new Kysely<object>({ dialect: new PostgresDialect({ pool }), ...log });
+}
+
+function openPostgres(url: string, poolSize: number, log: StatementLog, replicaUrl?: string): Database {
+  const db = postgresPool(url, poolSize, log);
+  const replica = replicaUrl === undefined ? null : postgresPool(replicaUrl, poolSize, log);
   return {
     dialect: 'postgres',
     db,
     connectionUrl: url,
     transaction: (fn) => db.transaction().execute(fn),
+    read: async (fn) => {
+      if (replica === null || !replicaAllowed()) return fn(db);
+      try {
+        return await fn(replica);
+      } catch {
+        return fn(db);
+      }
+    },
+    replica,
     ping: async () => {
       await db.executeQuery(CompiledQuery.raw('select 1'));
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await replica?.destroy();
+      await db.destroy();
+    },
   };
 }
 
 /** `traceStatements`: a span per statement while tracing (ORDERLY_TRACE_DB_STATEMENTS), for debugging. */
 export function openDatabase(config: DatabaseConfig, options: { traceStatements?: boolean } = {}): Database {
   const log = options.traceStatements ? statementSpans(config.kind) : {};
-  return config.kind === 'sqlite' ? openSqlite(config.file, log) : openPostgres(config.url, config.poolSize, log);
+  return config.kind === 'sqlite' ? openSqlite(config.file, log) : openPostgres(config.url, config.poolSize, log, config.replicaUrl);
 }

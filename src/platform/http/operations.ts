@@ -9,6 +9,8 @@ export interface ReadinessCheck {
   check(): Promise<void>;
   /** False: reported, but the process stays ready without it (default true). */
   critical?: boolean;
+  /** Figures shown beside the outcome, whatever it is (a replica's lag). */
+  details?(): Record<string, number | boolean | null>;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -19,10 +21,14 @@ interface CheckOutcome {
   /** Shown only when false. */
   critical?: false;
   error?: string;
+  details?: Record<string, number | boolean | null>;
 }
 
 async function runCheck(check: ReadinessCheck): Promise<CheckOutcome> {
-  const critical = check.critical === false ? { critical: false as const } : {};
+  const critical = {
+    ...(check.critical === false ? { critical: false as const } : {}),
+    ...(check.details ? { details: check.details() } : {}),
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
@@ -42,6 +48,11 @@ const CheckResult = Type.Object({
   ok: Type.Boolean(),
   critical: Type.Optional(Type.Boolean({ description: 'false: reported, but the process stays ready without it' })),
   error: Type.Optional(Type.String()),
+  details: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.Null()]), {
+      description: 'figures beside the outcome, e.g. the read replica\'s lagMs',
+    }),
+  ),
 });
 const Load = Type.Object({
   pressure: Type.Number({ description: 'max of requests in flight and event-loop delay, each over its limit' }),

@@ -13,6 +13,8 @@ import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
+import { routeReads, type RecentWriters } from './read-your-writes.js';
+import type { ReplicaMonitor } from '../db/replica-monitor.js';
 import type { LoadShedder } from './load-shedding.js';
 import type { RateLimiter } from './rate-limits/limiter.js';
 import { ProblemRef } from './schemas.js';
@@ -42,6 +44,13 @@ export interface HttpServerOptions {
   version: string;
   rateLimiter: RateLimiter;
   loadShedder: LoadShedder;
+  /**
+   * Addresses or CIDRs of load balancers (ORDERLY_TRUSTED_PROXIES): a request from one of them is from the
+   * client its X-Forwarded-For names, for rate limits, idempotency scopes and logs. Empty: the socket's peer.
+   */
+  trustedProxies: string[];
+  /** Reads to the replica with read-your-writes; null without a replica. */
+  readRouting: { monitor: ReplicaMonitor; writers: RecentWriters } | null;
 }
 
 export interface HttpServer {
@@ -92,6 +101,7 @@ class RequestCompletion extends LogController {
       traceId: span?.traceId,
       spanId: span?.spanId,
       userId: request.principal?.userId,
+      ip: request.ip,
       method: request.method,
       url: request.url,
       route,
@@ -113,6 +123,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    trustProxy: options.trustedProxies.length > 0 ? options.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
 
@@ -130,6 +141,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   traceRequests(app);
   app.addHook('onRequest', options.authentication.identify);
+  if (options.readRouting) routeReads(app, options.readRouting);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
   // who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.
   // Under /v1 every route is shed by priority and rate-limited by class, overload first: a refusal for

@@ -7,6 +7,8 @@ export interface AccessLine {
   traceId?: string | undefined;
   spanId?: string | undefined;
   userId: string | undefined;
+  /** The client's address: X-Forwarded-For's when the request came through a trusted proxy. */
+  ip: string;
   method: string;
   url: string;
   route: string;
@@ -49,7 +51,8 @@ export function createAccessLog(logger: Logger): AccessLog {
     stream.write(
       `{"level":30,"time":${Date.now()}${chindings},"requestId":${jsonString(line.requestId)}` +
         `${line.traceId === undefined ? '' : `,"traceId":"${line.traceId}","spanId":"${line.spanId}"`}` +
-        `${line.userId === undefined ? '' : `,"userId":${jsonString(line.userId)}`},"method":${jsonString(line.method)}` +
+        `${line.userId === undefined ? '' : `,"userId":${jsonString(line.userId)}`},"ip":${jsonString(line.ip)}` +
+        `,"method":${jsonString(line.method)}` +
         `,"url":${jsonString(line.url)},"route":${jsonString(line.route)},"statusCode":${line.statusCode}` +
         `,"durationMs":${line.durationMs},"msg":"request completed"}\n`,
     );
