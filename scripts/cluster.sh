@@ -120,8 +120,8 @@ start_part() {
     api-* | worker-*)
       local role="${part%-*}" port_var
       port_var="$(echo "$part" | tr 'a-z-' 'A-Z_')_PORT"
-      mkdir -p "$dir/data/$part"
-      env ORDERLY_ROLE="$role" PORT="${!port_var}" HOST=127.0.0.1 ORDERLY_DATA_DIR="$dir/data/$part" \
+      # One data directory for every copy, as for the CLI: the sandbox payment provider's ledger lives there.
+      env ORDERLY_ROLE="$role" PORT="${!port_var}" HOST=127.0.0.1 ORDERLY_DATA_DIR="$dir/data" \
         DATABASE_URL="$DATABASE_URL" DATABASE_REPLICA_URL="$DATABASE_REPLICA_URL" REDIS_URL="$REDIS_URL" NATS_URL="$NATS_URL" \
         ORDERLY_TRUSTED_PROXIES="${ORDERLY_TRUSTED_PROXIES:-127.0.0.1}" \
         node "$root/bin/orderly.js" start >"$(log_of "$part")" 2>&1 </dev/null &
@@ -163,8 +163,8 @@ describe() {
   for part in api-1 api-2 worker-1 worker-2 haproxy nats redis postgres-primary postgres-replica; do
     processes+="${processes:+, }\"$part\": $(pid_of "$part" | grep -E '^[0-9]+$' || echo null)"
   done
-  printf '{"url": "http://127.0.0.1:%s", "env": {"DATABASE_URL": "%s", "DATABASE_REPLICA_URL": "%s", "REDIS_URL": "%s", "NATS_URL": "%s"}, "processes": {%s}}\n' \
-    "$HAPROXY_PORT" "$DATABASE_URL" "$DATABASE_REPLICA_URL" "$REDIS_URL" "$NATS_URL" "$processes"
+  printf '{"url": "http://127.0.0.1:%s", "env": {"DATABASE_URL": "%s", "DATABASE_REPLICA_URL": "%s", "REDIS_URL": "%s", "NATS_URL": "%s", "ORDERLY_DATA_DIR": "%s"}, "processes": {%s}}\n' \
+    "$HAPROXY_PORT" "$DATABASE_URL" "$DATABASE_REPLICA_URL" "$REDIS_URL" "$NATS_URL" "$dir/data" "$processes"
 }
 
 case "$command" in

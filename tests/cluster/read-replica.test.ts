@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { clusterAvailable, startCluster, type Cluster, type PartName } from '../support/cluster.js';
 import { httpClient, type HttpClient } from '../support/http.js';
 import { ADDRESS } from '../support/orders.js';
-import { root } from '../support/process.js';
 import { untilNoneLeft } from '../support/retry.js';
 
 const ADMIN = { email: 'cluster-admin@orderly.test', password: 'cluster-admin-1' };
@@ -206,11 +202,4 @@ describe('the cluster: HAProxy, two api copies, two workers, a primary and a rep
     },
     300_000,
   );
-
-  it.runIf(clusterAvailable)('ships an HAProxy configuration that haproxy itself accepts', async () => {
-    const { stdout } = await promisify(execFile)('haproxy', ['-c', '-f', path.join(root, 'deploy', 'haproxy.cfg')], {
-      env: { ...process.env, ORDERLY_LB_BIND: '127.0.0.1:8080', ORDERLY_API_1: '127.0.0.1:3001', ORDERLY_API_2: '127.0.0.1:3002' },
-    });
-    expect(stdout).toContain('Configuration file is valid');
-  });
 });
