@@ -218,7 +218,9 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         // An api process publishes to the outbox and keeps taking orders while the broker is away; a worker cannot work.
         ...(config.messaging.nats ? [{ name: 'broker', check: () => bus.health(), critical: config.role !== 'api' }] : []),
         // Reported, never critical: without the replica every read goes to the primary.
-        ...(readRouting ? [{ name: 'replica', check: readRouting.check, critical: false, details: () => readRouting.monitor.state() }] : []),
+        ...(readRouting
+          ? [{ name: 'replica', check: readRouting.check, critical: false, details: () => readRouting.monitor.state() }]
+          : []),
       ],
       version: VERSION,
       rateLimiter,

@@ -50,7 +50,7 @@ const CheckResult = Type.Object({
   error: Type.Optional(Type.String()),
   details: Type.Optional(
     Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.Null()]), {
-      description: 'figures beside the outcome, e.g. the read replica\'s lagMs',
+      description: "figures beside the outcome, e.g. the read replica's lagMs",
     }),
   ),
 });
