@@ -23,6 +23,23 @@ describe('configuration', () => {
     expect(config.faults.exitAfterCommit).toBeNull();
   });
 
+  it('reads a read replica and trusted proxies, and refuses them where they cannot work', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@h/db',
+      DATABASE_REPLICA_URL: 'postgresql://u@replica/db',
+      ORDERLY_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16, loopback, ::1',
+    });
+    expect(config.database).toMatchObject({ kind: 'postgres', replicaUrl: 'postgresql://u@replica/db' });
+    expect(config.http.trustedProxies).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback', '::1']);
+    expect(config.readRouting).toEqual({ readYourWritesMs: 5000, maxLagMs: 2000 });
+    expect(loadConfig({}).http.trustedProxies).toEqual([]);
+    expect(refused({ DATABASE_REPLICA_URL: 'postgres://u@replica/db' })).toContain('DATABASE_REPLICA_URL: a read replica needs PostgreSQL');
+    expect(refused({ DATABASE_URL: 'postgres://u@h/db', DATABASE_REPLICA_URL: 'mysql://r/db' })).toContain('DATABASE_REPLICA_URL');
+    for (const bad of ['10.0.0.300', '10.0.0.0/33', 'balancer', '10.0.0.1/8/8'])
+      expect(refused({ ORDERLY_TRUSTED_PROXIES: bad })).toContain(`ORDERLY_TRUSTED_PROXIES: "${bad}"`);
+    expect(refused({ ORDERLY_REPLICA_MAX_LAG_MS: '-1' })).toContain('ORDERLY_REPLICA_MAX_LAG_MS');
+  });
+
   it('reads PostgreSQL and SQLite URLs, rate-limit overrides and fault points', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', ORDERLY_DB_POOL_SIZE: '7' }).database).toEqual({
       kind: 'postgres',
