@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { clusterAvailable, startCluster, type PartName } from '../support/cluster.js';
-import { httpClient, type HttpClient } from '../support/http.js';
+import { clientOver, httpClient, type HttpClient } from '../support/http.js';
 import { ADDRESS } from '../support/orders.js';
 import { runOrderly } from '../support/process.js';
-import { startReceiver } from '../support/receiver.js';
+import { orderWebhooksDelivered, startReceiver } from '../support/receiver.js';
 import { postUntilAnswered, untilDone, untilNoneLeft } from '../support/retry.js';
 import { query } from '../support/tamper.js';
 
@@ -43,14 +43,7 @@ function countingClient(http: HttpClient, phase: () => PhaseCount): HttpClient {
       throw error;
     }
   };
-  return {
-    request,
-    get: (path, options) => request('GET', path, undefined, options),
-    post: (path, body, options) => request('POST', path, body, options),
-    put: (path, body, options) => request('PUT', path, body, options),
-    patch: (path, body, options) => request('PATCH', path, body, options),
-    delete: (path, options) => request('DELETE', path, undefined, options),
-  };
+  return clientOver(request);
 }
 
 describe('the cluster under order and browse load, with one part after another killed', () => {
@@ -204,24 +197,10 @@ describe('the cluster under order and browse load, with one part after another k
         }
 
         // Every order's created and final event reached the merchant, each message under one webhook-id.
-        const finalOf = new Map(stored.map((o) => [o.id, `order.${o.status}`]));
-        const receipts = () =>
-          receiver.received.map((r) => ({
-            id: r.headers['webhook-id'] as string,
-            body: JSON.parse(r.body) as { type: string; data: { orderId: string } },
-          }));
-        await untilNoneLeft('webhooks delivered', async () => {
-          const got = new Set(receipts().map((r) => `${r.body.data.orderId} ${r.body.type}`));
-          return [...finalOf].flatMap(([id, last]) => [`${id} order.created`, `${id} ${last}`]).filter((k) => !got.has(k));
-        });
-        const byId = new Map<string, string>();
-        for (const r of receipts()) {
-          const what = `${r.body.data.orderId} ${r.body.type}`;
-          expect(byId.get(r.id) ?? what).toBe(what);
-          byId.set(r.id, what);
-        }
+        const webhooks = await orderWebhooksDelivered(receiver, stored);
+        expect(webhooks.conflicts).toEqual([]);
 
-        process.stdout.write(`[cluster chaos] ${receiver.received.length} webhook deliveries of ${byId.size} messages\n`);
+        process.stdout.write(`[cluster chaos] ${receiver.received.length} webhook deliveries of ${webhooks.messages} messages\n`);
         const verify = runOrderly(['verify'], cluster.env);
         const code = await verify.exited;
         expect(verify.lines.join('\n')).toContain('OK: every invariant holds');

@@ -5,7 +5,7 @@ import { createTestDatabase, databaseKinds, testNatsUrl } from '../support/datab
 import { httpClient } from '../support/http.js';
 import { ADDRESS } from '../support/orders.js';
 import { freePort, runOrderly, startServer, type OrderlyProcess } from '../support/process.js';
-import { startReceiver } from '../support/receiver.js';
+import { orderWebhooksDelivered, startReceiver } from '../support/receiver.js';
 import { postUntilAnswered, untilDone, untilNoneLeft } from '../support/retry.js';
 import { query, storageOfEnv } from '../support/tamper.js';
 
@@ -142,22 +142,8 @@ describe.each(kinds)('one api process and three workers on %s', (kind) => {
         expect(stored.map((o) => o.id).sort()).toEqual([...accepted.values()].sort());
 
         // Every order's created and final event reached the merchant, each message under one webhook-id.
-        const finalOf = new Map(stored.map((o) => [o.id, `order.${o.status}`]));
-        const receipts = () =>
-          receiver.received.map((r) => ({
-            id: r.headers['webhook-id'] as string,
-            body: JSON.parse(r.body) as { type: string; data: { orderId: string } },
-          }));
-        await untilNoneLeft('webhooks delivered', async () => {
-          const got = new Set(receipts().map((r) => `${r.body.data.orderId} ${r.body.type}`));
-          return [...finalOf].flatMap(([id, last]) => [`${id} order.created`, `${id} ${last}`]).filter((k) => !got.has(k));
-        });
-        const byId = new Map<string, string>();
-        for (const r of receipts()) {
-          const what = `${r.body.data.orderId} ${r.body.type}`;
-          expect(byId.get(r.id) ?? what).toBe(what);
-          byId.set(r.id, what);
-        }
+        const webhooks = await orderWebhooksDelivered(receiver, stored);
+        expect(webhooks.conflicts).toEqual([]);
 
         // Per key, the webhooks group applied each order's messages in the order they were committed (the types the
         // endpoint subscribes to: the others were recorded as applied when published, the endpoint wanting none of them).
@@ -176,7 +162,7 @@ describe.each(kinds)('one api process and three workers on %s', (kind) => {
         expect(verify.lines.join('\n')).toContain('OK: every invariant holds');
         expect(code).toBe(0);
         process.stdout.write(
-          `[workers ${kind}] ${accepted.size} orders, ${receiver.received.length} webhook deliveries of ${byId.size} messages\n`,
+          `[workers ${kind}] ${accepted.size} orders, ${receiver.received.length} webhook deliveries of ${webhooks.messages} messages\n`,
         );
       } finally {
         for (const { process } of processes.values()) process.child.kill('SIGKILL');

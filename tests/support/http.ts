@@ -38,6 +38,11 @@ export function httpClient(baseUrl: string): HttpClient {
     const parsed = text !== '' && type.includes('json') ? JSON.parse(text) : text;
     return { status: response.status, headers: response.headers, body: parsed, text };
   }
+  return clientOver(request);
+}
+
+/** A client whose every method goes through `request` (one that counts, say, or routes). */
+export function clientOver(request: HttpClient['request']): HttpClient {
   return {
     request,
     get: (path, options) => request('GET', path, undefined, options),

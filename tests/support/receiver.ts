@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { untilNoneLeft } from './retry.js';
 
 export interface Received {
   path: string;
@@ -54,4 +55,31 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({})): Pr
     await new Promise((resolve) => server.close(resolve));
   };
   return receiver;
+}
+
+/**
+ * Waits until every order's created and final event (`order.<status>`) has reached the receiver, then
+ * sorts what came by webhook-id: a redelivery repeats its message's id, and no id may carry two messages.
+ * Returns how many messages came, and each id seen with more than one.
+ */
+export async function orderWebhooksDelivered(
+  receiver: Receiver,
+  orders: { id: string; status: string }[],
+): Promise<{ messages: number; conflicts: string[] }> {
+  const receipts = () =>
+    receiver.received.map((r) => {
+      const body = JSON.parse(r.body) as { type: string; data: { orderId: string } };
+      return { id: r.headers['webhook-id'] as string, what: `${body.data.orderId} ${body.type}` };
+    });
+  await untilNoneLeft('webhooks delivered', async () => {
+    const got = new Set(receipts().map((r) => r.what));
+    return orders.flatMap((o) => [`${o.id} order.created`, `${o.id} order.${o.status}`]).filter((k) => !got.has(k));
+  });
+  const byId = new Map<string, string>();
+  const conflicts: string[] = [];
+  for (const r of receipts()) {
+    if ((byId.get(r.id) ?? r.what) !== r.what) conflicts.push(`${r.id}: ${byId.get(r.id)} and ${r.what}`);
+    byId.set(r.id, r.what);
+  }
+  return { messages: byId.size, conflicts };
 }
