@@ -108,7 +108,7 @@ start_part() {
       start_postgres "$part" "$POSTGRES_REPLICA_PORT"
       ;;
     redis)
-      redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$(log_of "$part")" 2>&1 </dev/null &
+      redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >>"$(log_of "$part")" 2>&1 </dev/null &
       echo $! >"$dir/pids/$part"
       wait_for "$part" redis-cli -p "$REDIS_PORT" ping
       ;;
@@ -124,13 +124,13 @@ start_part() {
       env ORDERLY_ROLE="$role" PORT="${!port_var}" HOST=127.0.0.1 ORDERLY_DATA_DIR="$dir/data" \
         DATABASE_URL="$DATABASE_URL" DATABASE_REPLICA_URL="$DATABASE_REPLICA_URL" REDIS_URL="$REDIS_URL" NATS_URL="$NATS_URL" \
         ORDERLY_TRUSTED_PROXIES="${ORDERLY_TRUSTED_PROXIES:-127.0.0.1}" \
-        node "$root/bin/orderly.js" start >"$(log_of "$part")" 2>&1 </dev/null &
+        node "$root/bin/orderly.js" start >>"$(log_of "$part")" 2>&1 </dev/null &
       echo $! >"$dir/pids/$part"
       wait_for "$part" http_ok "http://127.0.0.1:${!port_var}/readyz"
       ;;
     haproxy)
       env ORDERLY_LB_BIND="127.0.0.1:$HAPROXY_PORT" ORDERLY_API_1="127.0.0.1:$API_1_PORT" ORDERLY_API_2="127.0.0.1:$API_2_PORT" \
-        haproxy -db -f "$root/deploy/haproxy.cfg" >"$(log_of "$part")" 2>&1 </dev/null &
+        haproxy -db -f "$root/deploy/haproxy.cfg" >>"$(log_of "$part")" 2>&1 </dev/null &
       echo $! >"$dir/pids/$part"
       wait_for "$part" http_ok "http://127.0.0.1:$HAPROXY_PORT/readyz"
       ;;

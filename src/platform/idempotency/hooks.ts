@@ -30,6 +30,8 @@ declare module 'fastify' {
   }
 }
 
+const REPLAYED = Symbol('replayed');
+
 /** Statuses that mean the request never ran: nothing to replay, so the key is freed for a retry. */
 const NOT_REPLAYED = new Set([401, 403, 429, 503]);
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'cache-control'];
@@ -110,8 +112,12 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     );
   }
 
-  /** Resolves to the claim the request now holds, or null when it has no key or was answered by a replay. */
-  async function claim(request: FastifyRequest, reply: FastifyReply, mode: IdempotencyMode): Promise<KeyClaim | null> {
+  /**
+   * Resolves to the claim the request now holds, null when it has no key, or REPLAYED when it was answered
+   * with the key's stored response (said outright: `reply.sent` stays false until the answer has left, which
+   * an asynchronous onSend hook delays, and a request taken for unanswered would run its handler again).
+   */
+  async function claim(request: FastifyRequest, reply: FastifyReply, mode: IdempotencyMode): Promise<KeyClaim | null | typeof REPLAYED> {
     const key = request.headers['idempotency-key'];
     if (key === undefined) {
       if (mode === 'required')
@@ -172,7 +178,7 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
           .headers(headers)
           .header('idempotent-replayed', 'true')
           .send(existing.body ?? '');
-        return null;
+        return REPLAYED;
       }
       if (existing.locked_until < now.toISOString() && (await keys.takeOver(scope, key, existing.locked_until, owner, lockedUntil))) {
         options.logger.warn(
@@ -192,7 +198,7 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     if (mode === 'off') return done();
     claim(request, reply, mode).then((held_) => {
       // A replay has already answered: the handler must not run, so the chain is not continued.
-      if (reply.sent) return;
+      if (held_ === REPLAYED) return;
       if (held_ === null) return done();
       request.idempotency = held_;
       hold(held_);
