@@ -30,8 +30,7 @@ import { buildModules, type Modules } from './module-wiring.js';
 import { MIGRATION_SETS } from './migration-sets.js';
 import { scheduledBackups } from './backup/schedule.js';
 import { archiveOrders, archiverDepsOf } from './archive/archiver.js';
-import { createReplicaMonitor } from './platform/db/replica-monitor.js';
-import { memoryWriters, redisWriters } from './platform/http/read-your-writes.js';
+import { replicaReads } from './replica-reads.js';
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {
@@ -145,27 +144,6 @@ export async function migrate(config: Config, logger: Logger): Promise<AppliedMi
   return core.migrations;
 }
 
-/** With a read replica: its watcher, who wrote lately (shared through Redis when there is one), and its readiness. */
-function replicaReads(core: Core) {
-  const { config, database, logger } = core;
-  if (database.replica === null) return null;
-  const monitor = createReplicaMonitor({ database, maxLagMs: config.readRouting.maxLagMs, registry: core.metrics.registry, logger });
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger, 'read-your-writes') : null;
-  const windowMs = config.readRouting.readYourWritesMs;
-  return {
-    monitor,
-    writers: redis ? redisWriters(redis, windowMs) : memoryWriters(windowMs),
-    async check() {
-      const { up, lagMs } = monitor.state();
-      if (!monitor.usable()) throw new Error(up ? `${lagMs} ms behind (more than ${config.readRouting.maxLagMs})` : 'not answering');
-    },
-    async close() {
-      monitor.stop();
-      redis?.disconnect();
-    },
-  };
-}
-
 /** Hourly, final orders unchanged for `afterMs` move to cold storage. */
 function archiveTask(core: Core, afterMs: number, logger: Logger): PeriodicTask {
   const deps = archiverDepsOf(core);
@@ -204,7 +182,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       () => rateLimiter.close(),
       async () => loadShedder.stop(),
     );
-    const readRouting = replicaReads(core);
+    const readRouting = replicaReads({ ...core, registry: core.metrics.registry });
     if (readRouting) closers.push(readRouting.close);
     const http = await createHttpServer({
       bodyLimit: config.http.bodyLimit,
@@ -217,10 +195,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         { name: 'database', check: () => database.ping() },
         // An api process publishes to the outbox and keeps taking orders while the broker is away; a worker cannot work.
         ...(config.messaging.nats ? [{ name: 'broker', check: () => bus.health(), critical: config.role !== 'api' }] : []),
-        // Reported, never critical: without the replica every read goes to the primary.
-        ...(readRouting
-          ? [{ name: 'replica', check: readRouting.check, critical: false, details: () => readRouting.monitor.state() }]
-          : []),
+        ...(readRouting ? [readRouting.readiness] : []),
       ],
       version: VERSION,
       rateLimiter,

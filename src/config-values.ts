@@ -1,7 +1,10 @@
 import { isIP } from 'node:net';
+import path from 'node:path';
+import type { DatabaseConfig } from './platform/db/database.js';
+import type { Env } from './settings.js';
 import type { Quota } from './platform/http/rate-limits/buckets.js';
 
-// The values settings hold as text (durations, quotas, addresses), read into numbers or refused by name.
+// The values settings hold as text (durations, quotas, addresses, database URLs), read into numbers or refused by name.
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -57,4 +60,20 @@ export function trustedProxies(text: string | undefined): string[] {
       );
   }
   return entries;
+}
+
+/** DATABASE_URL (and a replica beside it) as the database to open: SQLite under the data directory by default. */
+export function databaseConfig(e: Env): DatabaseConfig {
+  const url = e.DATABASE_URL;
+  if (url === undefined && e.DATABASE_REPLICA_URL !== undefined)
+    throw new ConfigError('invalid configuration:\n  DATABASE_REPLICA_URL: a read replica needs PostgreSQL as DATABASE_URL');
+  if (url === undefined) return { kind: 'sqlite', file: path.join(path.resolve(e.ORDERLY_DATA_DIR), 'orderly.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const replicaUrl = e.DATABASE_REPLICA_URL;
+    if (replicaUrl !== undefined && !/^postgres(ql)?:\/\//.test(replicaUrl))
+      throw new ConfigError('invalid configuration:\n  DATABASE_REPLICA_URL: must start with postgres:// or postgresql://');
+    return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE, ...(replicaUrl === undefined ? {} : { replicaUrl }) };
+  }
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
+  throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
 }

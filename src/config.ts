@@ -6,7 +6,7 @@ import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 export type { DatabaseConfig } from './platform/db/database.js';
 import type { DatabaseConfig } from './platform/db/database.js';
-import { channelQuotas, ConfigError, durationMs, quotaOf, trustedProxies } from './config-values.js';
+import { channelQuotas, ConfigError, databaseConfig, durationMs, quotaOf, trustedProxies } from './config-values.js';
 
 export { ConfigError };
 
@@ -229,21 +229,6 @@ function rateLimitSettings(text: string): RateLimitSettings {
     settings[match[1] as RateClassName] = { quota: Number(match[2]), windowSeconds: Number(match[3]) };
   }
   return settings;
-}
-
-function databaseConfig(e: Env): DatabaseConfig {
-  const url = e.DATABASE_URL;
-  if (url === undefined && e.DATABASE_REPLICA_URL !== undefined)
-    throw new ConfigError('invalid configuration:\n  DATABASE_REPLICA_URL: a read replica needs PostgreSQL as DATABASE_URL');
-  if (url === undefined) return { kind: 'sqlite', file: path.join(path.resolve(e.ORDERLY_DATA_DIR), 'orderly.db') };
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    const replicaUrl = e.DATABASE_REPLICA_URL;
-    if (replicaUrl !== undefined && !/^postgres(ql)?:\/\//.test(replicaUrl))
-      throw new ConfigError('invalid configuration:\n  DATABASE_REPLICA_URL: must start with postgres:// or postgresql://');
-    return { kind: 'postgres', url, poolSize: e.ORDERLY_DB_POOL_SIZE, ...(replicaUrl === undefined ? {} : { replicaUrl }) };
-  }
-  if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
-  throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
 }
 
 function backupConfig(e: Env): Config['backup'] {

@@ -51,26 +51,17 @@ const READS = new Set(['GET', 'HEAD']);
  * reads may use the replica while it is healthy and near enough. Writes always go to the primary.
  */
 export function routeReads(app: FastifyInstance, deps: { monitor: ReplicaMonitor; writers: RecentWriters }): void {
-  app.decorateRequest('readsFromReplica', false);
-  app.addHook('preHandler', async (request) => {
-    if (!READS.has(request.method) || !deps.monitor.usable()) return;
-    const userId = request.principal?.userId;
-    if (userId !== undefined && (await deps.writers.wroteRecently(userId))) return;
-    request.readsFromReplica = true;
-  });
+  // Callback hooks, so a request with nothing to decide or mark passes without a promise: an async onSend
+  // on every response would also hold every answer back by a tick.
   app.addHook('preHandler', (request, _reply, done) => {
-    if (request.readsFromReplica) readingFromReplica(true, done);
-    else done();
-  });
-  app.addHook('onSend', async (request, reply) => {
+    if (!READS.has(request.method) || !deps.monitor.usable()) return done();
     const userId = request.principal?.userId;
-    if (userId !== undefined && !READS.has(request.method) && reply.statusCode < 400) await deps.writers.mark(userId);
+    if (userId === undefined) return readingFromReplica(true, done);
+    deps.writers.wroteRecently(userId).then((wrote) => (wrote ? done() : readingFromReplica(true, done)), done);
   });
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Decided by routeReads: this request's reads may go to the replica. */
-    readsFromReplica: boolean;
-  }
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const userId = request.principal?.userId;
+    if (userId === undefined || READS.has(request.method) || reply.statusCode >= 400) return done(null, payload);
+    deps.writers.mark(userId).then(() => done(null, payload), done);
+  });
 }
