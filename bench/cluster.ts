@@ -14,7 +14,7 @@ import pg from 'pg';
 import { closedLoop, type ClosedResult } from './support/closed-loop.js';
 import { report, type Measured, type Unit } from './support/cluster-report.js';
 import { cpuMeter, familyOf } from './support/cpu.js';
-import { sample, scrape } from './support/metrics.js';
+import { metricsProgress, type Progress, sqlProgress, untilFinished } from './support/order-progress.js';
 import { benchAdmin, json, openShop, orders } from './support/shop.js';
 import { freePort, root, startServer, tempDir } from './support/support.js';
 
@@ -40,42 +40,11 @@ interface Cluster {
   processes: Record<string, number>;
 }
 
-/** How many orders have finished (confirmed or cancelled), and how many of those were confirmed. */
-interface Progress {
-  finished(): Promise<number>;
-  confirmed(): Promise<number>;
-  close(): Promise<void>;
-}
-
-function sqlProgress(url: string): Progress {
-  const client = new pg.Client({ connectionString: url });
-  const connected = client.connect();
-  const count = async (statuses: string[]) => {
-    await connected;
-    const { rows } = await client.query('select count(*) as n from orders where status = any($1)', [statuses]);
-    return Number(rows[0].n);
-  };
-  return { finished: () => count(['confirmed', 'cancelled']), confirmed: () => count(['confirmed']), close: () => client.end() };
-}
-
-function metricsProgress(base: string): Progress {
-  const completed = async (labels: Record<string, string>) => sample(await scrape(base), 'orderly_orders_completed_total', labels);
-  return { finished: () => completed({}), confirmed: () => completed({ outcome: 'confirmed' }), close: async () => undefined };
-}
-
 /** CPU ms the whole machine spent (all cores, every process, ours or not), from /proc/stat. */
 function machineMs(): number {
   const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
   return (user + nice + system + irq + softirq + steal) * 10;
-}
-
-async function until(progress: Progress, count: number): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while ((await progress.finished()) < count) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} orders finished within 5 minutes`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Reads by id, listings and checkout against `base`, each after a warm-up, with the CPU every kind of process spent. */
@@ -100,7 +69,7 @@ async function measure(label: string, base: string, kinds: Record<string, () => 
   await run(WARM, 200, listing);
   const finishedBefore = await progress.finished();
   await run(WARM, 202, order);
-  await until(progress, finishedBefore + WARM);
+  await untilFinished(progress, finishedBefore + WARM);
 
   const meter = cpuMeter(kinds);
   const cpu = {} as Measured['cpu'];
@@ -131,7 +100,7 @@ async function measure(label: string, base: string, kinds: Record<string, () => 
   const checkout = await timed('order', ORDERS, async () => {
     const started = performance.now();
     const posted = await run(ORDERS, 202, order);
-    await until(progress, finishedAt + ORDERS);
+    await untilFinished(progress, finishedAt + ORDERS);
     finishedSeconds = (performance.now() - started) / 1000;
     return posted;
   });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startNatsServer, type NatsServer } from '../harness/nats-server.js';
 import { cpuMeter, familyOf } from './support/cpu.js';
+import { metricsProgress, sqlProgress, untilFinished } from './support/order-progress.js';
 import { benchAdmin, openShop, orders } from './support/shop.js';
 import { freePort, root, startServer, tempDir } from './support/support.js';
 
@@ -100,7 +101,7 @@ async function run(setup: Setup) {
     for (let i = 0; i < setup.workers; i += 1) await start('worker', 'worker');
     const shop = await openShop(base);
     const next = orders(shop);
-    const finished = await finishedCounter(base, database?.url ?? null);
+    const finished = database ? sqlProgress(database.url) : metricsProgress(base);
     const pidsOf = (kind: string) => () => children.filter((c) => c.kind === kind).map((c) => c.child.pid!);
     const meter = cpuMeter({
       api: pidsOf('api'),
@@ -110,11 +111,11 @@ async function run(setup: Setup) {
     });
     // Warm-up, then the measured run.
     await place(base, next, 100);
-    await finished.until(100);
+    await untilFinished(finished, 100, 600_000);
     meter.start();
     const started = Date.now();
     await place(base, next, ORDERS);
-    await finished.until(100 + ORDERS);
+    await untilFinished(finished, 100 + ORDERS, 600_000);
     const seconds = (Date.now() - started) / 1000;
     const cpu = meter.stop();
     await finished.close();
@@ -125,31 +126,6 @@ async function run(setup: Setup) {
     await database?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** Counts finished (confirmed or cancelled) orders: in PostgreSQL, or from the embedded process's metrics. */
-async function finishedCounter(base: string, url: string | null) {
-  const client = url ? new pg.Client({ connectionString: url }) : null;
-  await client?.connect();
-  const count = async (): Promise<number> => {
-    if (client)
-      return Number((await client.query("select count(*) as n from orders where status in ('confirmed', 'cancelled')")).rows[0].n);
-    const text = await (await fetch(`${base}/metrics`)).text();
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith('orderly_orders_completed_total{'))
-      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-  };
-  return {
-    async until(n: number) {
-      const deadline = Date.now() + 600_000;
-      while ((await count()) < n) {
-        if (Date.now() > deadline) throw new Error(`fewer than ${n} orders finished within 10 minutes`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: async () => client?.end(),
-  };
 }
 
 console.log(`${ORDERS} orders, ${CONNECTIONS} at a time, through the api process; CPU from /proc per confirmed order\n`);
