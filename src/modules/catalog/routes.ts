@@ -57,6 +57,7 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
   app.get(
     '/products',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['catalog'],
         summary: 'Products, newest first',
@@ -84,6 +85,7 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
   app.get(
     '/products/:id',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['catalog'],
         summary: 'One product; send If-None-Match with its ETag to get 304 when unchanged',

@@ -20,7 +20,7 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   app.post(
     '/auth/signup',
     {
-      config: { priority: 'login', rateLimit: ['signup'], effect: effect<SignedInView>('identity.signup', 201) },
+      config: { auth: 'public', priority: 'login', rateLimit: ['signup'], effect: effect<SignedInView>('identity.signup', 201) },
       schema: {
         tags: ['accounts'],
         summary: 'Create a customer account and sign in',
@@ -39,7 +39,7 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
     '/auth/login',
     {
       // Per IP before the body is read, then per account: a password-guessing bot is slowed whichever it rotates.
-      config: { priority: 'login', rateLimit: ['login_ip', 'login'], effect: effect<SignedInView>('identity.login', 200) },
+      config: { auth: 'public', priority: 'login', rateLimit: ['login_ip', 'login'], effect: effect<SignedInView>('identity.login', 200) },
       schema: {
         tags: ['accounts'],
         summary: 'Sign in with email and password',

@@ -12,7 +12,7 @@ export async function availabilityRoutes(app: HttpApp, service: InventoryService
   app.get(
     '/stock',
     {
-      config: { priority: 'browse' },
+      config: { auth: 'public', priority: 'browse' },
       schema: {
         tags: ['inventory'],
         summary: 'Units available to buy per SKU (reserved and sold units excluded); unknown SKUs are left out',

@@ -89,7 +89,7 @@ export async function ordersRoutes(
   app.get(
     '/orders/:id',
     {
-      config: { auth: 'user', priority: 'orders' },
+      config: { auth: 'owner', priority: 'orders' },
       schema: {
         ...common,
         summary: 'One order (its owner or an admin; 404 for anyone else)',
@@ -107,7 +107,7 @@ export async function ordersRoutes(
   app.post(
     '/orders/:id/cancel',
     {
-      config: { auth: 'user', priority: 'orders', effect: effect<Order>('orders.cancel', 202) },
+      config: { auth: 'owner', priority: 'orders', effect: effect<Order>('orders.cancel', 202) },
       schema: {
         ...common,
         summary: 'Cancel before shipping: 202 while refund and restock run; 409 order_not_cancellable once shipped',
@@ -124,7 +124,7 @@ export async function ordersRoutes(
   app.get(
     '/orders/:id/events',
     {
-      config: { auth: 'user', priority: 'orders', longLived: true },
+      config: { auth: 'owner', priority: 'orders', longLived: true },
       schema: {
         ...common,
         summary: 'The order timeline as a live text/event-stream: one `timeline` event per entry; ends after the final status',

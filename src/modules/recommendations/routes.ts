@@ -13,7 +13,7 @@ export async function recommendationRoutes(app: HttpApp, service: Recommendation
   app.get(
     '/products/:id/recommendations',
     {
-      config: { priority: 'recommendations' },
+      config: { auth: 'public', priority: 'recommendations' },
       schema: {
         tags: ['catalog'],
         summary:

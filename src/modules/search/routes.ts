@@ -16,7 +16,7 @@ export async function searchRoutes(app: HttpApp, service: SearchService, product
   app.get(
     '/search',
     {
-      config: { priority: 'browse', rateLimit: ['search'] },
+      config: { auth: 'public', priority: 'browse', rateLimit: ['search'] },
       schema: {
         tags: ['catalog'],
         summary:

@@ -13,8 +13,17 @@ export interface Principal {
 /** Resolves a bearer token to its principal, or null when the token is unknown, expired or revoked. */
 export type Authenticate = (token: string) => Promise<Principal | null>;
 
-/** Who may call a route: any signed-in user, or admins only (customers get 403). Routes without it are public. */
-export type Access = 'user' | 'admin';
+/**
+ * Who may call a route, declared by every documented route and shown in the OpenAPI document as `x-access`:
+ * - `public`: anyone, signed in or not;
+ * - `user`: any signed-in user (401 without a valid token), acting on their own things only;
+ * - `owner`: a signed-in user, on a resource named in the path that is theirs (admins: any). Another
+ *   customer's resource answers 404, never 403, so ids cannot be probed for existence;
+ * - `admin`: admins only (customers get 403).
+ */
+export type Access = 'public' | 'user' | 'owner' | 'admin';
+
+export const accessLevels: readonly Access[] = ['public', 'user', 'owner', 'admin'];
 
 export interface Authentication {
   /** Root onRequest hook: echoes the request id, and resolves the bearer token, if one was sent, before anything else looks at the caller. */
@@ -27,7 +36,7 @@ export interface Authentication {
  */
 export const authorize: preValidationHookHandler = (request, _reply, done) => {
   const access = request.routeOptions.config.auth;
-  if (access === undefined) return done();
+  if (access === undefined || access === 'public') return done();
   if (request.principal === null) {
     if (request.headers.authorization === undefined) {
       return done(
@@ -55,7 +64,7 @@ declare module 'fastify' {
 }
 
 /** Makes every route registered in this plugin need `access` (and documents the bearer scheme). */
-export function requireAccess(app: FastifyInstance, access: Access): void {
+export function requireAccess(app: FastifyInstance, access: Exclude<Access, 'public'>): void {
   app.addHook('preValidation', authorize);
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, auth: access };

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { HttpApp } from './types.js';
 import type { ErrorCatalog } from './errors.js';
+import { accessExtension } from './access.js';
 
 function errorTable(catalog: ErrorCatalog): string {
   const rows = Object.entries(catalog)
@@ -29,11 +30,12 @@ export async function registerOpenApi(app: HttpApp, options: { errorCatalog: Err
       tags: [{ name: 'accounts' }, { name: 'catalog' }, { name: 'inventory' }, { name: 'cart' }, { name: 'operations' }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transform: ({ schema, url, route }) => ({ schema: { ...schema, ...accessExtension(route) }, url }),
     transformObject: (documentObject) => {
       const document = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
       return { ...document, 'x-error-codes': errorCodes };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 }

@@ -69,6 +69,7 @@ export function registerOperations(
   app.get(
     '/healthz',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Liveness: 200 while the process runs',
@@ -84,6 +85,7 @@ export function registerOperations(
   app.get(
     '/readyz',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Readiness: 200 when every dependency answers, else 503 with the failing checks',
@@ -106,6 +108,7 @@ export function registerOperations(
   app.get(
     '/metrics',
     {
+      config: { auth: 'public' },
       schema: { tags: ['operations'], summary: 'Prometheus metrics in text format', produces: ['text/plain'] },
     },
     async (_request, reply) => {

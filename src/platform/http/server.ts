@@ -12,6 +12,7 @@ import { ProblemSchema } from './schemas.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
+import { enforceAccessDeclarations } from './access.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 import { routeReads, type RecentWriters } from './read-your-writes.js';
 import type { ReplicaMonitor } from '../db/replica-monitor.js';
@@ -140,6 +141,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   traceRequests(app);
+  enforceAccessDeclarations(app);
   app.addHook('onRequest', options.authentication.identify);
   if (options.readRouting) routeReads(app, options.readRouting);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
@@ -147,7 +149,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   // Under /v1 every route is shed by priority and rate-limited by class, overload first: a refusal for
   // overload costs less than a bucket lookup.
   app.addHook('onRoute', (route) => {
-    if (route.config?.auth) route.preValidation = [authorize, ...asArray(route.preValidation)];
+    if (route.config?.auth && route.config.auth !== 'public') route.preValidation = [authorize, ...asArray(route.preValidation)];
     const methods = asArray(route.method);
     if (route.url.startsWith('/v1/'))
       guardEdge(

@@ -1,0 +1,108 @@
+import { expect } from 'vitest';
+import type { TestApp } from './app.js';
+import { startReceiver, type Receiver } from './receiver.js';
+import { placeOrder, waitForShipment } from './orders.js';
+
+/** One operation of the live OpenAPI document, with the access it declares. */
+export interface Operation {
+  method: string;
+  /** The document's path template: `/v1/orders/{id}`. */
+  path: string;
+  access: 'public' | 'user' | 'owner' | 'admin';
+  parameters: { name: string; in: string; required?: boolean; schema?: any }[];
+  body: any | null;
+  /** `GET /v1/orders/{id}`: how tests name an operation. */
+  name: string;
+}
+
+export async function liveOperations(app: TestApp): Promise<Operation[]> {
+  const doc = (await app.http.get('/openapi.json')).body;
+  const operations: Operation[] = [];
+  for (const [path, methods] of Object.entries<Record<string, any>>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(methods)) {
+      const upper = method.toUpperCase();
+      operations.push({
+        method: upper,
+        path,
+        access: op['x-access'],
+        parameters: op.parameters ?? [],
+        body: op.requestBody?.content?.['application/json']?.schema ?? null,
+        name: `${upper} ${path}`,
+      });
+    }
+  }
+  return operations;
+}
+
+export interface Caller {
+  token: string;
+  id: string;
+  email: string;
+}
+
+/** A small shop with one of everything, so every path parameter can name something real. */
+export interface Shop {
+  owner: Caller;
+  other: Caller;
+  productId: string;
+  variantId: string;
+  sku: string;
+  orderId: string;
+  shipmentId: string;
+  endpointId: string;
+  messageId: string;
+  receiver: Receiver;
+}
+
+/** Builds the shop; the app must allow webhooks to loopback (ORDERLY_WEBHOOK_ALLOW_PRIVATE=true). */
+export async function openShop(app: TestApp): Promise<Shop> {
+  const receiver = await startReceiver();
+  const admin = { token: app.adminToken };
+  const endpoint = await app.http.post('/v1/webhooks/endpoints', { url: receiver.url, events: ['*'] }, admin);
+  expect(endpoint.status).toBe(201);
+  const product = await app.product();
+  const variant = product.variants[0];
+  const owner = await app.customer();
+  const other = await app.customer();
+  const order = await placeOrder(app, owner.token, { items: [{ variantId: variant.id, quantity: 1 }] });
+  expect(order.status, order.text).toBe(202);
+  const shipped = await waitForShipment(app, owner.token, order.body.id);
+  let messageId = '';
+  const deadline = Date.now() + 20_000;
+  while (messageId === '' && Date.now() < deadline) {
+    const deliveries = await app.http.get(`/v1/webhooks/endpoints/${endpoint.body.id}/deliveries`, admin);
+    messageId = deliveries.body.items?.[0]?.messageId ?? '';
+    if (messageId === '') await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(messageId, 'no webhook delivery was recorded').not.toBe('');
+  return {
+    owner,
+    other,
+    productId: product.id,
+    variantId: variant.id,
+    sku: variant.sku,
+    orderId: order.body.id,
+    shipmentId: shipped.shipment.id,
+    endpointId: endpoint.body.id,
+    messageId,
+    receiver,
+  };
+}
+
+/** The value a path parameter takes to name the shop's own thing of that kind. */
+export function pathValue(shop: Shop, path: string, parameter: string): string {
+  if (parameter === 'sku') return shop.sku;
+  if (parameter === 'variantId') return shop.variantId;
+  if (parameter === 'messageId') return shop.messageId;
+  if (parameter === 'channel') return 'sms';
+  if (path.startsWith('/v1/products/')) return shop.productId;
+  if (path.startsWith('/v1/orders/')) return shop.orderId;
+  if (path.startsWith('/v1/shipments/')) return shop.shipmentId;
+  if (path.startsWith('/v1/webhooks/endpoints/')) return shop.endpointId;
+  if (path.startsWith('/v1/admin/dlq/')) return 'dlq_none';
+  throw new Error(`no fixture for {${parameter}} in ${path}: add one to tests/support/api-surface.ts`);
+}
+
+export function concretePath(shop: Shop, operation: Operation): string {
+  return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(pathValue(shop, operation.path, name)));
+}
