@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestApp } from './app.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -106,3 +107,31 @@ export function pathValue(shop: Shop, path: string, parameter: string): string {
 export function concretePath(shop: Shop, operation: Operation): string {
   return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(pathValue(shop, operation.path, name)));
 }
+
+/** The password of the shop's customers (TestApp.customer). */
+export const PASSWORD = 'correct-horse-1';
+
+/** A valid body for every operation that takes one: the suite fails on an operation missing here. */
+export const validBodies: Record<string, (shop: Shop) => unknown> = {
+  'POST /v1/auth/signup': () => ({ email: `matrix-${randomBytes(5).toString('hex')}@orderly.test`, password: PASSWORD, name: 'M' }),
+  'POST /v1/auth/login': (shop) => ({ email: shop.owner.email, password: PASSWORD }),
+  'POST /v1/products': () => ({
+    title: 'Matrix mug',
+    category: 'kitchen',
+    variants: [{ sku: `MX-${randomBytes(5).toString('hex')}`, price: { amount: 900, currency: 'USD' }, stock: 3 }],
+  }),
+  'PATCH /v1/products/{id}': () => ({ description: 'Checked by the authorization matrix' }),
+  'POST /v1/inventory/{sku}/adjustments': () => ({ delta: 1, reason: 'authorization matrix' }),
+  'POST /v1/cart/items': (shop) => ({ variantId: shop.variantId, quantity: 1 }),
+  'PUT /v1/cart/items/{variantId}': () => ({ quantity: 2 }),
+  'POST /v1/orders': (shop) => ({
+    items: [{ variantId: shop.variantId, quantity: 1 }],
+    shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' },
+    paymentToken: 'tok_visa',
+  }),
+  'POST /v1/shipments/{id}/status': () => ({ status: 'in_transit' }),
+  'PUT /v1/me/notification-preferences': () => ({ email: true }),
+  'PUT /v1/admin/sandbox/{channel}/faults': () => ({ failNext: 0 }),
+  'POST /v1/webhooks/endpoints': (shop) => ({ url: shop.receiver.url, events: ['order.created'] }),
+  'PATCH /v1/webhooks/endpoints/{id}': () => ({ description: 'checked by the authorization matrix' }),
+};

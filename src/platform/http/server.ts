@@ -13,6 +13,7 @@ import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
 import { enforceAccessDeclarations } from './access.js';
+import { clientErrorHandler, frameworkErrors, refuseLongUrls } from './framework-errors.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 import { routeReads, type RecentWriters } from './read-your-writes.js';
 import type { ReplicaMonitor } from '../db/replica-monitor.js';
@@ -123,6 +124,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds.next();
     },
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     trustProxy: options.trustedProxies.length > 0 ? options.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -132,6 +135,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   for (const extension of options.routeExtensions) extension.decorate(app);
   app.addSchema(ProblemSchema);
 
+  // JSON only: a text/plain body would otherwise reach validation as a string and be judged as the wrong shape.
+  app.removeContentTypeParser('text/plain');
   // Empty JSON bodies are allowed (POST /logout from clients that always send the header); malformed ones are not.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -142,6 +147,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   traceRequests(app);
   enforceAccessDeclarations(app);
+  app.addHook('onRequest', refuseLongUrls);
   app.addHook('onRequest', options.authentication.identify);
   if (options.readRouting) routeReads(app, options.readRouting);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:

@@ -1,39 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
-import { concretePath, liveOperations, openShop, type Operation, type Shop } from '../support/api-surface.js';
+import {
+  concretePath,
+  liveOperations,
+  openShop,
+  PASSWORD,
+  validBodies as bodies,
+  type Operation,
+  type Shop,
+} from '../support/api-surface.js';
 import type { TestResponse } from '../support/http.js';
 
 // Who may call what is declared once per route (`config.auth`, shown as `x-access` in /openapi.json);
 // this suite reads the live document and calls every operation as anonymous, another customer, the
 // owner of the shop's things and an admin, and checks each answer against the declaration.
-
-const PASSWORD = 'correct-horse-1';
-
-/** A valid body for every operation that takes one: the suite fails on an operation missing here. */
-const bodies: Record<string, (shop: Shop) => unknown> = {
-  'POST /v1/auth/signup': () => ({ email: `matrix-${randomBytes(5).toString('hex')}@orderly.test`, password: PASSWORD, name: 'M' }),
-  'POST /v1/auth/login': (shop) => ({ email: shop.owner.email, password: PASSWORD }),
-  'POST /v1/products': () => ({
-    title: 'Matrix mug',
-    category: 'kitchen',
-    variants: [{ sku: `MX-${randomBytes(5).toString('hex')}`, price: { amount: 900, currency: 'USD' }, stock: 3 }],
-  }),
-  'PATCH /v1/products/{id}': () => ({ description: 'Checked by the authorization matrix' }),
-  'POST /v1/inventory/{sku}/adjustments': () => ({ delta: 1, reason: 'authorization matrix' }),
-  'POST /v1/cart/items': (shop) => ({ variantId: shop.variantId, quantity: 1 }),
-  'PUT /v1/cart/items/{variantId}': () => ({ quantity: 2 }),
-  'POST /v1/orders': (shop) => ({
-    items: [{ variantId: shop.variantId, quantity: 1 }],
-    shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' },
-    paymentToken: 'tok_visa',
-  }),
-  'POST /v1/shipments/{id}/status': () => ({ status: 'in_transit' }),
-  'PUT /v1/me/notification-preferences': () => ({ email: true }),
-  'PUT /v1/admin/sandbox/{channel}/faults': () => ({ failNext: 0 }),
-  'POST /v1/webhooks/endpoints': (shop) => ({ url: shop.receiver.url, events: ['order.created'] }),
-  'PATCH /v1/webhooks/endpoints/{id}': () => ({ description: 'checked by the authorization matrix' }),
-};
 
 /** Where an admin's allowed call still cannot succeed on the shop as built, and why. */
 const adminAnswers: Record<string, number> = {

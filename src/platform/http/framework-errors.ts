@@ -1,0 +1,54 @@
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { platformErrors, type AppError } from './errors.js';
+import { PROBLEM_CONTENT_TYPE, problemOf, sendProblem } from './problem.js';
+
+/** Longer URLs are refused before routing: no route of the API needs more, and logs and caches stay small. */
+export const MAX_URL_LENGTH = 8192;
+
+const routerCodes: Record<string, () => AppError> = {
+  FST_ERR_BAD_URL: () => platformErrors.error('bad_request', 'The URL is not validly encoded'),
+  FST_ERR_MAX_PARAM_LENGTH: () => platformErrors.error('uri_too_long', 'A path segment is too long'),
+};
+
+/** Errors the router raises before a route runs (a badly encoded URL, an overlong segment), as problem+json. */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = routerCodes[error.code];
+  sendProblem(reply, known ? known() : platformErrors.error('bad_request', 'The request could not be routed'));
+}
+
+/** onRequest guard for URLs past MAX_URL_LENGTH (Node's own limit is the 16 KiB of all headers together). */
+export function refuseLongUrls(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (request.url.length <= MAX_URL_LENGTH) done();
+  else sendProblem(reply, platformErrors.error('uri_too_long', `URLs are limited to ${MAX_URL_LENGTH} characters`));
+}
+
+const clientErrors: Record<string, () => AppError> = {
+  HPE_HEADER_OVERFLOW: () => platformErrors.error('headers_too_large', 'Request headers are limited to 16 KiB in all'),
+  ERR_HTTP_REQUEST_TIMEOUT: () => platformErrors.error('request_timeout'),
+};
+
+let clientErrorCount = 0;
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line, headers past
+ * the limit, a timeout) is answered as problem+json too, then the connection is closed: after a parse
+ * error nothing more on that socket can be trusted.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // Node's own rule: answer only if no response is under way on this socket, or a second status line would
+  // corrupt the first (bytes after a request the server has already answered, say).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const known = error.code === undefined ? undefined : clientErrors[error.code];
+    const appError = known ? known() : platformErrors.error('bad_request', 'The request is not valid HTTP');
+    clientErrorCount += 1;
+    const body = JSON.stringify(problemOf(appError, `client-error-${process.pid}-${clientErrorCount}`));
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${appError.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
