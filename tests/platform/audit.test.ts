@@ -82,6 +82,22 @@ describe.each(databaseKinds)('the audit log on %s', (kind) => {
     });
   });
 
+  it('records the promotion of an existing account to admin at start-up, and nothing when it is an admin already', async () => {
+    const customer = await app.customer();
+    const ensureAdmin = () => app.orderly.modules.identity.service.ensureAdmin({ email: customer.email, password: 'another-password-1' });
+    await ensureAdmin();
+    await ensureAdmin();
+    expect(await recordsOf(customer.id)).toEqual([
+      expect.objectContaining({
+        actor: 'system',
+        action: 'user.role_changed',
+        address: null,
+        before: { role: 'customer' },
+        after: { role: 'admin', email: customer.email },
+      }),
+    ]);
+  });
+
   it('is for admins only: 401 anonymous, 403 customer, as problem+json', async () => {
     const anonymous = await app.http.get('/v1/admin/audit');
     expect(anonymous.status).toBe(401);
@@ -333,7 +349,9 @@ describe.each(databaseKinds)('the audit log on %s', (kind) => {
     expect(seen.every((r) => r.address === '127.0.0.1' && r.actor === adminId)).toBe(true);
 
     expect((await audit('action=stock.adjusted')).items.every((r) => r.action === 'stock.adjusted')).toBe(true);
-    expect((await audit('actor=system')).items.map((r) => r.action)).toEqual(['user.role_changed']);
+    const bySystem = (await audit('actor=system')).items;
+    expect(bySystem.every((r) => r.action === 'user.role_changed')).toBe(true);
+    expect(bySystem.map((r) => r.subject)).toContain(adminId);
     expect((await audit(`actor=usr_${'0'.repeat(32)}`)).items).toEqual([]);
     expect((await app.http.get('/v1/admin/audit?limit=0', { token: app.adminToken })).status).toBe(400);
     expect((await app.http.get('/v1/admin/audit?limit=101', { token: app.adminToken })).status).toBe(400);
