@@ -21,6 +21,7 @@ import { createRateLimiter, rateClassesFrom } from './platform/http/rate-limits/
 import { createRedisClient } from './platform/redis/client.js';
 import { createBreakerRegistry, type BreakerRegistry } from './platform/resilience/registry.js';
 import { breakerRoutes } from './platform/resilience/routes.js';
+import { auditRoutes } from './platform/audit/routes.js';
 import { createCaches } from './platform/cache/caches.js';
 import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
@@ -214,6 +215,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       }
       await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters), { prefix: '/v1' });
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
+      await http.app.register(async (scope) => auditRoutes(scope, database.db), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
       if (!(await registerStaticSite(http.app, site))) logger.debug({ dir: config.web.dir }, 'no storefront build; / is not served');
     }

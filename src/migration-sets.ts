@@ -1,4 +1,5 @@
 import type { MigrationSet } from './platform/db/migrations.js';
+import { auditMigrations } from './platform/audit/schema.js';
 import { idempotencyMigrations } from './platform/idempotency/schema.js';
 import { messagingMigrations } from './platform/messaging/schema.js';
 import { cartMigrations } from './modules/cart/index.js';
@@ -20,6 +21,7 @@ import { webhooksMigrations } from './modules/webhooks/index.js';
 export const MIGRATION_SETS: MigrationSet[] = [
   messagingMigrations,
   idempotencyMigrations,
+  auditMigrations,
   identityMigrations,
   catalogMigrations,
   inventoryMigrations,

@@ -7,6 +7,7 @@ import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { isId } from '../../platform/db/ids.js';
 import { effect } from '../../platform/idempotency/effects.js';
+import { auditActorOf } from '../../platform/audit/actor.js';
 import { NewProductSchema, ProductPatchSchema, ProductSchema } from './schemas.js';
 import { productEtag } from './products.js';
 import type { CatalogService, Product } from './service.js';
@@ -51,7 +52,7 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
         response: { 201: ProductSchema, ...problems(400, 401, 403, 409) },
       },
     },
-    async (request) => service.create(request.body),
+    async (request) => service.create(request.body, auditActorOf(request)),
   );
 
   app.get(
@@ -125,7 +126,7 @@ export async function catalogRoutes(app: HttpApp, service: CatalogService, produ
     async (request, reply) => {
       const { id } = request.params;
       if (!isId(id, 'prd')) throw notFound(id);
-      const product = await service.update(id, request.body, request.headers['if-match']);
+      const product = await service.update(id, request.body, auditActorOf(request), request.headers['if-match']);
       return reply.header('etag', productEtag(product)).header('cache-control', PRIVATE_NO_STORE).send(product);
     },
   );

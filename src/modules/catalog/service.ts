@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../../platform/audit/audit-log.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { nowIso } from '../../platform/db/ids.js';
@@ -21,6 +22,7 @@ import {
 
 export type { Attributes, NewProduct, Product, Variant } from './products.js';
 import { productCreated } from './messages.js';
+import { productChangeAudit } from './audit.js';
 import { createCatalogStore, type ProductRow, type ProductStatus, type VariantRow } from './store.js';
 
 export interface ProductPatch {
@@ -55,8 +57,8 @@ export interface ProductPage {
 
 /** Products and their variants; every change commits together with its product.* event. */
 export interface CatalogService {
-  /** sku_taken when any SKU exists already or repeats within the request. */
-  create(input: NewProduct): Promise<Product>;
+  /** sku_taken when any SKU exists already or repeats within the request. Recorded in the audit log as `actor`'s. */
+  create(input: NewProduct, actor: AuditActor): Promise<Product>;
   get(id: string): Promise<Product | null>;
   /**
    * Bulk import for seeding: products, variants and initial stock in one transaction. It publishes no
@@ -65,8 +67,11 @@ export interface CatalogService {
   importBatch(input: NewProduct[]): Promise<Product[]>;
   /** Newest first, keyset-paginated on the id. */
   list(filter: { category?: string; status: ProductStatus; before?: string; limit: number }): Promise<ProductPage>;
-  /** not_found for an unknown product; precondition_failed when `ifMatch` is not the current ETag. */
-  update(id: string, patch: ProductPatch, ifMatch?: string): Promise<Product>;
+  /**
+   * not_found for an unknown product; precondition_failed when `ifMatch` is not the current ETag. What
+   * changed is recorded in the audit log as `actor`'s (see audit.ts).
+   */
+  update(id: string, patch: ProductPatch, actor: AuditActor, ifMatch?: string): Promise<Product>;
   /** Products in the catalog, archived ones too. */
   count(): Promise<number>;
   /** Every product (changed since `changedSince`, when given), archived ones too, in id order: what a read model rebuilds from. */
@@ -101,7 +106,7 @@ export function createCatalogService(
   }
 
   return {
-    async create(input) {
+    async create(input, actor) {
       const skus = input.variants.map((v) => v.sku);
       const repeated = duplicates(skus);
       if (repeated.length > 0) throw skuTaken(repeated);
@@ -120,6 +125,7 @@ export function createCatalogService(
             `initial stock of ${productRow.id}`,
           );
           await publish([productCreated.event(product.id, { product })]);
+          await recordAudit(tx, { actor, action: 'product.created', subject: product.id, after: product });
           await answerWithin(tx, product);
         });
       } catch (error) {
@@ -165,7 +171,7 @@ export function createCatalogService(
 
     scan: async (afterId, limit, changedSince) => withVariants(await store.scanProducts(afterId, limit, changedSince)),
 
-    async update(id, patch, ifMatch) {
+    async update(id, patch, actor, ifMatch) {
       const updated = await bus.transaction(async (tx, publish) => {
         const s = createCatalogStore(tx);
         const current = await load(tx, id);
@@ -196,6 +202,7 @@ export function createCatalogService(
         }
         const updated = (await load(tx, id))!;
         await publish([changeEvent(current, updated)]);
+        for (const entry of productChangeAudit(actor, current, updated)) await recordAudit(tx, entry);
         return updated;
       });
       await hooks.onProductChanged(id);

@@ -1,3 +1,4 @@
+import { recordAudit, SYSTEM_ACTOR } from '../../platform/audit/audit-log.js';
 import type { Cache } from '../../platform/cache/cache.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
@@ -34,7 +35,10 @@ export interface IdentityService {
   logout(sessionId: string): Promise<void>;
   getUser(id: string): Promise<User | null>;
   authenticate: Authenticate;
-  /** Creates the admin, or makes the existing account an admin with this password. */
+  /**
+   * Creates the admin, or makes the existing account an admin with this password. Making an admin (by
+   * creating or by promoting) is recorded in the audit log as the `system`'s `user.role_changed`.
+   */
   ensureAdmin(input: { email: string; password: string }): Promise<User>;
 }
 
@@ -99,6 +103,16 @@ export function createIdentityService(
     });
   }
 
+  function recordRoleChange(tx: Executor, user: UserRow, from: Role | null): Promise<void> {
+    return recordAudit(tx, {
+      actor: SYSTEM_ACTOR,
+      action: 'user.role_changed',
+      subject: user.id,
+      before: { role: from },
+      after: { role: 'admin', email: user.email },
+    });
+  }
+
   return {
     async signup(input) {
       // The account, its first session and the answer commit together: a retry finds the account signed in.
@@ -144,10 +158,17 @@ export function createIdentityService(
       const existing = await store.findUserByEmail(input.email);
       if (existing) {
         const updated_at = nowIso();
-        await store.updateUser(existing.id, { role: 'admin', password_hash: await hashPassword(input.password), updated_at });
+        const password_hash = await hashPassword(input.password);
+        await database.transaction(async (tx) => {
+          await createIdentityStore(tx).updateUser(existing.id, { role: 'admin', password_hash, updated_at });
+          if (existing.role !== 'admin') await recordRoleChange(tx, existing, existing.role);
+        });
         return toUser({ ...existing, role: 'admin' });
       }
-      const created = await createUser({ ...input, name: 'Administrator', role: 'admin' }, async (_tx, row) => toUser(row));
+      const created = await createUser({ ...input, name: 'Administrator', role: 'admin' }, async (tx, row) => {
+        await recordRoleChange(tx, row, null);
+        return toUser(row);
+      });
       if (created) return created;
       // Another process created it between our read and our insert: take that one.
       return this.ensureAdmin(input);

@@ -3,6 +3,7 @@ import { requireAccess } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { effect } from '../../platform/idempotency/effects.js';
+import { auditActorOf } from '../../platform/audit/actor.js';
 import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
@@ -69,7 +70,7 @@ export async function inventoryRoutes(app: HttpApp, service: InventoryService): 
         response: { 200: StockLevelSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => service.adjust(request.params.sku, request.body.delta, request.body.reason),
+    async (request) => service.adjust(request.params.sku, request.body.delta, request.body.reason, auditActorOf(request)),
   );
 
   app.get(

@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../../platform/audit/audit-log.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
@@ -41,7 +42,8 @@ export interface InventoryService {
   /** What a shopper may still buy of each known SKU (unknown SKUs are left out); none of the back-office counts. */
   availability(skus: string[]): Promise<{ sku: string; available: number }[]>;
   /** not_found for an unknown SKU; insufficient_stock if available would go below zero. */
-  adjust(sku: string, delta: number, reason: string): Promise<StockLevel>;
+  /** Recorded in the audit log as `actor`'s, with the stock before and after. */
+  adjust(sku: string, delta: number, reason: string, actor: AuditActor): Promise<StockLevel>;
   movements(sku: string, limit: number, before?: string): Promise<Movement[]>;
   /** Holds every line of the order, or none of them. */
   reserve(orderId: string, lines: StockLine[], options?: { userId?: string }): Promise<ReserveOutcome>;
@@ -123,10 +125,11 @@ export function createInventoryService(database: Database, options: { reservatio
     async availability(skus) {
       return skus.length === 0 ? [] : store.availability(skus);
     },
-    async adjust(sku, delta, reason) {
+    async adjust(sku, delta, reason, actor) {
       const applied = await database.transaction(async (tx) => {
         const s = createInventoryStore(tx);
-        if (!(await s.getStock(sku))) return 'unknown';
+        const before = await s.getStock(sku);
+        if (!before) return 'unknown';
         try {
           await moveLines(
             s,
@@ -143,6 +146,13 @@ export function createInventoryService(database: Database, options: { reservatio
         }
         const row = (await s.getStock(sku))!;
         const stock: StockLevel = { sku: row.sku, available: row.available, reserved: row.reserved, sold: row.sold };
+        await recordAudit(tx, {
+          actor,
+          action: 'stock.adjusted',
+          subject: sku,
+          before: { available: before.available, reserved: before.reserved, sold: before.sold },
+          after: { available: stock.available, reserved: stock.reserved, sold: stock.sold, delta, reason },
+        });
         await answerWithin(tx, stock);
         return stock;
       });

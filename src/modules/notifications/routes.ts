@@ -5,6 +5,7 @@ import { platformErrors } from '../../platform/http/errors.js';
 import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http/pagination.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
+import { auditActorOf } from '../../platform/audit/actor.js';
 import type { NotificationService } from './service.js';
 import type { Channel } from './store.js';
 
@@ -144,11 +145,10 @@ async function adminRoutes(app: HttpApp, service: NotificationService): Promise<
       },
     },
     async (request) => {
-      const faults = service.faults(request.params.channel);
+      const faults = await service.setFaults(request.params.channel, request.body, auditActorOf(request));
       if (faults === null)
         throw platformErrors.error('not_found', `The ${request.params.channel} channel uses a real provider, not a sandbox`);
-      Object.assign(faults, request.body);
-      return { ...faults };
+      return faults;
     },
   );
 }

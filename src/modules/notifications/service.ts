@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../../platform/audit/audit-log.js';
 import type { Database } from '../../platform/db/database.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import type { SandboxFaults, SandboxProvider } from './providers/sandbox.js';
@@ -29,8 +30,11 @@ export interface NotificationService {
   list(userId: string, limit: number, before?: string): Promise<NotificationView[]>;
   /** What an embedded provider of the channel was handed, newest first. */
   sent(channel: Channel, limit: number, options: { to?: string; before?: string }): Promise<SentMessage[]>;
-  /** The channel's sandbox faults, or null when the channel uses a real provider. */
-  faults(channel: Channel): SandboxFaults | null;
+  /**
+   * Merges the change into the channel's sandbox faults, once it is recorded in the audit log as `actor`'s;
+   * null (and nothing recorded) when the channel uses a real provider.
+   */
+  setFaults(channel: Channel, change: Partial<SandboxFaults>, actor: AuditActor): Promise<SandboxFaults | null>;
 }
 
 const view = (n: NotificationRow): NotificationView => ({
@@ -70,6 +74,15 @@ export function createNotificationService(database: Database, sandboxes: Partial
 
     list: async (userId, limit, before) => (await store.listForUser(userId, limit, before)).map(view),
     sent: async (channel, limit, options) => (await store.sandbox(channel, limit, options)).map(sentView),
-    faults: (channel) => sandboxes[channel]?.faults ?? null,
+    async setFaults(channel, change, actor) {
+      const faults = sandboxes[channel]?.faults;
+      if (!faults) return null;
+      const before = { ...faults };
+      const after = { ...faults, ...change };
+      // The faults live in this process only: the record commits first, so no change goes unrecorded.
+      await database.transaction((tx) => recordAudit(tx, { actor, action: 'sandbox.faults_changed', subject: channel, before, after }));
+      Object.assign(faults, change);
+      return { ...faults };
+    },
   };
 }

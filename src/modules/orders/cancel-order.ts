@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../../platform/audit/audit-log.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
@@ -12,9 +13,16 @@ import { toOrder, type Order } from './view.js';
 /**
  * Asks for an order's cancellation. Before shipping it is accepted (the saga refunds and restocks
  * asynchronously); after shipping it is refused with order_not_cancellable. Idempotent. Resolves to the
- * order as the cancellation left it, read in the same transaction.
+ * order as the cancellation left it, read in the same transaction. An admin's cancellation is recorded in
+ * the audit log as `actor`'s (the refund and restock it sets off follow from it).
  */
-export async function cancelOrder(bus: MessageBus, statements: OrderStatements, principal: Principal, orderId: string): Promise<Order> {
+export async function cancelOrder(
+  bus: MessageBus,
+  statements: OrderStatements,
+  principal: Principal,
+  orderId: string,
+  actor: AuditActor,
+): Promise<Order> {
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       return await bus.transaction(async (tx, publish) => {
@@ -28,6 +36,16 @@ export async function cancelOrder(bus: MessageBus, statements: OrderStatements, 
           const reason = principal.role === 'admin' && principal.userId !== state.order.user_id ? 'admin_request' : 'customer_request';
           const decision = requestCancellation(state, reason);
           if (decision) await applyDecision(store, state, decision, publish, `cancel requested by ${principal.userId}`);
+          // The saga refunds a payment taken and restocks as it winds the order down: the admin's act is the request.
+          if (decision && principal.role === 'admin') {
+            await recordAudit(tx, {
+              actor,
+              action: 'order.cancelled',
+              subject: orderId,
+              before: { status: state.order.status, payment: state.order.payment_status, cancellationReason: null },
+              after: { status: state.order.status, payment: state.order.payment_status, cancellationReason: reason },
+            });
+          }
         }
         const [order, timeline] = await Promise.all([store.order(orderId), store.timelineOf([orderId])]);
         const view = toOrder(order!, state.lines, timeline);

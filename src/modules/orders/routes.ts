@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { auditActorOf } from '../../platform/audit/actor.js';
 import { principalOf } from '../../platform/http/auth.js';
 import { privateResponses } from '../../platform/http/caching.js';
 import { platformErrors } from '../../platform/http/errors.js';
@@ -117,7 +118,7 @@ export async function ordersRoutes(
     },
     async (request) => {
       if (!isId(request.params.id, 'ord')) throw notFound(request.params.id);
-      return service.cancel(principalOf(request), request.params.id);
+      return service.cancel(principalOf(request), request.params.id, auditActorOf(request));
     },
   );
 

@@ -1,3 +1,4 @@
+import type { AuditActor } from '../../platform/audit/audit-log.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Principal } from '../../platform/http/auth.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
@@ -25,7 +26,8 @@ export interface OrdersService {
     principal: Principal,
     filter: { userId?: string; status?: OrderStatus; before?: string; limit: number },
   ): Promise<{ items: Order[]; lastId: string | null }>;
-  cancel(principal: Principal, orderId: string): Promise<Order>;
+  /** An admin's cancellation is recorded in the audit log as `actor`'s. */
+  cancel(principal: Principal, orderId: string, actor: AuditActor): Promise<Order>;
   /** Timeline entries after `afterId` (all when undefined), with their ids, for live streams. */
   timelineSince(orderId: string, afterId?: string): Promise<{ id: string; entry: TimelineEntry }[]>;
   /** Every order's status and total, archived ones too, for invariant checks. */
@@ -78,14 +80,14 @@ export function createOrdersService(
       const items = await Promise.all(page.map((p) => ('cold' in p && p.cold ? archive.order(p.cold) : hotViews.get(p.id)!)));
       return { items, lastId: merged.length > filter.limit ? page[page.length - 1]!.id : null };
     },
-    async cancel(principal, orderId) {
+    async cancel(principal, orderId, actor) {
       // An archived order is final: cancelled already (the same answer again) or delivered (too late).
       const archived = await archive.find(orderId);
       if (archived && maySee(principal, archived.user_id)) {
         if (archived.status === 'cancelled') return archive.order(archived);
         throw ordersErrors.error('order_not_cancellable', `The order is ${archived.status}; it can no longer be cancelled`);
       }
-      return cancelOrder(bus, statements, principal, orderId);
+      return cancelOrder(bus, statements, principal, orderId, actor);
     },
     async timelineSince(orderId, afterId) {
       return (await store.timelineOf([orderId], afterId)).map((row) => ({ id: row.id, entry: timelineEntry(row) }));

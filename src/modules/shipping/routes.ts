@@ -5,6 +5,7 @@ import { platformErrors } from '../../platform/http/errors.js';
 import { IdParams, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { effect } from '../../platform/idempotency/effects.js';
+import { auditActorOf } from '../../platform/audit/actor.js';
 import type { Shipment, ShippingService } from './service.js';
 
 const Status = Type.Union([Type.Literal('created'), Type.Literal('in_transit'), Type.Literal('delivered'), Type.Literal('cancelled')]);
@@ -46,6 +47,6 @@ export async function shippingRoutes(app: HttpApp, service: ShippingService): Pr
         response: { 200: ShipmentSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => service.updateStatus(request.params.id, request.body.status),
+    async (request) => service.updateStatus(request.params.id, request.body.status, auditActorOf(request)),
   );
 }

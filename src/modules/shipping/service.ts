@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../../platform/audit/audit-log.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { platformErrors } from '../../platform/http/errors.js';
@@ -20,8 +21,11 @@ export interface Shipment {
 /** Shipments for confirmed orders; their status moves orders to shipped and delivered. */
 export interface ShippingService {
   get(id: string): Promise<Shipment | null>;
-  /** created → in_transit → delivered; invalid_shipment_transition otherwise (a cancelled shipment never moves). */
-  updateStatus(id: string, status: 'in_transit' | 'delivered'): Promise<Shipment>;
+  /**
+   * created → in_transit → delivered; invalid_shipment_transition otherwise (a cancelled shipment never moves).
+   * A move is recorded in the audit log as `actor`'s.
+   */
+  updateStatus(id: string, status: 'in_transit' | 'delivered', actor: AuditActor): Promise<Shipment>;
 }
 
 const NEXT: Partial<Record<ShipmentStatus, ShipmentStatus>> = { created: 'in_transit', in_transit: 'delivered' };
@@ -46,7 +50,7 @@ export function createShippingService(database: Database, bus: MessageBus): Ship
 
   return {
     get: (id) => load(id),
-    async updateStatus(id, status) {
+    async updateStatus(id, status, actor) {
       const current = await store.byId(id);
       if (!current) throw platformErrors.error('not_found', `No shipment ${id}`);
       if (current.status === status) return (await load(id))!;
@@ -63,6 +67,13 @@ export function createShippingService(database: Database, bus: MessageBus): Ship
                 }),
               ]);
               const shipment = (await load(id, tx))!;
+              await recordAudit(tx, {
+                actor,
+                action: 'shipment.status_changed',
+                subject: id,
+                before: { status: from, orderId: current.order_id },
+                after: { status, orderId: current.order_id },
+              });
               await answerWithin(tx, shipment);
               return shipment;
             });

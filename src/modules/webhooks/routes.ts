@@ -5,6 +5,7 @@ import { PageQuery, decodeIdCursor, pageOf, paginate } from '../../platform/http
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.js';
 import type { HttpApp } from '../../platform/http/types.js';
 import { effect } from '../../platform/idempotency/effects.js';
+import { auditActorOf } from '../../platform/audit/actor.js';
 import { eventCatalog, type PublicEvents } from './event-types.js';
 import type { Endpoint, WebhookService } from './service.js';
 
@@ -84,7 +85,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
         response: { 201: WithSecret, ...problems(400, 401, 403) },
       },
     },
-    async (request) => service.create(request.body),
+    async (request) => service.create(request.body, auditActorOf(request)),
   );
 
   app.get(
@@ -130,7 +131,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
         response: { 200: EndpointSchema, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => service.update(request.params.id, request.body),
+    async (request) => service.update(request.params.id, request.body, auditActorOf(request)),
   );
 
   app.delete(
@@ -144,7 +145,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
       },
     },
     async (request, reply) => {
-      await service.remove(request.params.id);
+      await service.remove(request.params.id, auditActorOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -160,7 +161,7 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
         response: { 200: WithSecret, ...problems(401, 403, 404) },
       },
     },
-    async (request) => service.rotateSecret(request.params.id),
+    async (request) => service.rotateSecret(request.params.id, auditActorOf(request)),
   );
 
   app.get(
@@ -191,6 +192,6 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
         response: { 202: Type.Object({ messageId: Type.String(), deliveries: Type.Integer() }), ...problems(401, 403, 404) },
       },
     },
-    async (request) => service.replay(request.params.messageId),
+    async (request) => service.replay(request.params.messageId, auditActorOf(request)),
   );
 }

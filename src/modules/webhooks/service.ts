@@ -1,3 +1,4 @@
+import { recordAudit, type AuditActor } from '../../platform/audit/audit-log.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
@@ -47,17 +48,18 @@ export interface EndpointChange {
   disabled?: boolean;
 }
 
+/** Every change an admin makes here is recorded in the audit log as `actor`'s, never with a secret in it. */
 export interface WebhookService {
-  create(input: { url: string; events: string[]; description?: string }): Promise<Endpoint & { secret: string }>;
+  create(input: { url: string; events: string[]; description?: string }, actor: AuditActor): Promise<Endpoint & { secret: string }>;
   list(limit: number, after?: string): Promise<Endpoint[]>;
   get(id: string): Promise<Endpoint>;
-  update(id: string, change: EndpointChange): Promise<Endpoint>;
-  remove(id: string): Promise<void>;
+  update(id: string, change: EndpointChange, actor: AuditActor): Promise<Endpoint>;
+  remove(id: string, actor: AuditActor): Promise<void>;
   /** A new secret; the old one keeps signing alongside it for `overlapMs`. */
-  rotateSecret(id: string): Promise<Endpoint & { secret: string }>;
+  rotateSecret(id: string, actor: AuditActor): Promise<Endpoint & { secret: string }>;
   attempts(id: string, limit: number, before?: string): Promise<Attempt[]>;
   /** Sends a message again to every endpoint it went to that is still enabled, with the number of deliveries queued. */
-  replay(messageId: string): Promise<{ messageId: string; deliveries: number }>;
+  replay(messageId: string, actor: AuditActor): Promise<{ messageId: string; deliveries: number }>;
   deadLetters: DeadLetterStore;
 }
 
@@ -118,7 +120,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
   }
 
   return {
-    async create(input) {
+    async create(input, actor) {
       const now = nowIso();
       const row: EndpointRow = {
         id: newId('whe'),
@@ -137,6 +139,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
       const created = { ...view(row), secret: row.secret };
       await changeEndpoints(async (w, tx) => {
         await w.insertInto('webhook_endpoints').values(row).execute();
+        await recordAudit(tx, { actor, action: 'webhook_endpoint.created', subject: row.id, after: view(row) });
         await answerWithin(tx, created);
       });
       return created;
@@ -145,11 +148,14 @@ export function createWebhookService(database: Database, options: { allowPrivate
     list: async (limit, after) => (await store.listEndpoints(limit, after)).map(view),
     get: async (id) => view(await load(id)),
 
-    async update(id, change) {
+    async update(id, change, actor) {
       const current = await load(id);
       const enabling = change.disabled === false && current.disabled === 1;
-      await changeEndpoints((w) =>
-        w
+      await changeEndpoints(async (w, tx) => {
+        const within = createWebhooksStore(tx);
+        const before = await within.endpoint(id);
+        if (!before) throw platformErrors.error('not_found', `No webhook endpoint ${id}`);
+        await w
           .updateTable('webhook_endpoints')
           .set({
             ...(change.url === undefined ? {} : { url: checkUrl(change.url) }),
@@ -162,21 +168,26 @@ export function createWebhookService(database: Database, options: { allowPrivate
             updated_at: nowIso(),
           })
           .where('id', '=', id)
-          .execute(),
-      );
+          .execute();
+        const after = (await within.endpoint(id))!;
+        await recordAudit(tx, { actor, action: 'webhook_endpoint.updated', subject: id, before: view(before), after: view(after) });
+      });
       if (enabling) options.wake();
       return view(await load(id));
     },
 
-    async remove(id) {
-      await load(id);
-      await changeEndpoints(async (w) => {
+    async remove(id, actor) {
+      const current = await load(id);
+      await changeEndpoints(async (w, tx) => {
         await w.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).where(WAITING_OR_DEAD).execute();
-        await w.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+        const deleted = await w.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
+        // Removed meanwhile by another request: that one was the change, and is the one recorded.
+        if (Number(deleted.numDeletedRows) === 1)
+          await recordAudit(tx, { actor, action: 'webhook_endpoint.deleted', subject: id, before: view(current) });
       });
     },
 
-    async rotateSecret(id) {
+    async rotateSecret(id, actor) {
       const current = await load(id);
       const change = {
         secret: newSecret(),
@@ -187,6 +198,14 @@ export function createWebhookService(database: Database, options: { allowPrivate
       const rotated = { ...view({ ...current, ...change }), secret: change.secret };
       await changeEndpoints(async (w, tx) => {
         await w.updateTable('webhook_endpoints').set(change).where('id', '=', id).execute();
+        // Which secret was replaced is not the log's business: only that it was, and how long the old one still signs.
+        await recordAudit(tx, {
+          actor,
+          action: 'webhook_endpoint.secret_rotated',
+          subject: id,
+          before: view(current),
+          after: { ...view({ ...current, ...change }), oldKeyValidUntil: change.previous_secret_until },
+        });
         await answerWithin(tx, rotated);
       });
       return rotated;
@@ -197,7 +216,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
       return (await store.attempts(id, limit, before)).map(attemptView);
     },
 
-    async replay(messageId) {
+    async replay(messageId, actor) {
       if (!(await store.message(messageId))) throw platformErrors.error('not_found', `No webhook message ${messageId}`);
       const endpointIds = await store.endpointsOfMessage(messageId);
       const enabled = new Set((await store.enabledEndpoints()).map((e) => e.id));
@@ -210,6 +229,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
         if (!(await within.holdMessage(messageId, database.dialect)))
           throw platformErrors.error('not_found', `No webhook message ${messageId}`);
         await within.addDeliveries(targets.map((endpointId) => pendingDelivery(messageId, endpointId, at)));
+        await recordAudit(tx, { actor, action: 'webhook_message.replayed', subject: messageId, after: { endpoints: targets } });
         await answerWithin(tx, replayed);
       });
       options.wake();

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import type { Executor } from '../db/database.js';
 import { requireAccess } from '../http/auth.js';
 import { privateResponses } from '../http/caching.js';
 import { platformErrors } from '../http/errors.js';
@@ -6,6 +7,8 @@ import { PageQuery, decodeCursor, encodeCursor, pageOf } from '../http/paginatio
 import { problems } from '../http/schemas.js';
 import type { HttpApp } from '../http/types.js';
 import { answerWithin, effect } from '../idempotency/effects.js';
+import { auditActorOf } from '../audit/actor.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { DeadLetterStore } from './transport.js';
 
 const DeadLetterSchema = Type.Object({
@@ -59,7 +62,18 @@ export async function deadLetterRoutes(app: HttpApp, store: DeadLetterStore): Pr
     },
     async (request) => {
       const redriven = { id: request.params.id, status: 'redriven' as const };
-      if (!(await store.redrive(request.params.id, (tx) => answerWithin(tx, redriven))))
+      const actor = auditActorOf(request);
+      const audited = async (tx: Executor) => {
+        await recordAudit(tx, {
+          actor,
+          action: 'dlq.redriven',
+          subject: redriven.id,
+          before: { status: 'dead' },
+          after: { status: 'redriven' },
+        });
+        await answerWithin(tx, redriven);
+      };
+      if (!(await store.redrive(request.params.id, audited)))
         throw platformErrors.error('not_found', `No dead letter ${request.params.id}`);
       return redriven;
     },
