@@ -3,8 +3,8 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 // OWASP's recommendation for scrypt: N=2^17, r=8, p=1 (128 MiB and ~4× the work of the 2^15 used before).
 const PARAMS = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 64;
-// A stored hash names its own cost; one beyond this is refused rather than let it pin a thread and a GiB.
-const MAX_N = 2 ** 20;
+// A stored hash names its own cost: one needing more memory than this (twice today's) is refused, not run.
+const MAX_MEMORY = 2 * 128 * PARAMS.N * PARAMS.r;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -26,10 +26,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const params = { N: Number(n), r: Number(r), p: Number(p) };
-  if (!(params.N > 1 && params.N <= MAX_N && params.r >= 1 && params.r <= 32 && params.p >= 1 && params.p <= 16)) return false;
+  if (!plausible(params)) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await derive(password, Buffer.from(salt, 'base64url'), params);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function plausible({ N, r, p }: { N: number; r: number; p: number }): boolean {
+  const powerOfTwo = Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0;
+  return powerOfTwo && Number.isInteger(r) && r >= 1 && Number.isInteger(p) && p >= 1 && p <= 16 && 128 * N * r <= MAX_MEMORY;
 }
 
 /** True when a hash was made under other parameters than today's: the next successful login rehashes it. */

@@ -155,7 +155,7 @@ export function createIdentityService(
       const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash()));
       if (!row || !valid) {
         // Who was tried and from where, for the operator; never the password, and the answer is the same either way.
-        logger.warn({ userId: row?.id, address: client.address, knownAccount: row !== undefined }, 'login failed');
+        logger.warn({ userId: row?.id, address: client.address }, 'login failed');
         throw identityErrors.error('invalid_credentials');
       }
       // Hashed before the transaction, so no lock is held for the ~100 ms it takes.
@@ -227,6 +227,8 @@ export function createIdentityService(
     },
 
     async ensureAdmin(input) {
+      // Refusing to start would lock the operator out of an existing shop; saying so is enough.
+      if (isCommonPassword(input.password)) logger.warn('ORDERLY_ADMIN_PASSWORD is among the most common passwords: change it');
       const existing = await store.findUserByEmail(input.email);
       if (existing) {
         const updated_at = nowIso();

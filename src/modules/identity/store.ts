@@ -138,7 +138,7 @@ export function createIdentityStore(executor: Executor) {
         .executeTakeFirst()
         .then((row) => row?.token_hash),
 
-    /** Revokes every session of the user but `keep`; the token hashes of those it revoked. */
+    /** Revokes every valid session of the user but `keep`; the token hashes of those it revoked. */
     revokeOtherSessions: (userId: string, keep: string, now: string) =>
       db
         .updateTable('identity_sessions')
@@ -146,6 +146,7 @@ export function createIdentityStore(executor: Executor) {
         .where('user_id', '=', userId)
         .where('id', '!=', keep)
         .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
         .returning('token_hash')
         .execute()
         .then((rows) => rows.map((r) => r.token_hash)),
