@@ -145,6 +145,20 @@ describe.each(databaseKinds)('sessions and passwords on %s', (kind) => {
     expect((await login(ada.email, 'a-much-better-passphrase')).status).toBe(200);
   });
 
+  it('replays a retried password change under its Idempotency-Key instead of changing it twice', async () => {
+    const ada = await account();
+    const body = { currentPassword: PASSWORD, newPassword: 'retried-passphrase-7' };
+    const headers = { 'idempotency-key': `pw-${randomBytes(6).toString('hex')}` };
+    const first = await app.http.post('/v1/me/password', body, { token: ada.token, headers });
+    const again = await app.http.post('/v1/me/password', body, { token: ada.token, headers });
+    expect(first.status).toBe(204);
+    expect(again.status).toBe(204);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    // Without the key the same body is judged afresh: its current password is no longer the current one.
+    expect((await app.http.post('/v1/me/password', body, { token: ada.token })).status).toBe(403);
+    expect((await login(ada.email, 'retried-passphrase-7')).status).toBe(200);
+  });
+
   it('refuses a password change with a wrong current password (403) or a weak new one (400), changing nothing', async () => {
     const ada = await account();
     const other = (await login(ada.email)).body.token as string;
