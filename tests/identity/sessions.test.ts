@@ -250,3 +250,38 @@ describe.each(databaseKinds)('sessions and passwords on %s', (kind) => {
     expect(logged).not.toContain(ada.email);
   });
 });
+
+describe('password change rate limit', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp('sqlite', { ORDERLY_RATE_LIMITS: 'password_change=2/60,login_ip=1000/60' });
+  });
+  afterAll(() => app?.stop());
+
+  it('is limited per user: a stolen token cannot guess the current password at leisure, and others are not held back', async () => {
+    const victim = await app.customer();
+    for (let i = 0; i < 2; i++) {
+      const res = await app.http.post(
+        '/v1/me/password',
+        { currentPassword: `guess-${i}-xx`, newPassword: 'whatever-new-1' },
+        { token: victim.token },
+      );
+      expect(res.status).toBe(403);
+      expect(res.headers.get('ratelimit-policy')).toContain('"password_change";q=2;w=60');
+    }
+    const limited = await app.http.post(
+      '/v1/me/password',
+      { currentPassword: PASSWORD, newPassword: 'whatever-new-1' },
+      { token: victim.token },
+    );
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('rate_limited');
+    const other = await app.customer();
+    const res = await app.http.post(
+      '/v1/me/password',
+      { currentPassword: PASSWORD, newPassword: 'whatever-new-1' },
+      { token: other.token },
+    );
+    expect(res.status).toBe(204);
+  });
+});

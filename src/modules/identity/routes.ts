@@ -137,8 +137,13 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   app.post(
     '/me/password',
     {
-      // Priced like a login per address: a stolen token must not make guessing the current password cheap.
-      config: { auth: 'user', priority: 'login', rateLimit: ['login_ip'], effect: effect<null>('identity.change-password', 204) },
+      // Per address like a login, and per user: a stolen token must not make guessing the current password cheap.
+      config: {
+        auth: 'user',
+        priority: 'login',
+        rateLimit: ['login_ip', 'password_change'],
+        effect: effect<null>('identity.change-password', 204),
+      },
       schema: {
         tags: ['accounts'],
         summary: 'Change the password; every other session of the user ends (the calling one stays)',
