@@ -161,7 +161,10 @@ export function createIdentityService(
       // Hashed before the transaction, so no lock is held for the ~100 ms it takes.
       const upgraded = needsRehash(row.password_hash) ? await hashPassword(input.password) : null;
       return database.transaction(async (tx) => {
-        if (upgraded !== null) await createIdentityStore(tx).replacePasswordHash(row.id, row.password_hash, upgraded, nowIso());
+        // The hash checked must still be the account's (rewritten, the same or upgraded, to hold its row): a
+        // password change racing this login either sees its session and ends it, or makes it fail here.
+        if (!(await createIdentityStore(tx).replacePasswordHash(row.id, row.password_hash, upgraded ?? row.password_hash, null)))
+          throw identityErrors.error('invalid_credentials');
         const signedIn = await startSession(tx, row, client);
         await answerWithin(tx, signedIn);
         return signedIn;

@@ -72,11 +72,15 @@ export function createIdentityStore(executor: Executor) {
     updateUser: (id: string, changes: Partial<Pick<UserRow, 'role' | 'password_hash' | 'name' | 'updated_at'>>) =>
       db.updateTable('identity_users').set(changes).where('id', '=', id).execute(),
 
-    /** Replaces a password hash only if it is still `previous`: a password changed meanwhile is not overwritten. */
-    replacePasswordHash: (id: string, previous: string, next: string, now: string) =>
+    /**
+     * Replaces a password hash only if it is still `previous` (true when it was): a password changed meanwhile
+     * is not overwritten. `updatedAt` null leaves the account's updated_at alone (a rehash of the same password).
+     * The row stays locked until the transaction ends, so a password change waits for it.
+     */
+    replacePasswordHash: (id: string, previous: string, next: string, updatedAt: string | null) =>
       db
         .updateTable('identity_users')
-        .set({ password_hash: next, updated_at: now })
+        .set(updatedAt === null ? { password_hash: next } : { password_hash: next, updated_at: updatedAt })
         .where('id', '=', id)
         .where('password_hash', '=', previous)
         .executeTakeFirst()
