@@ -202,6 +202,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       rateLimiter,
       loadShedder,
       trustedProxies: config.http.trustedProxies,
+      corsOrigins: config.http.corsOrigins,
       readRouting,
     });
     http.app.addHook('onRequest', (_request, _reply, done) => {

@@ -62,6 +62,26 @@ export function trustedProxies(text: string | undefined): string[] {
   return entries;
 }
 
+/** Exact origins (`https://shop.example`, `http://localhost:5173`): no wildcard, since credentials are allowed. */
+export function corsOrigins(text: string | undefined): string[] {
+  const entries = (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(entry);
+      if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+    } catch {}
+    if (origin !== entry)
+      throw new ConfigError(
+        `invalid configuration:\n  ORDERLY_CORS_ORIGINS: "${entry}" is not an origin such as https://shop.example (scheme, host and port only; no wildcard, no path)`,
+      );
+  }
+  return entries;
+}
+
 /** DATABASE_URL (and a replica beside it) as the database to open: SQLite under the data directory by default. */
 export function databaseConfig(e: Env): DatabaseConfig {
   const url = e.DATABASE_URL;

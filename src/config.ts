@@ -6,12 +6,12 @@ import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 export type { DatabaseConfig } from './platform/db/database.js';
 import type { DatabaseConfig } from './platform/db/database.js';
-import { channelQuotas, ConfigError, databaseConfig, durationMs, quotaOf, trustedProxies } from './config-values.js';
+import { channelQuotas, ConfigError, corsOrigins, databaseConfig, durationMs, quotaOf, trustedProxies } from './config-values.js';
 
 export { ConfigError };
 
 export interface Config {
-  http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number; trustedProxies: string[] };
+  http: { port: number; host: string; bodyLimit: number; shutdownGraceMs: number; trustedProxies: string[]; corsOrigins: string[] };
   /** Reads that may lag, and the window after a user's write in which theirs do not. */
   readRouting: { readYourWritesMs: number; maxLagMs: number };
   database: DatabaseConfig;
@@ -121,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimit: e.ORDERLY_BODY_LIMIT_BYTES,
       shutdownGraceMs: e.ORDERLY_SHUTDOWN_GRACE_MS,
       trustedProxies: trustedProxies(e.ORDERLY_TRUSTED_PROXIES),
+      corsOrigins: corsOrigins(e.ORDERLY_CORS_ORIGINS),
     },
     readRouting: { readYourWritesMs: e.ORDERLY_READ_YOUR_WRITES_MS, maxLagMs: e.ORDERLY_REPLICA_MAX_LAG_MS },
     database: databaseConfig(e),

@@ -27,6 +27,12 @@ export const EnvSchema = Type.Object({
       description: 'addresses or CIDRs (comma-separated) of load balancers whose X-Forwarded-For names the client',
     }),
   ),
+  ORDERLY_CORS_ORIGINS: Type.Optional(
+    Type.String({
+      description:
+        'origins (comma-separated, e.g. https://shop.example) whose pages may call the API from a browser, with credentials; none: CORS off',
+    }),
+  ),
   ORDERLY_ADMIN_EMAIL: Type.Optional(Type.String({ description: 'admin created or updated at start-up' })),
   ORDERLY_ADMIN_PASSWORD: Type.Optional(Type.String({ description: 'password of that admin (at least 8 characters)' })),
   ORDERLY_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),

@@ -47,7 +47,7 @@ describe('hostile input over every operation', () => {
   const tokens = new Map<string, string>();
 
   /** The caller's token; signed in afresh after an operation on sessions, so a fuzzed logout cannot blind the rest. */
-  async function tokenOf(caller: (typeof callers)[number], operation: Operation): Promise<string | undefined> {
+  async function tokenOf(caller: (typeof callers)[number]): Promise<string | undefined> {
     if (caller === 'anonymous') return undefined;
     const known = tokens.get(caller);
     if (known !== undefined) return known;
@@ -61,7 +61,7 @@ describe('hostile input over every operation', () => {
   test('no answer is a 5xx, every 4xx is problem+json with a code, and the shop stays consistent', async () => {
     for (const operation of operations) {
       for (const caller of callers) {
-        const token = await tokenOf(caller, operation);
+        const token = await tokenOf(caller);
         const withToken = (request: HostileRequest): HostileRequest =>
           token === undefined ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
         await fc.assert(

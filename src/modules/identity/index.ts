@@ -38,7 +38,11 @@ export function createIdentityModule(deps: {
     ttlMs: deps.sessionCacheTtlMs,
     negativeTtlMs: Math.min(deps.sessionCacheTtlMs, 2_000),
   });
-  const service = createIdentityService(deps.database, deps.bus, { sessionTtlMs: deps.sessionTtlMs, sessions });
+  const service = createIdentityService(deps.database, deps.bus, {
+    sessionTtlMs: deps.sessionTtlMs,
+    sessions,
+    logger: deps.logger,
+  });
   const retention = createRetentionTask('identity.retention', sessionRetentionRules(deps.database, deps.retention.expiredMs), {
     registry: deps.registry,
     logger: deps.logger,

@@ -10,3 +10,15 @@ export const UserSchema = Type.Object(
   },
   { description: 'an account' },
 );
+
+export const SessionSchema = Type.Object(
+  {
+    id: Type.String(),
+    current: Type.Boolean({ description: 'the session this request was made with' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.String({ format: 'date-time', description: 'to within a minute' }),
+    userAgent: Type.Union([Type.String(), Type.Null()], { description: 'the User-Agent it signed in with' }),
+    address: Type.Union([Type.String(), Type.Null()], { description: 'the client address it signed in from' }),
+  },
+  { description: 'a signed-in session' },
+);

@@ -2,13 +2,16 @@ import { recordAudit, SYSTEM_ACTOR } from '../../platform/audit/audit-log.js';
 import type { Cache } from '../../platform/cache/cache.js';
 import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
-import type { Authenticate, Role } from '../../platform/http/auth.js';
+import type { Authenticate, Principal, Role } from '../../platform/http/auth.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { Logger } from '../../platform/observability/logger.js';
 import { identityErrors } from './errors.js';
 import { userCreated } from './messages.js';
-import { decoyHash, hashPassword, verifyPassword } from './password.js';
-import { emailKey, createIdentityStore, type SessionPrincipal, type UserRow } from './store.js';
+import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.js';
+import { isCommonPassword } from './password-policy.js';
+import { createSessionUse, type SessionUse } from './session-use.js';
+import { emailKey, createIdentityStore, type SessionPrincipal, type SessionView, type UserRow } from './store.js';
 import { hashToken, newToken } from './tokens.js';
 
 /** The public shape of an account. */
@@ -25,14 +28,40 @@ export interface SignedIn {
   token: string;
 }
 
+/** Where a sign-in came from, recorded on its session for the user to see. */
+export interface Client {
+  userAgent: string | null;
+  address: string | null;
+}
+
+export interface SessionItem extends SessionView {
+  /** The session the list was asked for with. */
+  current: boolean;
+}
+
 /** Accounts and sessions: who may call, and as what. */
 export interface IdentityService {
-  /** Creates a customer and signs it in; email_taken when the email (case-insensitively) exists. */
-  signup(input: { email: string; password: string; name: string }): Promise<SignedIn>;
-  /** invalid_credentials for an unknown email or a wrong password, indistinguishably. */
-  login(input: { email: string; password: string }): Promise<SignedIn>;
+  /**
+   * Creates a customer and signs it in; email_taken when the email (case-insensitively) exists,
+   * password_too_common (creating nothing) when the password is among the most common ones.
+   */
+  signup(input: { email: string; password: string; name: string }, client?: Client): Promise<SignedIn>;
+  /**
+   * invalid_credentials for an unknown email or a wrong password, indistinguishably (an unknown email costs a
+   * hash too). A hash made under older parameters is replaced by one under today's in the login's transaction.
+   */
+  login(input: { email: string; password: string }, client?: Client): Promise<SignedIn>;
   /** The token stops working at once. */
   logout(sessionId: string): Promise<void>;
+  /** The user's sessions still valid (at most 100, newest first), the calling one marked current. */
+  listSessions(principal: Principal): Promise<SessionItem[]>;
+  /** Ends one of the user's own sessions, its token refused at once on every node; false when they have no such session. */
+  endSession(principal: Principal, sessionId: string): Promise<boolean>;
+  /**
+   * Replaces the password and ends every other session of the user (the calling one stays);
+   * current_password_wrong when `currentPassword` is not it, password_too_common as at signup.
+   */
+  changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }, client?: Client): Promise<void>;
   getUser(id: string): Promise<User | null>;
   authenticate: Authenticate;
   /**
@@ -46,6 +75,16 @@ export function toUser(row: UserRow): User {
   return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at };
 }
 
+const NO_CLIENT: Client = { userAgent: null, address: null };
+const SESSIONS_LISTED = 100;
+
+function refuseCommon(password: string, field: string): void {
+  if (isCommonPassword(password))
+    throw identityErrors.error('password_too_common', 'This password is among the most common ones; choose another', {
+      errors: [{ field, message: 'is among the most common passwords' }],
+    });
+}
+
 /**
  * Sessions are read on every authenticated request, so they go through a cache keyed by token hash;
  * logout invalidates it everywhere, and a cached session is still checked against its expiry.
@@ -53,11 +92,13 @@ export function toUser(row: UserRow): User {
 export function createIdentityService(
   database: Database,
   bus: MessageBus,
-  options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal> },
+  options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal>; logger: Logger },
 ): IdentityService {
   const store = createIdentityStore(database.db);
+  const { logger } = options;
+  const sessionUse: SessionUse = createSessionUse(database, logger);
 
-  async function startSession(executor: Executor, user: UserRow): Promise<SignedIn> {
+  async function startSession(executor: Executor, user: UserRow, client: Client): Promise<SignedIn> {
     const token = newToken();
     const now = new Date();
     await createIdentityStore(executor).insertSession({
@@ -67,17 +108,11 @@ export function createIdentityService(
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + options.sessionTtlMs).toISOString(),
       revoked_at: null,
+      user_agent: client.userAgent,
+      address: client.address,
+      last_used_at: now.toISOString(),
     });
     return { user: toUser(user), token };
-  }
-
-  /** A session for `user`, with the request's answer, in one transaction. */
-  function signIn(user: UserRow): Promise<SignedIn> {
-    return database.transaction(async (tx) => {
-      const signedIn = await startSession(tx, user);
-      await answerWithin(tx, signedIn);
-      return signedIn;
-    });
   }
 
   /** Creates the account (and runs `within` in the same transaction); null when the email is taken. */
@@ -113,11 +148,15 @@ export function createIdentityService(
     });
   }
 
+  /** Ends sessions on every node: their cached principals are dropped with the rows revoked. */
+  const forgetSessions = (tokenHashes: string[]) => Promise.all(tokenHashes.map((hash) => options.sessions.invalidate(hash)));
+
   return {
-    async signup(input) {
+    async signup(input, client = NO_CLIENT) {
+      refuseCommon(input.password, '/password');
       // The account, its first session and the answer commit together: a retry finds the account signed in.
       const signedIn = await createUser({ ...input, role: 'customer' }, async (tx, row) => {
-        const session = await startSession(tx, row);
+        const session = await startSession(tx, row, client);
         await answerWithin(tx, session);
         return session;
       });
@@ -125,11 +164,25 @@ export function createIdentityService(
       return signedIn;
     },
 
-    async login(input) {
+    async login(input, client = NO_CLIENT) {
       const row = await store.findUserByEmail(input.email);
-      const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash));
-      if (!row || !valid) throw identityErrors.error('invalid_credentials');
-      return signIn(row);
+      const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash()));
+      if (!row || !valid) {
+        // Who was tried and from where, for the operator; never the password, and the answer is the same either way.
+        logger.warn({ userId: row?.id, address: client.address }, 'login failed');
+        throw identityErrors.error('invalid_credentials');
+      }
+      // Hashed before the transaction, so no lock is held for the ~100 ms it takes.
+      const upgraded = needsRehash(row.password_hash) ? await hashPassword(input.password) : null;
+      return database.transaction(async (tx) => {
+        // The hash checked must still be the account's (rewritten, the same or upgraded, to hold its row): a
+        // password change racing this login either sees its session and ends it, or makes it fail here.
+        if (!(await createIdentityStore(tx).replacePasswordHash(row.id, row.password_hash, upgraded ?? row.password_hash, null)))
+          throw identityErrors.error('invalid_credentials');
+        const signedIn = await startSession(tx, row, client);
+        await answerWithin(tx, signedIn);
+        return signedIn;
+      });
     },
 
     async logout(sessionId) {
@@ -139,6 +192,41 @@ export function createIdentityService(
         return revoked;
       });
       if (tokenHash !== undefined) await options.sessions.invalidate(tokenHash);
+    },
+
+    async listSessions(principal) {
+      const sessions = await store.listActiveSessions(principal.userId, nowIso(), SESSIONS_LISTED);
+      return sessions.map((s) => ({ ...s, current: s.id === principal.sessionId }));
+    },
+
+    async endSession(principal, sessionId) {
+      const tokenHash = await store.revokeUserSession(principal.userId, sessionId, nowIso());
+      if (tokenHash === undefined) return false;
+      await forgetSessions([tokenHash]);
+      return true;
+    },
+
+    async changePassword(principal, input, client = NO_CLIENT) {
+      const row = await store.findUserById(principal.userId);
+      if (!row) throw identityErrors.error('current_password_wrong');
+      if (!(await verifyPassword(input.currentPassword, row.password_hash))) {
+        logger.warn({ userId: row.id, address: client.address }, 'password change refused: wrong current password');
+        throw identityErrors.error('current_password_wrong');
+      }
+      refuseCommon(input.newPassword, '/newPassword');
+      const next = await hashPassword(input.newPassword);
+      const ended = await database.transaction(async (tx) => {
+        const txStore = createIdentityStore(tx);
+        const now = nowIso();
+        // Changed meanwhile by another request: the password this one proved is no longer the current one.
+        if (!(await txStore.replacePasswordHash(row.id, row.password_hash, next, now)))
+          throw identityErrors.error('current_password_wrong');
+        const revoked = await txStore.revokeOtherSessions(row.id, principal.sessionId, now);
+        await answerWithin(tx, null);
+        return revoked;
+      });
+      await forgetSessions(ended);
+      logger.info({ userId: row.id, address: client.address, sessionsEnded: ended.length }, 'password changed');
     },
 
     async getUser(id) {
@@ -151,10 +239,13 @@ export function createIdentityService(
       const tokenHash = hashToken(token);
       const session = await options.sessions.get(tokenHash, async () => (await store.findActiveSession(tokenHash, nowIso())) ?? null);
       if (session === null || session.expiresAt <= nowIso()) return null;
+      await sessionUse.used(session.sessionId);
       return { sessionId: session.sessionId, userId: session.userId, role: session.role };
     },
 
     async ensureAdmin(input) {
+      // Refusing to start would lock the operator out of an existing shop; saying so is enough.
+      if (isCommonPassword(input.password)) logger.warn('ORDERLY_ADMIN_PASSWORD is among the most common passwords: change it');
       const existing = await store.findUserByEmail(input.email);
       if (existing) {
         const updated_at = nowIso();

@@ -18,6 +18,8 @@ export function streamTimeline(service: OrdersService, streams: Set<() => void>,
     let cursor = typeof lastEventId === 'string' && /^tml_[0-9a-f]{32}$/.test(lastEventId) ? lastEventId : undefined;
     reply.hijack();
     const res = reply.raw;
+    // Hijacked, the reply sends nothing itself: the edge's headers (security, CORS, rate limits) go by hand.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'private, no-store',

@@ -14,6 +14,7 @@ import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
 import { enforceAccessDeclarations } from './access.js';
 import { clientErrorHandler, frameworkErrors, refuseLongUrls } from './framework-errors.js';
+import { browserHeaders } from './browser-headers.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 import { routeReads, type RecentWriters } from './read-your-writes.js';
 import type { ReplicaMonitor } from '../db/replica-monitor.js';
@@ -51,6 +52,8 @@ export interface HttpServerOptions {
    * client its X-Forwarded-For names, for rate limits, idempotency scopes and logs. Empty: the socket's peer.
    */
   trustedProxies: string[];
+  /** Origins allowed to call from a browser (ORDERLY_CORS_ORIGINS); empty: CORS off. */
+  corsOrigins: string[];
   /** Reads to the replica with read-your-writes; null without a replica. */
   readRouting: { monitor: ReplicaMonitor; writers: RecentWriters } | null;
 }
@@ -149,6 +152,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   enforceAccessDeclarations(app);
   app.addHook('onRequest', refuseLongUrls);
   app.addHook('onRequest', options.authentication.identify);
+  browserHeaders(app, { corsOrigins: options.corsOrigins });
   if (options.readRouting) routeReads(app, options.readRouting);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
   // who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.

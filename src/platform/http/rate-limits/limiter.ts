@@ -17,6 +17,7 @@ export const DEFAULT_RATE_CLASSES = {
   signup: { quota: 5, windowSeconds: 60, scope: 'ip' },
   login: { quota: 5, windowSeconds: 60, scope: 'account' },
   login_ip: { quota: 20, windowSeconds: 60, scope: 'ip' },
+  password_change: { quota: 5, windowSeconds: 60, scope: 'user' },
   checkout: { quota: 20, windowSeconds: 60, scope: 'user' },
   browse: { quota: 600, windowSeconds: 60, scope: 'user_or_ip' },
   search: { quota: 120, windowSeconds: 60, scope: 'user_or_ip' },
