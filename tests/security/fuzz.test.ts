@@ -65,7 +65,7 @@ describe('hostile input over every operation', () => {
         const withToken = (request: HostileRequest): HostileRequest =>
           token === undefined ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } };
         await fc.assert(
-          fc.asyncProperty(hostileRequests(operation, shop), async (generated) => {
+          fc.asyncProperty(hostileRequests(operation, shop, caller === 'admin' ? ADMIN.password : PASSWORD), async (generated) => {
             const request = withToken(generated);
             const answer = await send(app.url, request).catch((error: Error) => {
               throw new Error(`${operation.name} as ${caller}: ${error.message}\n  ${asCurl(app.url, request)}`);

@@ -52,6 +52,8 @@ export interface Shop {
   shipmentId: string;
   endpointId: string;
   messageId: string;
+  /** One of the owner's sessions, besides the one its token belongs to: what DELETE /v1/me/sessions/{id} ends. */
+  sessionId: string;
   receiver: Receiver;
 }
 
@@ -77,6 +79,7 @@ export async function openShop(app: TestApp): Promise<Shop> {
   }
   expect(messageId, 'no webhook delivery was recorded').not.toBe('');
   return {
+    sessionId: await spareSession(app, owner.email),
     owner,
     other,
     productId: product.id,
@@ -90,6 +93,28 @@ export async function openShop(app: TestApp): Promise<Shop> {
   };
 }
 
+/** Signs in once more and returns that session's id, for a test to end. */
+export async function spareSession(app: TestApp, email: string): Promise<string> {
+  const login = await app.http.post('/v1/auth/login', { email, password: PASSWORD });
+  expect(login.status, login.text).toBe(200);
+  const sessions = await app.http.get('/v1/me/sessions', { token: login.body.token });
+  expect(sessions.status, sessions.text).toBe(200);
+  return sessions.body.items.find((s: { current: boolean }) => s.current).id;
+}
+
+/**
+ * After an operation on sessions (a logout, a password change, a session ended), signs the shop's customers
+ * in again, and makes a spare session: the next operation must not meet tokens the last one revoked.
+ */
+export async function renewSessions(app: TestApp, shop: Shop): Promise<void> {
+  for (const caller of [shop.owner, shop.other]) {
+    const login = await app.http.post('/v1/auth/login', { email: caller.email, password: PASSWORD });
+    expect(login.status, login.text).toBe(200);
+    caller.token = login.body.token;
+  }
+  shop.sessionId = await spareSession(app, shop.owner.email);
+}
+
 /** The value a path parameter takes to name the shop's own thing of that kind. */
 export function pathValue(shop: Shop, path: string, parameter: string): string {
   if (parameter === 'sku') return shop.sku;
@@ -101,6 +126,7 @@ export function pathValue(shop: Shop, path: string, parameter: string): string {
   if (path.startsWith('/v1/shipments/')) return shop.shipmentId;
   if (path.startsWith('/v1/webhooks/endpoints/')) return shop.endpointId;
   if (path.startsWith('/v1/admin/dlq/')) return 'dlq_none';
+  if (path.startsWith('/v1/me/sessions/')) return shop.sessionId;
   throw new Error(`no fixture for {${parameter}} in ${path}: add one to tests/support/api-surface.ts`);
 }
 
@@ -111,8 +137,8 @@ export function concretePath(shop: Shop, operation: Operation): string {
 /** The password of the shop's customers (TestApp.customer). */
 export const PASSWORD = 'correct-horse-1';
 
-/** A valid body for every operation that takes one: the suite fails on an operation missing here. */
-export const validBodies: Record<string, (shop: Shop) => unknown> = {
+/** A valid body for every operation that takes one, sent by a caller whose password is `password`. */
+export const validBodies: Record<string, (shop: Shop, password: string) => unknown> = {
   'POST /v1/auth/signup': () => ({ email: `matrix-${randomBytes(5).toString('hex')}@orderly.test`, password: PASSWORD, name: 'M' }),
   'POST /v1/auth/login': (shop) => ({ email: shop.owner.email, password: PASSWORD }),
   'POST /v1/products': () => ({
@@ -131,6 +157,8 @@ export const validBodies: Record<string, (shop: Shop) => unknown> = {
   }),
   'POST /v1/shipments/{id}/status': () => ({ status: 'in_transit' }),
   'PUT /v1/me/notification-preferences': () => ({ email: true }),
+  // The caller's own password again: the change (and its ending of the other sessions) happens, and sign-ins still work.
+  'POST /v1/me/password': (_shop, password) => ({ currentPassword: password, newPassword: password }),
   'PUT /v1/admin/sandbox/{channel}/faults': () => ({ failNext: 0 }),
   'POST /v1/webhooks/endpoints': (shop) => ({ url: shop.receiver.url, events: ['order.created'] }),
   'PATCH /v1/webhooks/endpoints/{id}': () => ({ description: 'checked by the authorization matrix' }),

@@ -238,10 +238,10 @@ function headerSafe(value: string): string {
 }
 
 /** Requests aimed at one operation: path, query, headers and body each valid, odd or hostile. */
-export function hostileRequests(operation: Operation, shop: Shop): fc.Arbitrary<HostileRequest> {
+export function hostileRequests(operation: Operation, shop: Shop, password: string): fc.Arbitrary<HostileRequest> {
   const pathParams = operation.parameters.filter((p) => p.in === 'path');
   const queryParams = operation.parameters.filter((p) => p.in === 'query').map((p) => p.name);
-  const valid = validBodies[operation.name]?.(shop);
+  const valid = validBodies[operation.name]?.(shop, password);
 
   const path = fc
     .tuple(...pathParams.map(() => fc.oneof(fc.constant(null), anyText, fc.constantFrom('%zz', '%E0%A4%A', 'a%2Fb', '%2e%2e'))))

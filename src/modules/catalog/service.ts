@@ -187,9 +187,11 @@ export function createCatalogService(
           });
         }
         const now = nowIso();
-        const { variants: variantPatches, attributes, ...fields } = patch;
+        const { variants: variantPatches, attributes, title, description, category, status } = patch;
+        // Named one by one: whatever else a patch object carries never becomes a column.
+        const fields = { title, description, category, status };
         await s.updateProduct(id, {
-          ...fields,
+          ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
           ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) }),
           updated_at: now,
         });

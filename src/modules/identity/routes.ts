@@ -118,7 +118,7 @@ export async function identityRoutes(app: HttpApp, service: IdentityService): Pr
   app.delete(
     '/me/sessions/:id',
     {
-      config: { auth: 'user' },
+      config: { auth: 'owner' },
       schema: {
         tags: ['accounts'],
         summary: "End one of the user's sessions: its token stops working at once",

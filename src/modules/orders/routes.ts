@@ -60,7 +60,7 @@ export async function ordersRoutes(
         response: { 202: OrderSchema, ...problems(400, 401, 404, 409, 422) },
       },
     },
-    async (request) => service.place({ userId: principalOf(request).userId, ...request.body }),
+    async (request) => service.place({ ...request.body, userId: principalOf(request).userId }),
   );
 
   app.get(

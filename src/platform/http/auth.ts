@@ -17,8 +17,8 @@ export type Authenticate = (token: string) => Promise<Principal | null>;
  * Who may call a route, declared by every documented route and shown in the OpenAPI document as `x-access`:
  * - `public`: anyone, signed in or not;
  * - `user`: any signed-in user (401 without a valid token), acting on their own things only;
- * - `owner`: a signed-in user, on a resource named in the path that is theirs (admins: any). Another
- *   customer's resource answers 404, never 403, so ids cannot be probed for existence;
+ * - `owner`: a signed-in user, on a resource named in the path that is theirs (an order: or any, for an
+ *   admin; a session: theirs alone). Another user's answers 404, never 403, so ids cannot be probed;
  * - `admin`: admins only (customers get 403).
  */
 export type Access = 'public' | 'user' | 'owner' | 'admin';

@@ -50,6 +50,28 @@ function finiteNumbersOnly(validate: ValidateFunction): ValidateFunction {
 }
 
 /**
+ * A copy of a body schema in which every object that lists its properties admits no others (unless it says
+ * so): with removeAdditional, an unknown key is dropped before the handler runs. Without this, a key no
+ * route expects rode a spread into the service: `userId` in an order's body placed it in another
+ * customer's name, and any key in a product patch became a column name in SQL. Branches of anyOf/oneOf are
+ * left open, since Ajv would strip what a later branch accepts.
+ */
+export function closeObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const node = schema as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'properties' && value !== null && typeof value === 'object') {
+      copy[key] = Object.fromEntries(Object.entries(value).map(([name, field]) => [name, closeObjects(field)]));
+    } else copy[key] = key === 'anyOf' || key === 'oneOf' || key === 'const' || key === 'enum' || key === 'default' ? value : closeObjects(value);
+  }
+  const lists = node.properties !== undefined && typeof node.properties === 'object';
+  if (lists && node.additionalProperties === undefined && node.patternProperties === undefined) copy.additionalProperties = false;
+  return copy;
+}
+
+/**
  * Bodies are JSON and keep their types: `"90"` is not 90 and 90 is not `"90"`. Query strings, params and
  * headers arrive as text, so only they are coerced to the types their schemas name.
  */
@@ -57,5 +79,5 @@ export function createValidatorCompiler(): FastifySchemaCompiler<FastifySchema> 
   const body = createAjv({ coerceTypes: false });
   const text = createAjv({ coerceTypes: 'array' });
   return ({ schema, httpPart }) =>
-    httpPart === 'body' ? body.compile(schema as object) : finiteNumbersOnly(text.compile(schema as object));
+    httpPart === 'body' ? body.compile(closeObjects(schema) as object) : finiteNumbersOnly(text.compile(schema as object));
 }
