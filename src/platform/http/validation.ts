@@ -56,6 +56,8 @@ function finiteNumbersOnly(validate: ValidateFunction): ValidateFunction {
  * customer's name, and any key in a product patch became a column name in SQL. Branches of anyOf/oneOf are
  * left open, since Ajv would strip what a later branch accepts.
  */
+const LITERAL_KEYS = new Set(['anyOf', 'oneOf', 'const', 'enum', 'default', 'examples']);
+
 export function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (schema === null || typeof schema !== 'object') return schema;
@@ -64,7 +66,7 @@ export function closeObjects(schema: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'properties' && value !== null && typeof value === 'object') {
       copy[key] = Object.fromEntries(Object.entries(value).map(([name, field]) => [name, closeObjects(field)]));
-    } else copy[key] = key === 'anyOf' || key === 'oneOf' || key === 'const' || key === 'enum' || key === 'default' ? value : closeObjects(value);
+    } else copy[key] = LITERAL_KEYS.has(key) ? value : closeObjects(value);
   }
   const lists = node.properties !== undefined && typeof node.properties === 'object';
   if (lists && node.additionalProperties === undefined && node.patternProperties === undefined) copy.additionalProperties = false;
