@@ -179,6 +179,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       leaseMs: config.idempotency.leaseMs,
       exitAfterCommit: config.faults.exitAfterCommit,
       logger,
+      secrets: core.secrets,
     });
     closers.push(async () => idempotency.stop());
     const rateLimiter = createRateLimiter({

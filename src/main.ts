@@ -37,8 +37,9 @@ Commands:
                          holds for orders the database no longer has
   archive --before DATE  move delivered and cancelled orders unchanged since before DATE to archive files
                          (ORDERLY_ARCHIVE_DIR); they stay readable through the API
-  rotate-secret-key      re-encrypt every stored secret (webhook signing secrets) under ORDERLY_SECRET_KEY,
-                         reading those under ORDERLY_SECRET_KEY_PREVIOUS; prints counts; safe to run again
+  rotate-secret-key      re-encrypt every stored secret (webhook signing secrets, Idempotency-Key answers) under
+                         ORDERLY_SECRET_KEY, reading those under ORDERLY_SECRET_KEY_PREVIOUS; prints counts;
+                         safe to run again
   seed --products N      add N generated products (categories, attributes, prices, stock) and index them
   payment-sim            run the payment provider simulator (PORT default 4100, HOST, ORDERLY_DATA_DIR);
                          faults via POST /admin/faults, e.g. {"down":true}; {} clears them

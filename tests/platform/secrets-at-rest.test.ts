@@ -88,8 +88,21 @@ describe.each(databaseKinds)('secrets at rest on %s', (kind) => {
 
   it('stores webhook secrets encrypted, re-encrypts them under a new key, and they still sign after the old key is gone', async () => {
     await start({ ORDERLY_SECRET_KEY: keyA });
-    const created = await http.post('/v1/webhooks/endpoints', { url: receiver.url, events: ['product.created'] }, { token: admin });
+    const createKey = { 'idempotency-key': `create-${randomBytes(6).toString('hex')}` };
+    const createEndpoint = () =>
+      http.post('/v1/webhooks/endpoints', { url: receiver.url, events: ['product.created'] }, { token: admin, headers: createKey });
+    const created = await createEndpoint();
     expect(created.status).toBe(201);
+    // The answer kept for a replay holds the secret too: it is stored encrypted, and replayed as it was.
+    const answer = async () =>
+      (
+        await query<{ body: string }>(storageOfEnv(base), 'select body from idempotency_keys where key = ?', [createKey['idempotency-key']])
+      )[0]!.body;
+    expect((await answer()).startsWith(`v1:${idOf(keyA)}:`)).toBe(true);
+    expect(await answer()).not.toContain(created.body.secret.slice('whsec_'.length));
+    const replayed = await createEndpoint();
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body.secret).toBe(created.body.secret);
     const { id, secret: first } = created.body as { id: string; secret: string };
     const rotated = await http.post(`/v1/webhooks/endpoints/${id}/rotate-secret`, undefined, { token: admin });
     const second = rotated.body.secret as string;
@@ -109,12 +122,15 @@ describe.each(databaseKinds)('secrets at rest on %s', (kind) => {
     expect(rotation.out).toContain(`webhook endpoints: 1 looked at, 1 re-encrypted under key ${idOf(keyB)}`);
     const again = await command(['rotate-secret-key'], keys);
     expect(again.out).toContain('1 looked at, 0 re-encrypted');
+    expect(again.out).toContain('idempotency answers: 0 re-encrypted');
+    expect((await answer()).startsWith(`v1:${idOf(keyB)}:`)).toBe(true);
     const moved = await stored(id);
     for (const value of [moved.secret, moved.previous_secret!]) expect(value.startsWith(`v1:${idOf(keyB)}:`)).toBe(true);
 
     // The old key removed altogether: the receiver still checks with the secrets it was given.
     await start({ ORDERLY_SECRET_KEY: keyB });
     await deliveredSignedWith([second, first]);
+    expect((await createEndpoint()).body.secret).toBe(first);
   });
 
   it('encrypts a secret stored in plain text (a database from before) at start-up, and signs with it', async () => {
