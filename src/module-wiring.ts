@@ -150,6 +150,7 @@ export function buildModules(
     parking: { minDelayMs: 250, maxDelayMs: config.payments.parkMaxMs },
     registry: metrics.registry,
     logger,
+    secrets,
   });
   const shipping = createShippingModule({ database, bus });
   const orders = createOrdersModule({
@@ -169,6 +170,7 @@ export function buildModules(
     sagaDeadlineMs: config.sagaDeadlineMs,
     sweepIntervalMs: config.sweepIntervalMs,
     archiveStore: createDirectoryArchiveStore(config.archive.dir),
+    secrets,
   });
   const notifications = createNotificationsModule({
     database,
