@@ -56,7 +56,7 @@ describe('sealed secrets (AES-256-GCM under rotating keys)', () => {
     expect(box.open('whsec_plain')).toBe('whsec_plain');
   });
 
-  it('without ORDERLY_SECRET_KEY makes a key file (mode 0600) in the data directory once, and reads it after', () => {
+  it('without ORDERLY_SECRET_KEY makes a key file (mode 0600) in the data directory once, reads it after, and as a previous key once a key is set', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-key-'));
     try {
       const warnings: unknown[] = [];
@@ -70,6 +70,10 @@ describe('sealed secrets (AES-256-GCM under rotating keys)', () => {
       const again = openSecretBox({ current: null, previous: [] }, dir, silent);
       expect(again.currentKeyId).toBe(first.currentKeyId);
       expect(again.open(first.seal('whsec_kept'))).toBe('whsec_kept');
+      // ORDERLY_SECRET_KEY set later: the file's key still opens, the new key seals.
+      const moved = openSecretBox({ current: generateSecretKey(), previous: [] }, dir, silent);
+      expect(moved.open(first.seal('whsec_moved'))).toBe('whsec_moved');
+      expect(moved.currentKeyId).not.toBe(first.currentKeyId);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

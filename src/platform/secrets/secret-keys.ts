@@ -14,12 +14,17 @@ export interface SecretKeySettings {
 
 /**
  * The box that seals stored secrets: under ORDERLY_SECRET_KEY, or else under the data directory's key file,
- * made (mode 0600) on first start. The key file is for trying Orderly on one machine: it sits beside the
+ * made (mode 0600) on first start (a key file left beside ORDERLY_SECRET_KEY is read as a previous key). The key file is for trying Orderly on one machine: it sits beside the
  * data it protects and every process must share it, so a warning says production must set a key.
  */
 export function openSecretBox(settings: SecretKeySettings, dataDir: string, logger: Logger): SecretBox {
-  if (settings.current) return createSecretBox(settings.current, settings.previous);
   const file = path.join(dataDir, SECRET_KEY_FILE);
+  if (settings.current) {
+    // Moving from the key file to ORDERLY_SECRET_KEY: the file's key still opens what it sealed, until
+    // `orderly rotate-secret-key` has moved everything and the file is deleted.
+    const fileKey = fs.existsSync(file) ? [readKeyFile(file)] : [];
+    return createSecretBox(settings.current, [...settings.previous, ...fileKey]);
+  }
   const { key, generated } = readOrCreateKeyFile(file);
   logger.warn(
     { keyFile: file, keyId: key.id, generated },
