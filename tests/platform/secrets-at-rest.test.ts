@@ -99,6 +99,10 @@ describe.each(databaseKinds)('secrets at rest on %s', (kind) => {
         await query<{ body: string }>(storageOfEnv(base), 'select body from idempotency_keys where key = ?', [createKey['idempotency-key']])
       )[0]!.body;
     expect((await answer()).startsWith(`v1:${idOf(keyA)}:`)).toBe(true);
+    const [claim] = await query<{ fingerprint: string }>(storageOfEnv(base), 'select fingerprint from idempotency_keys where key = ?', [
+      createKey['idempotency-key'],
+    ]);
+    expect(claim!.fingerprint.startsWith(`h1:${idOf(keyA)}:`)).toBe(true);
     expect(await answer()).not.toContain(created.body.secret.slice('whsec_'.length));
     const replayed = await createEndpoint();
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');

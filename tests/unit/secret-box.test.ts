@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,23 @@ describe('sealed secrets (AES-256-GCM under rotating keys)', () => {
     expect(() => box.open(parts.join(':'))).toThrow(/altered/);
     expect(isSealed('whsec_plain')).toBe(false);
     expect(box.open('whsec_plain')).toBe('whsec_plain');
+  });
+
+  it('digests a request keyed (not a plain hash a password could be guessed from), matching under any known key or a plain SHA-256', () => {
+    const old = generateSecretKey();
+    const next = generateSecretKey();
+    const text = 'POST\n/v1/auth/login\n{"email":"a@b.c","password":"hunter22"}';
+    const digest = createSecretBox(old).digest(text);
+    expect(digest).toMatch(new RegExp(`^h1:${old.id}:[0-9a-f]{64}$`));
+    expect(digest).not.toContain(createHash('sha256').update(text).digest('hex'));
+    const rotated = createSecretBox(next, [old]);
+    expect(rotated.digestMatches(text, digest)).toBe(true);
+    expect(rotated.digestMatches(`${text} `, digest)).toBe(false);
+    expect(rotated.digestMatches(text, rotated.digest(text))).toBe(true);
+    expect(rotated.digestMatches(text, createHash('sha256').update(text).digest('hex'))).toBe(true);
+    expect(rotated.digestMatches(`${text} `, createHash('sha256').update(text).digest('hex'))).toBe(false);
+    // Under a key no longer configured it cannot be checked: taken as the same request.
+    expect(createSecretBox(next).digestMatches(`${text} `, digest)).toBe(true);
   });
 
   it('without ORDERLY_SECRET_KEY makes a key file (mode 0600) in the data directory once, reads it after, and as a previous key once a key is set', () => {

@@ -94,10 +94,14 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     return claim;
   }
 
+  // Keyed when there is a key: a body may hold a password, and a plain hash of it could be guessed offline.
+  const requestText = (request: FastifyRequest) => `${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`;
   function fingerprint(request: FastifyRequest): string {
-    return createHash('sha256')
-      .update(`${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`)
-      .digest('hex');
+    const text = requestText(request);
+    return options.secrets ? options.secrets.digest(text) : createHash('sha256').update(text).digest('hex');
+  }
+  function sameRequest(request: FastifyRequest, stored: string, print: string): boolean {
+    return options.secrets ? options.secrets.digestMatches(requestText(request), stored) : stored === print;
   }
 
   function modeOf(request: FastifyRequest): IdempotencyMode | 'off' {
@@ -169,7 +173,7 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
         await keys.forget(scope, key);
         continue;
       }
-      if (existing.fingerprint !== print) {
+      if (!sameRequest(request, existing.fingerprint, print)) {
         throw idempotencyErrors.error(
           'idempotency_key_reused',
           `Idempotency-Key ${key} was first used for ${existing.method} ${existing.path} with another body`,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A 32-byte AES-256 key and its id: the first 8 hex digits of its SHA-256, so there is nothing more to configure. */
 export interface SecretKey {
@@ -22,6 +22,18 @@ export interface SecretBox {
   open(stored: string): string;
   /** Sealed under the current key already: nothing for `orderly rotate-secret-key` to do. */
   isCurrent(stored: string): boolean;
+  /**
+   * A keyed digest of `text`, `h1:<key id>:<hex>` (HMAC-SHA256 under a key derived from the current one):
+   * recognises a request again without storing what would let its body (a password) be guessed offline.
+   */
+  digest(text: string): string;
+  /**
+   * `stored` is `text`'s digest under any configured key, or its plain SHA-256 (stored before digests were
+   * keyed). A digest under a key no longer configured cannot be checked and is taken as matching: for
+   * Idempotency-Key, answering a retry as the first request beats refusing it (its client might then
+   * send it again under a new key, and pay twice).
+   */
+  digestMatches(text: string, stored: string): boolean;
 }
 
 const PREFIX = 'v1';
@@ -51,6 +63,9 @@ export const isSealed = (stored: string): boolean => stored.startsWith(`${PREFIX
 export function createSecretBox(current: SecretKey, previous: SecretKey[] = []): SecretBox {
   const keys = new Map<string, Buffer>();
   for (const k of [current, ...previous]) if (!keys.has(k.id)) keys.set(k.id, k.key);
+  // A key of its own for digests: the encryption key is not used for two purposes.
+  const digestKeys = new Map([...keys].map(([id, key]) => [id, Buffer.from(hkdfSync('sha256', key, '', 'orderly digest', 32))]));
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest('hex');
 
   return {
     currentKeyId: current.id,
@@ -78,5 +93,20 @@ export function createSecretBox(current: SecretKey, previous: SecretKey[] = []):
       }
     },
     isCurrent: (stored) => stored.startsWith(`${PREFIX}:${current.id}:`),
+    digest: (text) => `h1:${current.id}:${hmac(digestKeys.get(current.id)!, text)}`,
+    digestMatches(text, stored) {
+      const [scheme, keyId, hex] = stored.split(':');
+      if (scheme === 'h1' && keyId !== undefined && !digestKeys.has(keyId)) return true;
+      const expected =
+        scheme === 'h1' && keyId !== undefined && hex !== undefined
+          ? hmac(digestKeys.get(keyId)!, text)
+          : createHash('sha256').update(text).digest('hex');
+      const actual = scheme === 'h1' ? hex : stored;
+      return (
+        actual !== undefined &&
+        actual.length === expected.length &&
+        timingSafeEqual(Buffer.from(actual), Buffer.from(expected))
+      );
+    },
   };
 }
