@@ -32,6 +32,8 @@ import { MIGRATION_SETS } from './migration-sets.js';
 import { scheduledBackups } from './backup/schedule.js';
 import { archiveOrders, archiverDepsOf } from './archive/archiver.js';
 import { replicaReads } from './replica-reads.js';
+import { openSecretBox } from './platform/secrets/secret-keys.js';
+import type { SecretBox } from './platform/secrets/secret-box.js';
 
 /** Database, bus and modules, migrated and wired, with nothing started: what every command needs. */
 export interface Core {
@@ -44,6 +46,8 @@ export interface Core {
   breakers: BreakerRegistry;
   /** Every dead letter: the bus's and the webhook deliveries'. */
   deadLetters: DeadLetterStore;
+  /** Seals and opens the secrets stored for reading back (webhook signing secrets). */
+  secrets: SecretBox;
   /** What start-up migrated (empty when the schema was current). */
   migrations: AppliedMigration[];
   /** Told of every request, so the bus's consumers give way while requests come in. */
@@ -69,6 +73,7 @@ function migrationSets(modules: Modules): MigrationSet[] {
 }
 
 export async function buildCore(config: Config, logger: Logger): Promise<Core> {
+  const secrets = openSecretBox(config.secrets, config.dataDir, logger);
   const database = openDatabase(config.database, { traceStatements: config.tracing?.dbStatements ?? false });
   const metrics = createMetrics({
     version: VERSION,
@@ -102,8 +107,11 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
       duplicateDelivery: config.messaging.duplicateDelivery,
     });
     const breakers = createBreakerRegistry(metrics.registry);
-    const modules = buildModules(config, database, bus, logger, metrics, breakers, caches, buckets);
+    const modules = buildModules(config, database, bus, logger, metrics, breakers, caches, buckets, secrets);
     const migrations = await migrateToLatest(database, migrationSets(modules));
+    // Secrets stored in plain text before sealing existed are sealed before anything reads them.
+    const sealed = await modules.webhooks.service.sealSecrets('plain');
+    if (sealed.sealed > 0) logger.info({ endpoints: sealed.sealed, keyId: secrets.currentKeyId }, 'plain-text webhook secrets encrypted');
     const deadLetters = combineDeadLetters([
       { store: bus.deadLetters, owns: (id) => /^\d{1,15}$/.test(id) },
       { store: modules.webhooks.service.deadLetters, owns: (id) => id.startsWith('whd_') },
@@ -116,6 +124,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
       bus,
       modules,
       migrations,
+      secrets,
       breakers,
       deadLetters,
       edge,
@@ -171,6 +180,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       leaseMs: config.idempotency.leaseMs,
       exitAfterCommit: config.faults.exitAfterCommit,
       logger,
+      secrets: core.secrets,
     });
     closers.push(async () => idempotency.stop());
     const rateLimiter = createRateLimiter({

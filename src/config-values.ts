@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { DatabaseConfig } from './platform/db/database.js';
 import type { Env } from './settings.js';
 import type { Quota } from './platform/http/rate-limits/buckets.js';
+import { parseSecretKey, type SecretKey } from './platform/secrets/secret-box.js';
+import type { SecretKeySettings } from './platform/secrets/secret-keys.js';
 
 // The values settings hold as text (durations, quotas, addresses, database URLs), read into numbers or refused by name.
 
@@ -96,4 +98,22 @@ export function databaseConfig(e: Env): DatabaseConfig {
   }
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
   throw new ConfigError('invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:');
+}
+
+/** ORDERLY_SECRET_KEY and the comma-separated ORDERLY_SECRET_KEY_PREVIOUS, each refused by name when it is not a 32-byte key. */
+export function secretKeys(e: Env): SecretKeySettings {
+  const parse = (name: string, text: string): SecretKey => {
+    try {
+      return parseSecretKey(text);
+    } catch (error) {
+      // Never the value itself: it is a key.
+      throw new ConfigError(`invalid configuration:\n  ${name}: ${(error as Error).message}`);
+    }
+  };
+  const previous = (e.ORDERLY_SECRET_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => parse('ORDERLY_SECRET_KEY_PREVIOUS', part));
+  return { current: e.ORDERLY_SECRET_KEY === undefined ? null : parse('ORDERLY_SECRET_KEY', e.ORDERLY_SECRET_KEY), previous };
 }

@@ -6,7 +6,8 @@ import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 export type { DatabaseConfig } from './platform/db/database.js';
 import type { DatabaseConfig } from './platform/db/database.js';
-import { channelQuotas, ConfigError, corsOrigins, databaseConfig, durationMs, quotaOf, trustedProxies } from './config-values.js';
+import { channelQuotas, ConfigError, corsOrigins, databaseConfig, durationMs, quotaOf, secretKeys, trustedProxies } from './config-values.js';
+import type { SecretKeySettings } from './platform/secrets/secret-keys.js';
 
 export { ConfigError };
 
@@ -65,6 +66,8 @@ export interface Config {
     allowPrivate: boolean;
   };
   idempotency: { leaseMs: number };
+  /** The keys stored secrets are sealed under (ORDERLY_SECRET_KEY and _PREVIOUS); no current key: the data directory's key file. */
+  secrets: SecretKeySettings;
   /** Cold storage of final orders: the directory, and after how long they move there (null: never, by schedule). */
   archive: { dir: string; afterMs: number | null };
   /** Scheduled online backups of the embedded files; null when ORDERLY_BACKUP_DIR is not set. */
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: e.ORDERLY_WEBHOOK_ALLOW_PRIVATE,
     },
     idempotency: { leaseMs: e.ORDERLY_IDEMPOTENCY_LEASE_MS },
+    secrets: secretKeys(e),
     backup: backupConfig(e),
     archive: {
       dir: path.resolve(e.ORDERLY_ARCHIVE_DIR ?? path.join(e.ORDERLY_DATA_DIR, 'archive')),

@@ -11,6 +11,7 @@ import { startTracing } from './platform/observability/tracing.js';
 import { demoWanted, openDemoShop } from './seed/demo-shop.js';
 import { archiveCommand } from './archive/commands.js';
 import { backupCommand, reconcileCommand, restoreCommand } from './backup/commands.js';
+import { rotateSecretKeyCommand } from './rotate-secret-key.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -36,6 +37,9 @@ Commands:
                          holds for orders the database no longer has
   archive --before DATE  move delivered and cancelled orders unchanged since before DATE to archive files
                          (ORDERLY_ARCHIVE_DIR); they stay readable through the API
+  rotate-secret-key      re-encrypt every stored secret (webhook signing secrets, Idempotency-Key answers) under
+                         ORDERLY_SECRET_KEY, reading those under ORDERLY_SECRET_KEY_PREVIOUS; prints counts;
+                         safe to run again
   seed --products N      add N generated products (categories, attributes, prices, stock) and index them
   payment-sim            run the payment provider simulator (PORT default 4100, HOST, ORDERLY_DATA_DIR);
                          faults via POST /admin/faults, e.g. {"down":true}; {} clears them
@@ -220,6 +224,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await restoreCommand(argv.slice(1), logger);
       case 'reconcile':
         return await withCore(config, logger, reconcileCommand);
+      case 'rotate-secret-key':
+        return await withCore(config, logger, rotateSecretKeyCommand);
       case 'archive':
         return await withCore(config, logger, (core) => archiveCommand(core, argv.slice(1)));
       default:

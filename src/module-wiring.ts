@@ -9,6 +9,7 @@ import type { BucketStore } from './platform/http/rate-limits/buckets.js';
 import type { Caches } from './platform/cache/caches.js';
 import { createOutboundPolicy } from './platform/resilience/outbound.js';
 import type { BreakerRegistry } from './platform/resilience/registry.js';
+import type { SecretBox } from './platform/secrets/secret-box.js';
 import { createIdentityModule, type IdentityModule } from './modules/identity/index.js';
 import { createCatalogModule, ProductSchema, readProduct, type CatalogModule } from './modules/catalog/index.js';
 import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js';
@@ -89,6 +90,7 @@ export function buildModules(
   breakers: BreakerRegistry,
   caches: Caches,
   buckets: BucketStore,
+  secrets: SecretBox,
 ): Modules {
   const identity = createIdentityModule({
     database,
@@ -148,6 +150,7 @@ export function buildModules(
     parking: { minDelayMs: 250, maxDelayMs: config.payments.parkMaxMs },
     registry: metrics.registry,
     logger,
+    secrets,
   });
   const shipping = createShippingModule({ database, bus });
   const orders = createOrdersModule({
@@ -167,6 +170,7 @@ export function buildModules(
     sagaDeadlineMs: config.sagaDeadlineMs,
     sweepIntervalMs: config.sweepIntervalMs,
     archiveStore: createDirectoryArchiveStore(config.archive.dir),
+    secrets,
   });
   const notifications = createNotificationsModule({
     database,
@@ -183,6 +187,7 @@ export function buildModules(
     bus,
     logger,
     registry: metrics.registry,
+    secrets,
     settings: { ...config.webhooks, pollIntervalMs: config.messaging.pollIntervalMs },
     events: PUBLIC_EVENTS,
     retention: {

@@ -35,6 +35,18 @@ export const EnvSchema = Type.Object({
   ),
   ORDERLY_ADMIN_EMAIL: Type.Optional(Type.String({ description: 'admin created or updated at start-up' })),
   ORDERLY_ADMIN_PASSWORD: Type.Optional(Type.String({ description: 'password of that admin (at least 8 characters)' })),
+  ORDERLY_SECRET_KEY: Type.Optional(
+    Type.String({
+      description:
+        'the key that encrypts stored secrets (webhook signing secrets), AES-256-GCM: 32 bytes as 64 hex digits or base64 (`openssl rand -base64 32`); unset: a key file made in the data directory (one machine only)',
+    }),
+  ),
+  ORDERLY_SECRET_KEY_PREVIOUS: Type.Optional(
+    Type.String({
+      description:
+        'older keys, comma-separated: still read, never written; `orderly rotate-secret-key` moves every secret to the current key',
+    }),
+  ),
   ORDERLY_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),

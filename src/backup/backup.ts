@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { nowIso } from '../platform/db/ids.js';
 import { describeFile, syncFile, writeManifest, type BackupFile, type Manifest } from './manifest.js';
 import { copySqlite } from './sqlite-copy.js';
+import { SECRET_KEY_FILE } from '../platform/secrets/secret-keys.js';
 
 /** The embedded default's files, relative to its data directory. */
 export const MAIN_DATABASE = 'orderly.db';
@@ -59,6 +60,11 @@ export function backupTo(options: BackupOptions): Manifest {
   if (copy(SEARCH_INDEX)) searchCopiedAt = searchStartedAt;
   copy(MAIN_DATABASE, options.mainFile);
   copy(SANDBOX_LEDGER);
+  const secretKeyFile = copySecretKey(dataDir, to);
+  if (secretKeyFile) {
+    files.push(describeFile(to, SECRET_KEY_FILE));
+    say(`copied ${SECRET_KEY_FILE}: the key the stored secrets are encrypted under (keep this backup as private as the key)`);
+  }
   for (const [name, from] of [
     [PICTURES, path.join(dataDir, PICTURES)],
     [ARCHIVE, options.archiveDir],
@@ -70,10 +76,32 @@ export function backupTo(options: BackupOptions): Manifest {
   syncFile(to);
 
   const { schema, outbox } = describeMain(path.join(to, MAIN_DATABASE));
-  const manifest = { orderlyVersion: options.version, startedAt, finishedAt: nowIso(), files, schema, outbox, searchCopiedAt };
+  const manifest = {
+    orderlyVersion: options.version,
+    startedAt,
+    finishedAt: nowIso(),
+    files,
+    schema,
+    outbox,
+    searchCopiedAt,
+    secretKeyFile: secretKeyFile ? SECRET_KEY_FILE : null,
+  };
   writeManifest(to, manifest);
   say(`backup complete: ${files.length} file(s), ${megabytes(files.reduce((sum, f) => sum + f.bytes, 0))}, outbox at ${outbox.lastSeq}`);
   return { format: 1, ...manifest };
+}
+
+/**
+ * The data directory's key file, when the embedded default made one (no ORDERLY_SECRET_KEY): without it a
+ * restored shop cannot read its webhook secrets. Copied with its mode (0600); false when there is none.
+ */
+function copySecretKey(dataDir: string, to: string): boolean {
+  const source = path.join(dataDir, SECRET_KEY_FILE);
+  if (!fs.existsSync(source)) return false;
+  fs.copyFileSync(source, path.join(to, SECRET_KEY_FILE));
+  fs.chmodSync(path.join(to, SECRET_KEY_FILE), 0o600);
+  syncFile(path.join(to, SECRET_KEY_FILE));
+  return true;
 }
 
 /** The migrations applied, by owner, and the outbox's position, as the copy of the main database holds them. */

@@ -26,6 +26,12 @@ export interface Manifest {
   outbox: { lastSeq: number; pendingDeliveries: number };
   /** When the search index's copy was taken: a restore brings it up to date from the catalog from then on. */
   searchCopiedAt: string | null;
+  /**
+   * The key file stored secrets are encrypted under (`secret.key`, listed in `files` too), when the shop
+   * had one; null when ORDERLY_SECRET_KEY sealed them (that key must then be kept apart from the backup).
+   * Absent in backups made before secrets were encrypted.
+   */
+  secretKeyFile?: string | null;
 }
 
 export function sha256Of(file: string): string {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { knownMigrations } from '../migration-sets.js';
 import { ARCHIVE, MAIN_DATABASE, SANDBOX_LEDGER, SEARCH_INDEX } from './backup.js';
 import { BackupRefused, checkFiles, readManifest, syncFile, type Manifest } from './manifest.js';
+import { SECRET_KEY_FILE } from '../platform/secrets/secret-keys.js';
 
 export interface RestoreOptions {
   from: string;
@@ -15,7 +16,9 @@ export interface RestoreOptions {
 }
 
 /** What a data directory of the embedded default may hold that a restore replaces. */
-const REPLACED = [MAIN_DATABASE, SEARCH_INDEX, SANDBOX_LEDGER].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]).concat('images');
+const REPLACED = [MAIN_DATABASE, SEARCH_INDEX, SANDBOX_LEDGER]
+  .flatMap((f) => [f, `${f}-wal`, `${f}-shm`])
+  .concat('images', SECRET_KEY_FILE);
 
 /**
  * Checks a backup and copies it into a data directory. Refuses (BackupRefused, nothing written) a
@@ -59,6 +62,8 @@ export function restoreFiles(options: RestoreOptions): Manifest {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const temporary = `${target}.restoring`;
     fs.copyFileSync(path.join(from, file.path), temporary);
+    // The key file is readable by its owner only, as it was made.
+    if (file.path === manifest.secretKeyFile) fs.chmodSync(temporary, 0o600);
     syncFile(temporary);
     fs.renameSync(temporary, target);
     say(`restored ${file.path}`);

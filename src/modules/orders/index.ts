@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/database.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
@@ -39,10 +40,19 @@ export function createOrdersModule(deps: {
   sagaDeadlineMs: number;
   sweepIntervalMs: number;
   archiveStore: ArchiveStore;
+  /** Payment tokens are sealed under it from the moment an order is placed. */
+  secrets: SecretBox;
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
   const archive = createOrderArchive(deps.database, statements, deps.archiveStore);
-  const service = createOrdersService(deps.database, deps.bus, statements, deps.ports, { sagaDeadlineMs: deps.sagaDeadlineMs }, archive);
+  const service = createOrdersService(
+    deps.database,
+    deps.bus,
+    statements,
+    deps.ports,
+    { sagaDeadlineMs: deps.sagaDeadlineMs, secrets: deps.secrets },
+    archive,
+  );
   deps.bus.subscribe(
     ordersSubscription(
       deps.logger,

@@ -3,6 +3,7 @@ import { newId, nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import { ordersErrors } from './errors.js';
 import { orderCreated } from './messages.js';
 import { reserveStockStep } from './saga-steps.js';
@@ -44,7 +45,8 @@ export async function placeOrder(
   statements: OrderStatements,
   ports: OrderingPorts,
   input: PlaceOrderInput,
-  options: { sagaDeadlineMs: number },
+  /** `secrets`: the payment token is stored, and sent to payments, encrypted. */
+  options: { sagaDeadlineMs: number; secrets: SecretBox },
 ): Promise<Order> {
   const cart = input.items === undefined ? await ports.cart(input.userId) : null;
   const items = merge(cart ? cart.items : input.items!);
@@ -86,7 +88,7 @@ export async function placeOrder(
     total_amount: lines.reduce((sum, l) => sum + l.unit_amount * l.quantity, 0),
     currency: [...currencies][0]!,
     shipping_address: JSON.stringify(input.shippingAddress),
-    payment_token: input.paymentToken,
+    payment_token: options.secrets.seal(input.paymentToken),
     payment_status: 'pending',
     shipment: null,
     cancellation_reason: null,

@@ -30,7 +30,13 @@ export async function applyDecision(
   const orderId = state.order.id;
   if (!(await store.updateSaga(orderId, state.saga.version, { ...decision.saga, last_event: cause, updated_at: now })))
     throw new SagaConflict(orderId);
-  if (Object.keys(decision.order).length > 0) await store.updateOrder(orderId, { ...decision.order, updated_at: now });
+  if (Object.keys(decision.order).length > 0) {
+    // The payment token is kept only until the charge has an outcome (or the order ends without one): a
+    // refund goes by the provider's charge id, which the payments module keeps.
+    const settled =
+      decision.order.payment_status !== undefined || decision.order.status === 'confirmed' || decision.order.status === 'cancelled';
+    await store.updateOrder(orderId, { ...decision.order, ...(settled ? { payment_token: '' } : {}), updated_at: now });
+  }
   for (const entry of decision.timeline)
     await store.addTimeline({ order_id: orderId, user_id: state.order.user_id, status: entry.status, note: entry.note, at: now });
   const messages = [...decision.publish];

@@ -1,5 +1,6 @@
 import type { AuditActor } from '../../platform/audit/audit-log.js';
 import type { Database } from '../../platform/db/database.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import type { Principal } from '../../platform/http/auth.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { OrderArchive } from './archive.js';
@@ -39,7 +40,7 @@ export function createOrdersService(
   bus: MessageBus,
   statements: OrderStatements,
   ports: OrderingPorts,
-  options: { sagaDeadlineMs: number },
+  options: { sagaDeadlineMs: number; secrets: SecretBox },
   archive: OrderArchive,
 ): OrdersService {
   const store = createOrdersStore(database.db, statements);

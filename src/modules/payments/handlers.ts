@@ -1,4 +1,5 @@
 import type { PaymentMetrics } from './metrics.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import type { Static } from 'typebox';
 import type { Database } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
@@ -42,6 +43,8 @@ export function paymentsSubscription(
   provider: PaymentProvider,
   parking: ParkingPolicy,
   metrics: PaymentMetrics,
+  /** Opens the payment token the charge command carries sealed (one sent before sealing passes as it is). */
+  secrets: SecretBox,
 ): Subscription<typeof chargePayment | typeof refundPayment> {
   const store = createPaymentsStore(database.db);
 
@@ -56,7 +59,7 @@ export function paymentsSubscription(
         idempotencyKey: chargeKey(command.orderId),
         amount: command.amount,
         currency: command.currency,
-        token: command.token,
+        token: secrets.open(command.token),
         reference: command.orderId,
         lookupFirst: context.attempt > 1,
       });

@@ -1,4 +1,5 @@
 import type { OrderArchivePart } from '../../platform/archive/part.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
@@ -34,9 +35,11 @@ export function createPaymentsModule(deps: {
   parking: ParkingPolicy;
   registry: Registry;
   logger: Logger;
+  /** Opens the payment tokens orders seal. */
+  secrets: SecretBox;
 }): PaymentsModule {
   const metrics = createPaymentsMetrics(deps.registry, deps.logger);
-  deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider, deps.parking, metrics));
+  deps.bus.subscribe(paymentsSubscription(deps.database, deps.provider, deps.parking, metrics, deps.secrets));
   return {
     name: 'payments',
     migrations: paymentsMigrations,

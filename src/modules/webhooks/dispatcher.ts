@@ -10,6 +10,7 @@ import type { WebhookMetrics } from './metrics.js';
 import { fanOutNextChunk } from './fanout.js';
 import type { Job } from './outcomes.js';
 import { pendingDelivery, createWebhooksStore, type EndpointRow, type WebhookTables } from './store.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 
 export type { SenderLanes } from './endpoint-queues.js';
 
@@ -66,6 +67,8 @@ const FANOUT_LOOK_MS = 5_000;
 export function createDispatcher(deps: {
   database: Database;
   senders: SenderLanes;
+  /** Opens the endpoints' stored signing secrets. */
+  secrets: SecretBox;
   logger: Logger;
   metrics: WebhookMetrics;
   settings: DispatcherSettings;
@@ -81,6 +84,7 @@ export function createDispatcher(deps: {
   const outcomes = createOutcomeWriter({ database, logger, metrics, settings, written: (id) => held.delete(id) });
   const queues = createEndpointQueues({
     senders,
+    secrets: deps.secrets,
     metrics,
     concurrency: settings.endpointConcurrency,
     sending: () => running,

@@ -3,6 +3,7 @@ import type { WebhookMetrics } from './metrics.js';
 import type { Job } from './outcomes.js';
 import type { AttemptResult, Sender } from './http-request.js';
 import type { EndpointRow } from './store.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 
 /** Where requests are made: two senders, each on a thread of its own (see `attempt`). */
 export interface SenderLanes {
@@ -13,6 +14,8 @@ export interface SenderLanes {
 interface EndpointState {
   url: string;
   secrets: string[];
+  /** The stored (sealed) secrets `secrets` were opened from: opened again only when they change. */
+  sealed: string;
   active: number;
   /** Its last attempt was answered within a second: its requests may go in the express lane. */
   prompt: boolean;
@@ -36,7 +39,8 @@ function attemptAttributes(state: EndpointState, job: Job) {
   };
 }
 
-function secretsOf(e: EndpointRow, now: Date): string[] {
+/** The stored secrets to sign with: the current one, and the previous one while its overlap lasts. */
+function sealedSecretsOf(e: EndpointRow, now: Date): string[] {
   const overlap = e.previous_secret !== null && e.previous_secret_until !== null && e.previous_secret_until > now.toISOString();
   return overlap ? [e.secret, e.previous_secret!] : [e.secret];
 }
@@ -49,6 +53,7 @@ function secretsOf(e: EndpointRow, now: Date): string[] {
  */
 export function createEndpointQueues(deps: {
   senders: SenderLanes;
+  secrets: SecretBox;
   metrics: WebhookMetrics;
   concurrency: number;
   sending: () => boolean;
@@ -69,8 +74,13 @@ export function createEndpointQueues(deps: {
   function stateOf(row: EndpointRow, now: Date): EndpointState {
     let state = endpoints.get(row.id);
     if (!state)
-      endpoints.set(row.id, (state = { url: row.url, secrets: [], active: 0, prompt: false, queue: [], reserved: 0, disabled: false }));
-    Object.assign(state, { url: row.url, secrets: secretsOf(row, now), disabled: false });
+      endpoints.set(
+        row.id,
+        (state = { url: row.url, secrets: [], sealed: '', active: 0, prompt: false, queue: [], reserved: 0, disabled: false }),
+      );
+    const sealed = sealedSecretsOf(row, now);
+    if (sealed.join(' ') !== state.sealed) Object.assign(state, { secrets: sealed.map(deps.secrets.open), sealed: sealed.join(' ') });
+    Object.assign(state, { url: row.url, disabled: false });
     return state;
   }
 

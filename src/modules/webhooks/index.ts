@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { AppModule } from '../../platform/module.js';
 import type { Logger } from '../../platform/observability/logger.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import { createRetentionTask } from '../../platform/retention.js';
 import { createDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { webhookErrors } from './errors.js';
@@ -29,6 +30,8 @@ export function createWebhooksModule(deps: {
   bus: MessageBus;
   logger: Logger;
   registry: Registry;
+  /** Endpoints' signing secrets are stored sealed under it. */
+  secrets: SecretBox;
   settings: Omit<DispatcherSettings, 'pollIntervalMs'> & { allowPrivate: boolean; pollIntervalMs: number };
   /** The public events of every module: what merchants can subscribe to. */
   events: PublicEvents;
@@ -43,10 +46,14 @@ export function createWebhooksModule(deps: {
   };
   let load = () => ({ inFlight: 0, queued: 0 });
   const metrics = createWebhooksMetrics(deps.registry, () => load());
-  const dispatcher = createDispatcher({ database: deps.database, senders, logger: deps.logger, metrics, settings });
+  const dispatcher = createDispatcher({ database: deps.database, senders, secrets: deps.secrets, logger: deps.logger, metrics, settings });
   load = dispatcher.load;
   deps.bus.subscribe(webhookSubscription(dispatcher, deps.database.db, deps.events));
-  const service = createWebhookService(deps.database, { allowPrivate: settings.allowPrivate, wake: dispatcher.wake });
+  const service = createWebhookService(deps.database, {
+    allowPrivate: settings.allowPrivate,
+    wake: dispatcher.wake,
+    secrets: deps.secrets,
+  });
   const retention = createRetentionTask('webhooks.retention', webhookRetentionRules(deps.database, deps.retention), {
     registry: deps.registry,
     logger: deps.logger,

@@ -7,6 +7,8 @@ import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/trans
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
 import { newSecret } from './signing.js';
+import type { SecretBox } from '../../platform/secrets/secret-box.js';
+import { sealEndpointSecrets, type SealCount, type SealScope } from './secret-sealing.js';
 import {
   endpointsChanged,
   pendingDelivery,
@@ -60,6 +62,8 @@ export interface WebhookService {
   attempts(id: string, limit: number, before?: string): Promise<Attempt[]>;
   /** Sends a message again to every endpoint it went to that is still enabled, with the number of deliveries queued. */
   replay(messageId: string, actor: AuditActor): Promise<{ messageId: string; deliveries: number }>;
+  /** Stores every endpoint's signing secrets sealed under the current key (see secret-sealing.ts); safe to run again. */
+  sealSecrets(scope: SealScope): Promise<SealCount>;
   deadLetters: DeadLetterStore;
 }
 
@@ -88,7 +92,11 @@ const attemptView = (a: AttemptRow): Attempt => ({
   at: a.at,
 });
 
-export function createWebhookService(database: Database, options: { allowPrivate: boolean; wake: () => void }): WebhookService {
+export function createWebhookService(
+  database: Database,
+  options: { allowPrivate: boolean; wake: () => void; secrets: SecretBox },
+): WebhookService {
+  const { secrets } = options;
   const store = createWebhooksStore(database.db);
 
   function checkUrl(text: string): string {
@@ -122,6 +130,7 @@ export function createWebhookService(database: Database, options: { allowPrivate
   return {
     async create(input, actor) {
       const now = nowIso();
+      const secret = newSecret();
       const row: EndpointRow = {
         id: newId('whe'),
         url: checkUrl(input.url),
@@ -129,14 +138,14 @@ export function createWebhookService(database: Database, options: { allowPrivate
         description: input.description ?? '',
         disabled: 0,
         disabled_reason: null,
-        secret: newSecret(),
+        secret: secrets.seal(secret),
         previous_secret: null,
         previous_secret_until: null,
         failing_since: null,
         created_at: now,
         updated_at: now,
       };
-      const created = { ...view(row), secret: row.secret };
+      const created = { ...view(row), secret };
       await changeEndpoints(async (w, tx) => {
         await w.insertInto('webhook_endpoints').values(row).execute();
         await recordAudit(tx, { actor, action: 'webhook_endpoint.created', subject: row.id, after: view(row) });
@@ -189,13 +198,15 @@ export function createWebhookService(database: Database, options: { allowPrivate
 
     async rotateSecret(id, actor) {
       const current = await load(id);
+      const secret = newSecret();
       const change = {
-        secret: newSecret(),
-        previous_secret: current.secret,
+        secret: secrets.seal(secret),
+        // Sealed again under the current key, whichever key (or none, before sealing) it was stored under.
+        previous_secret: secrets.seal(secrets.open(current.secret)),
         previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString(),
         updated_at: nowIso(),
       };
-      const rotated = { ...view({ ...current, ...change }), secret: change.secret };
+      const rotated = { ...view({ ...current, ...change }), secret };
       await changeEndpoints(async (w, tx) => {
         await w.updateTable('webhook_endpoints').set(change).where('id', '=', id).execute();
         // Which secret was replaced is not the log's business: only that it was, and how long the old one still signs.
@@ -235,6 +246,8 @@ export function createWebhookService(database: Database, options: { allowPrivate
       options.wake();
       return replayed;
     },
+
+    sealSecrets: (scope) => sealEndpointSecrets(database, secrets, scope),
 
     deadLetters: {
       async list(limit, before) {

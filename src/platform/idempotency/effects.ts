@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyReply } from 'fastify';
 import type { Executor } from '../db/database.js';
 import { createIdempotencyStore, type ClaimRef, type StoredResponse } from './store.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 
 /**
  * How a POST route answers once its effect is made: the effect's name (`orders.place`, for logs and for
@@ -24,6 +25,8 @@ export interface KeyClaim extends ClaimRef {
   reply: FastifyReply;
   /** The answer recorded in the effect's transaction; what the response must be, byte for byte. */
   sealed: StoredResponse | null;
+  /** What the answer is encrypted under where it is stored (see store.ts). */
+  secrets: SecretBox | null;
 }
 
 /** Thrown in the effect's transaction when the key was taken over meanwhile: the effect must not commit. */
@@ -73,6 +76,7 @@ export async function answerWithin(tx: Executor, resource: unknown): Promise<voi
   const claim = claims.getStore();
   if (!claim?.answer) return;
   const response = render(claim.reply, claim.answer, resource);
-  if (!(await createIdempotencyStore(tx).complete(claim, response))) throw new ClaimLost(`${claim.key} is no longer held by this request`);
+  if (!(await createIdempotencyStore(tx, claim.secrets).complete(claim, response)))
+    throw new ClaimLost(`${claim.key} is no longer held by this request`);
   claim.sealed = response;
 }

@@ -6,6 +6,7 @@ import type { RouteExtension } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
 import { applyAnswer, render, withClaim, type EffectAnswer, type KeyClaim } from './effects.js';
 import { createIdempotencyStore, type StoredResponse } from './store.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 
 export const idempotencyErrors = defineErrors({
   idempotency_key_required: { status: 400, title: 'This request needs an Idempotency-Key header' },
@@ -43,6 +44,8 @@ export interface IdempotencyOptions {
   /** Test-only fault point: the process kills itself after this effect commits, before its answer is sent. */
   exitAfterCommit: string | null;
   logger: Logger;
+  /** Stored answers are encrypted under it (they may carry tokens and secrets); null: stored as text. */
+  secrets: SecretBox | null;
 }
 
 function asArray<T>(value: T | T[] | undefined): T[] {
@@ -58,7 +61,7 @@ function asArray<T>(value: T | T[] | undefined): T[] {
  * effect never commits without its answer; anything else (a client error) is stored as it is sent.
  */
 export function createIdempotencyHooks(database: Database, options: IdempotencyOptions) {
-  const keys = createIdempotencyStore(database.db);
+  const keys = createIdempotencyStore(database.db, options.secrets);
   // Claims are fenced by the process that holds them; a restarted process is another owner.
   const owner = randomUUID();
   const held = new Set<KeyClaim>();
@@ -91,10 +94,14 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     return claim;
   }
 
+  // Keyed when there is a key: a body may hold a password, and a plain hash of it could be guessed offline.
+  const requestText = (request: FastifyRequest) => `${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`;
   function fingerprint(request: FastifyRequest): string {
-    return createHash('sha256')
-      .update(`${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`)
-      .digest('hex');
+    const text = requestText(request);
+    return options.secrets ? options.secrets.digest(text) : createHash('sha256').update(text).digest('hex');
+  }
+  function sameRequest(request: FastifyRequest, stored: string, print: string): boolean {
+    return options.secrets ? options.secrets.digestMatches(requestText(request), stored) : stored === print;
   }
 
   function modeOf(request: FastifyRequest): IdempotencyMode | 'off' {
@@ -140,6 +147,7 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
       answer: (request.routeOptions.config.effect as EffectAnswer<unknown> | undefined) ?? null,
       reply,
       sealed: null,
+      secrets: options.secrets,
     };
     const record = {
       scope,
@@ -165,7 +173,7 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
         await keys.forget(scope, key);
         continue;
       }
-      if (existing.fingerprint !== print) {
+      if (!sameRequest(request, existing.fingerprint, print)) {
         throw idempotencyErrors.error(
           'idempotency_key_reused',
           `Idempotency-Key ${key} was first used for ${existing.method} ${existing.path} with another body`,

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../db/database.js';
 import { prepare } from '../db/prepared.js';
 import { inFlight, type IdempotencyTables } from './schema.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 
 export type IdempotencyRecord = Selectable<IdempotencyTables['idempotency_keys']>;
 
@@ -24,7 +25,12 @@ export interface ClaimRef {
  * took the key over) can neither answer for the key nor free it. Every POST claims and completes a key,
  * so those two statements are compiled once (see db/prepared.ts).
  */
-export function createIdempotencyStore(executor: Executor) {
+/**
+ * Answers are stored sealed under `secrets` when given: an answer may carry what must not lie in the
+ * database as text (a sign-up's bearer token, a webhook endpoint's signing secret). One stored as text
+ * before is read as it is.
+ */
+export function createIdempotencyStore(executor: Executor, secrets: SecretBox | null = null) {
   const db: Kysely<IdempotencyTables> = asSchema<IdempotencyTables>(executor);
   const claim = prepare<IdempotencyRecord>(executor, (d, r) =>
     asSchema<IdempotencyTables>(d)
@@ -62,8 +68,10 @@ export function createIdempotencyStore(executor: Executor) {
       return Number(result.numAffectedRows ?? 0) === 1;
     },
 
-    get: (scope: string, key: string) =>
-      db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst(),
+    async get(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
+      const row = await db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+      return row?.body && secrets ? { ...row, body: secrets.open(row.body) } : row;
+    },
 
     /** Takes over a claim whose owner stopped renewing it (it died); false if someone else did first or it completed. */
     async takeOver(scope: string, key: string, lapsedLock: string, owner: string, lockedUntil: string): Promise<boolean> {
@@ -84,7 +92,7 @@ export function createIdempotencyStore(executor: Executor) {
         ...ref,
         status_code: response.statusCode,
         headers: JSON.stringify(response.headers),
-        body: response.body,
+        body: secrets && response.body !== '' ? secrets.seal(response.body) : response.body,
       });
       return Number(result.numAffectedRows ?? 0) === 1;
     },
