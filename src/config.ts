@@ -6,7 +6,16 @@ import type { Quota } from './platform/http/rate-limits/buckets.js';
 
 export type { DatabaseConfig } from './platform/db/database.js';
 import type { DatabaseConfig } from './platform/db/database.js';
-import { channelQuotas, ConfigError, corsOrigins, databaseConfig, durationMs, quotaOf, secretKeys, trustedProxies } from './config-values.js';
+import {
+  channelQuotas,
+  ConfigError,
+  corsOrigins,
+  databaseConfig,
+  durationMs,
+  quotaOf,
+  secretKeys,
+  trustedProxies,
+} from './config-values.js';
 import type { SecretKeySettings } from './platform/secrets/secret-keys.js';
 
 export { ConfigError };

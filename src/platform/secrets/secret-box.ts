@@ -102,11 +102,7 @@ export function createSecretBox(current: SecretKey, previous: SecretKey[] = []):
           ? hmac(digestKeys.get(keyId)!, text)
           : createHash('sha256').update(text).digest('hex');
       const actual = scheme === 'h1' ? hex : stored;
-      return (
-        actual !== undefined &&
-        actual.length === expected.length &&
-        timingSafeEqual(Buffer.from(actual), Buffer.from(expected))
-      );
+      return actual !== undefined && actual.length === expected.length && timingSafeEqual(Buffer.from(actual), Buffer.from(expected));
     },
   };
 }
