@@ -58,7 +58,20 @@ describe('hostile input over every operation', () => {
     return res.body.token;
   }
 
-  test('no answer is a 5xx, every 4xx is problem+json with a code, and the shop stays consistent', async () => {
+  let auditorToken = '';
+
+  /** The newest audit record's id: a refused admin request must not have added one (it changed nothing). */
+  async function newestAudit(): Promise<string | null> {
+    let res = await app.http.get('/v1/admin/audit?limit=1', { token: auditorToken });
+    if (res.status === 401) {
+      auditorToken = (await app.http.post('/v1/auth/login', ADMIN)).body.token;
+      res = await app.http.get('/v1/admin/audit?limit=1', { token: auditorToken });
+    }
+    expect(res.status, res.text).toBe(200);
+    return res.body.items[0]?.id ?? null;
+  }
+
+  test('no answer is a 5xx, every 4xx is problem+json with a code, a refused admin change leaves no trace, and the app stays healthy', async () => {
     for (const operation of operations) {
       for (const caller of callers) {
         const token = await tokenOf(caller);
@@ -67,6 +80,8 @@ describe('hostile input over every operation', () => {
         await fc.assert(
           fc.asyncProperty(hostileRequests(operation, shop, caller === 'admin' ? ADMIN.password : PASSWORD), async (generated) => {
             const request = withToken(generated);
+            const watched = caller === 'admin' && operation.method !== 'GET';
+            const before = watched ? await newestAudit() : null;
             const answer = await send(app.url, request).catch((error: Error) => {
               throw new Error(`${operation.name} as ${caller}: ${error.message}\n  ${asCurl(app.url, request)}`);
             });
@@ -74,6 +89,8 @@ describe('hostile input over every operation', () => {
             statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
             const wrong = judge(answer);
             if (wrong) throw new Error(`${operation.name} as ${caller}: ${wrong}\n  ${asCurl(app.url, request)}`);
+            if (watched && answer.status >= 400 && (await newestAudit()) !== before)
+              throw new Error(`${operation.name} as admin: refused with ${answer.status} yet audited\n  ${asCurl(app.url, request)}`);
           }),
           { numRuns: RUNS, endOnFailure: false },
         );

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { platformErrors, type AppError } from './errors.js';
@@ -34,13 +35,19 @@ let clientErrorCount = 0;
  * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line, headers past
  * the limit, a timeout) is answered as problem+json too, then the connection is closed: after a parse
  * error nothing more on that socket can be trusted.
+ *
+ * Unlike Node's default, a request already being handled keeps its own answer: the stray bytes after it
+ * (a body sent with a DELETE but not declared, say) must not turn a 204 for a deletion that happened into a
+ * 400 the client would retry. Its answer goes out, then the connection closes.
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  // Node's own rule: answer only if no response is under way on this socket, or a second status line would
-  // corrupt the first (bytes after a request the server has already answered, say).
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight) {
+    inFlight.once('finish', () => socket.destroySoon());
+    return;
+  }
+  if (socket.writable) {
     const known = error.code === undefined ? undefined : clientErrors[error.code];
     const appError = known ? known() : platformErrors.error('bad_request', 'The request is not valid HTTP');
     clientErrorCount += 1;
