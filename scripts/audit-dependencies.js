@@ -21,7 +21,10 @@ if (counts === undefined) {
 }
 
 const serious = Object.entries(report.vulnerabilities ?? {}).filter(([, v]) => v.severity === 'high' || v.severity === 'critical');
-for (const [name, v] of serious) console.error(`${v.severity}: ${name} ${v.range} (${[v.via].flat().map((x) => x.title ?? x).join('; ')})`);
+for (const [name, v] of serious) {
+  const why = [v.via].flat().map((via) => via.title ?? via);
+  console.error(`${v.severity}: ${name} ${v.range} (${why.join('; ')})`);
+}
 console.log(
   `npm audit: ${counts.critical} critical, ${counts.high} high, ${counts.moderate} moderate, ${counts.low} low in production dependencies`,
 );
