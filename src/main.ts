@@ -12,6 +12,8 @@ import { demoWanted, openDemoShop } from './seed/demo-shop.js';
 import { archiveCommand } from './archive/commands.js';
 import { backupCommand, reconcileCommand, restoreCommand } from './backup/commands.js';
 import { rotateSecretKeyCommand } from './rotate-secret-key.js';
+import { recordAudit, SYSTEM_ACTOR } from './platform/audit/audit-log.js';
+import type { Executor } from './platform/db/database.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -123,7 +125,16 @@ async function deadLetters(core: Core, args: string[]): Promise<number> {
   if (action === 'redrive' && target !== undefined) {
     const ids = target === '--all' ? (await store.list(100_000)).map((l) => l.id) : [target];
     let redriven = 0;
-    for (const id of ids) if (await store.redrive(id)) redriven += 1;
+    // Recorded like a redrive over HTTP, as the operator's own process (`system`), in the redrive's transaction.
+    const audited = (id: string) => (tx: Executor) =>
+      recordAudit(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'dlq.redriven',
+        subject: id,
+        before: { status: 'dead' },
+        after: { status: 'redriven' },
+      });
+    for (const id of ids) if (await store.redrive(id, audited(id))) redriven += 1;
     process.stdout.write(`${redriven} dead letter(s) redriven\n`);
     return redriven === ids.length ? 0 : 1;
   }

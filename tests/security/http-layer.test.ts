@@ -49,6 +49,24 @@ describe('refusals before any route runs', () => {
     expectProblem(await send(app.url, { method: 'GET', target: `/v1/products/${'p'.repeat(200)}`, headers: {} }), 414, 'uri_too_long');
   });
 
+  test('refusals carry the headers every answer does', async () => {
+    const long = await fetch(`${app.url}/v1/products?q=${'x'.repeat(9000)}`);
+    expect(long.status).toBe(414);
+    expect(long.headers.get('x-request-id')).toBeTruthy();
+    expect(long.headers.get('x-content-type-options')).toBe('nosniff');
+    const segment = await fetch(`${app.url}/v1/products/${'p'.repeat(200)}`);
+    expect(segment.status).toBe(414);
+    expect(segment.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  test('a body that breaks off mid-chunk is answered 400, not left hanging', async () => {
+    const text = await rawExchange(
+      app.url,
+      'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\ncontent-type: application/json\r\n\r\nzz\r\n',
+    );
+    expectProblem(parseRaw(text), 400, 'bad_request');
+  });
+
   test('headers past 16 KiB are 431 headers_too_large', async () => {
     const answer = await send(app.url, { method: 'GET', target: '/v1/products', headers: { 'x-padding': 'h'.repeat(20_000) } });
     expectProblem(answer, 431, 'headers_too_large');

@@ -148,6 +148,31 @@ export function createIdentityService(
     });
   }
 
+  const RACED = Symbol('raced');
+
+  async function tryLogin(input: { email: string; password: string }, client: Client): Promise<SignedIn | typeof RACED> {
+    const row = await store.findUserByEmail(input.email);
+    const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash()));
+    if (!row || !valid) {
+      // A hash under older, cheaper parameters is topped up to today's cost, so time does not tell it apart.
+      if (row && needsRehash(row.password_hash)) await verifyPassword(input.password, await decoyHash());
+      // Who was tried and from where, for the operator; never the password, and the answer is the same either way.
+      logger.warn({ userId: row?.id, address: client.address }, 'login failed');
+      throw identityErrors.error('invalid_credentials');
+    }
+    // Hashed before the transaction, so no lock is held for the time it takes.
+    const upgraded = needsRehash(row.password_hash) ? await hashPassword(input.password) : null;
+    return database.transaction(async (tx) => {
+      // The hash checked must still be the account's (rewritten, the same or upgraded, to hold its row): a
+      // password change racing this login either sees its session and ends it, or makes it fail here.
+      if (!(await createIdentityStore(tx).replacePasswordHash(row.id, row.password_hash, upgraded ?? row.password_hash, null)))
+        return RACED;
+      const signedIn = await startSession(tx, row, client);
+      await answerWithin(tx, signedIn);
+      return signedIn;
+    });
+  }
+
   /** Ends sessions on every node: their cached principals are dropped with the rows revoked. */
   const forgetSessions = (tokenHashes: string[]) => Promise.all(tokenHashes.map((hash) => options.sessions.invalidate(hash)));
 
@@ -165,24 +190,12 @@ export function createIdentityService(
     },
 
     async login(input, client = NO_CLIENT) {
-      const row = await store.findUserByEmail(input.email);
-      const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyHash()));
-      if (!row || !valid) {
-        // Who was tried and from where, for the operator; never the password, and the answer is the same either way.
-        logger.warn({ userId: row?.id, address: client.address }, 'login failed');
-        throw identityErrors.error('invalid_credentials');
-      }
-      // Hashed before the transaction, so no lock is held for the ~100 ms it takes.
-      const upgraded = needsRehash(row.password_hash) ? await hashPassword(input.password) : null;
-      return database.transaction(async (tx) => {
-        // The hash checked must still be the account's (rewritten, the same or upgraded, to hold its row): a
-        // password change racing this login either sees its session and ends it, or makes it fail here.
-        if (!(await createIdentityStore(tx).replacePasswordHash(row.id, row.password_hash, upgraded ?? row.password_hash, null)))
-          throw identityErrors.error('invalid_credentials');
-        const signedIn = await startSession(tx, row, client);
-        await answerWithin(tx, signedIn);
-        return signedIn;
-      });
+      // Once more if the account's hash changed under us (a concurrent login upgraded it): checked afresh.
+      const first = await tryLogin(input, client);
+      if (first !== RACED) return first;
+      const second = await tryLogin(input, client);
+      if (second === RACED) throw identityErrors.error('invalid_credentials');
+      return second;
     },
 
     async logout(sessionId) {
@@ -248,12 +261,19 @@ export function createIdentityService(
       if (isCommonPassword(input.password)) logger.warn('ORDERLY_ADMIN_PASSWORD is among the most common passwords: change it');
       const existing = await store.findUserByEmail(input.email);
       if (existing) {
+        const current = existing.role === 'admin' && (await verifyPassword(input.password, existing.password_hash));
+        if (current && !needsRehash(existing.password_hash)) return toUser(existing);
+        // The environment's password wins over one changed through the API: like any password change, it
+        // ends the admin's sessions (every node forgets them).
         const updated_at = nowIso();
         const password_hash = await hashPassword(input.password);
-        await database.transaction(async (tx) => {
-          await createIdentityStore(tx).updateUser(existing.id, { role: 'admin', password_hash, updated_at });
+        const ended = await database.transaction(async (tx) => {
+          const identity = createIdentityStore(tx);
+          await identity.updateUser(existing.id, { role: 'admin', password_hash, updated_at });
           if (existing.role !== 'admin') await recordRoleChange(tx, existing, existing.role);
+          return current ? [] : identity.revokeOtherSessions(existing.id, '', updated_at);
         });
+        await forgetSessions(ended);
         return toUser({ ...existing, role: 'admin' });
       }
       const created = await createUser({ ...input, name: 'Administrator', role: 'admin' }, async (tx, row) => {

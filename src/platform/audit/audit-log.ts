@@ -2,6 +2,7 @@ import type { Executor } from '../db/database.js';
 import { asSchema } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import type { AuditTables } from './schema.js';
+import { SECRET_NAME } from '../observability/log-redaction.js';
 
 /** Who did it and from where: an admin over HTTP, or the process itself. */
 export interface AuditActor {
@@ -23,8 +24,8 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** Keys whose values never go into the log, at any depth, whatever a caller hands in. */
-const SECRET_KEY = /secret|password|token|hash/i;
+/** Keys whose values never go into the log, at any depth, whatever a caller hands in: the logs' rule, and hashes. */
+const SECRET_KEY = new RegExp(`${SECRET_NAME.source}|(^|[_-])hash$`, 'i');
 
 function redacted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redacted);
@@ -41,7 +42,7 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 /**
  * Records an admin action in `tx`, the transaction of the change itself: the record commits with the
  * change or not at all, so a change that fails or rolls back leaves no record. Secret-looking keys
- * (secret, password, token, hash) are dropped from before and after.
+ * (as the logs censor them, and hashes) are dropped from before and after.
  */
 export async function recordAudit(tx: Executor, entry: AuditEntry): Promise<void> {
   await asSchema<AuditTables>(tx)

@@ -13,15 +13,24 @@ const routerCodes: Record<string, () => AppError> = {
 };
 
 /** Errors the router raises before a route runs (a badly encoded URL, an overlong segment), as problem+json. */
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No hook has run for a request the router refused: its id and the headers every answer carries are set here.
+  reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
   const known = routerCodes[error.code];
   sendProblem(reply, known ? known() : platformErrors.error('bad_request', 'The request could not be routed'));
 }
 
-/** onRequest guard for URLs past MAX_URL_LENGTH (Node's own limit is the 16 KiB of all headers together). */
-export function refuseLongUrls(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  if (request.url.length <= MAX_URL_LENGTH) done();
-  else sendProblem(reply, platformErrors.error('uri_too_long', `URLs are limited to ${MAX_URL_LENGTH} characters`));
+const NUL = /%00/i;
+
+/**
+ * onRequest guard for URLs past MAX_URL_LENGTH (Node's own limit is the 16 KiB of all headers together),
+ * and for an encoded NUL anywhere in one: no id or query value holds one, and PostgreSQL refuses it in text.
+ */
+export function guardUrls(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (request.url.length > MAX_URL_LENGTH)
+    sendProblem(reply, platformErrors.error('uri_too_long', `URLs are limited to ${MAX_URL_LENGTH} characters`));
+  else if (NUL.test(request.url)) sendProblem(reply, platformErrors.error('bad_request', 'The URL holds an encoded NUL (%00)'));
+  else done();
 }
 
 const clientErrors: Record<string, () => AppError> = {
@@ -30,31 +39,39 @@ const clientErrors: Record<string, () => AppError> = {
 };
 
 let clientErrorCount = 0;
+const waiting = new WeakSet<Socket>();
 
 /**
  * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line, headers past
  * the limit, a timeout) is answered as problem+json too, then the connection is closed: after a parse
  * error nothing more on that socket can be trusted.
  *
- * Unlike Node's default, a request already being handled keeps its own answer: the stray bytes after it
- * (a body sent with a DELETE but not declared, say) must not turn a 204 for a deletion that happened into a
- * 400 the client would retry. Its answer goes out, then the connection closes.
+ * Unlike Node's default, a request read whole and being handled keeps its own answer: the stray bytes after
+ * it (a body sent with a DELETE but not declared, say) must not turn a 204 for a deletion that happened into
+ * a 400 the client would retry.
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (inFlight) {
-    inFlight.once('finish', () => socket.destroySoon());
+  if (inFlight?.req.complete) {
+    // Stray bytes after a request read whole: its answer goes out, then the connection closes.
+    if (!waiting.has(socket)) {
+      waiting.add(socket);
+      inFlight.once('finish', () => socket.destroySoon());
+    }
     return;
   }
-  if (socket.writable) {
+  // A request whose body broke off mid-way, or no request at all: nothing will complete it.
+  if (socket.writable && !inFlight?.headersSent) {
     const known = error.code === undefined ? undefined : clientErrors[error.code];
     const appError = known ? known() : platformErrors.error('bad_request', 'The request is not valid HTTP');
     clientErrorCount += 1;
-    const body = JSON.stringify(problemOf(appError, `client-error-${process.pid}-${clientErrorCount}`));
+    const requestId = `client-error-${process.pid}-${clientErrorCount}`;
+    const body = JSON.stringify(problemOf(appError, requestId));
     socket.write(
       `HTTP/1.1 ${appError.status} ${appError.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);

@@ -13,7 +13,7 @@ import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { authorize, type Authentication } from './auth.js';
 import { enforceAccessDeclarations } from './access.js';
-import { clientErrorHandler, frameworkErrors, refuseLongUrls } from './framework-errors.js';
+import { clientErrorHandler, frameworkErrors, guardUrls } from './framework-errors.js';
 import { browserHeaders } from './browser-headers.js';
 import { registerOperations, type ReadinessCheck } from './operations.js';
 import { routeReads, type RecentWriters } from './read-your-writes.js';
@@ -150,9 +150,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   traceRequests(app);
   enforceAccessDeclarations(app);
-  app.addHook('onRequest', refuseLongUrls);
   app.addHook('onRequest', options.authentication.identify);
   browserHeaders(app, { corsOrigins: options.corsOrigins });
+  // After the request id and the browser headers are set, so its refusals carry them like any answer.
+  app.addHook('onRequest', guardUrls);
   if (options.readRouting) routeReads(app, options.readRouting);
   // Route-level hooks only where a route needs them, so a public GET runs none of them. Order matters:
   // who may call is settled before the body is judged, and both before an Idempotency-Key is claimed.

@@ -10,40 +10,37 @@ function createAjv(options: Options): Ajv {
   return ajv;
 }
 
-function nonFinite(data: unknown): string | null {
+/**
+ * The first value no store can take as given, with where it is: a number that is not finite, or text with
+ * a NUL (PostgreSQL refuses it in text, so `/v1/shipments/%00` reached the database as a 500).
+ */
+function unstorable(data: unknown, at = ''): { at: string; message: string } | null {
+  if (typeof data === 'string') return data.includes('\u0000') ? { at, message: 'must not contain a NUL character' } : null;
+  if (typeof data === 'number') return Number.isFinite(data) ? null : { at, message: 'must be a finite number' };
   if (data === null || typeof data !== 'object') return null;
   for (const [key, value] of Object.entries(data)) {
-    const values: unknown[] = Array.isArray(value) ? value : [value];
-    if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) return key;
+    const found = unstorable(value, `${at}/${key}`);
+    if (found) return found;
   }
   return null;
 }
 
 /**
- * Ajv coerces the text "Infinity" (and "1e309") to a number that passes `integer`, and skips `minimum` and
- * `maximum` for it: `?limit=Infinity` reached a query as LIMIT Infinity. Coerced parts are flat (a query
- * string, params, headers), so one pass over their values after Ajv closes the hole.
+ * Ajv judges shapes, not these: it coerces the text "Infinity" (and "1e309") to a number that passes
+ * `integer` and skips `minimum` and `maximum` (`?limit=Infinity` reached SQL as LIMIT Infinity), and a NUL
+ * is a valid character to it. One pass over what Ajv accepted refuses both.
  */
-function finiteNumbersOnly(validate: ValidateFunction): ValidateFunction {
+function storableOnly(validate: ValidateFunction): ValidateFunction {
   const checked = ((data: unknown, context?: object) => {
     if (!validate(data, context as never)) {
       checked.errors = validate.errors;
       return false;
     }
-    const field = nonFinite(data);
-    if (field === null) {
-      checked.errors = null;
-      return true;
-    }
-    const error: ErrorObject = {
-      instancePath: `/${field}`,
-      schemaPath: '#',
-      keyword: 'type',
-      params: {},
-      message: 'must be a finite number',
-    };
-    checked.errors = [error];
-    return false;
+    const found = unstorable(data);
+    const error: ErrorObject[] | null =
+      found === null ? null : [{ instancePath: found.at, schemaPath: '#', keyword: 'type', params: {}, message: found.message }];
+    checked.errors = error;
+    return error === null;
   }) as ValidateFunction;
   checked.schemaEnv = validate.schemaEnv;
   return checked;
@@ -81,5 +78,5 @@ export function createValidatorCompiler(): FastifySchemaCompiler<FastifySchema> 
   const body = createAjv({ coerceTypes: false });
   const text = createAjv({ coerceTypes: 'array' });
   return ({ schema, httpPart }) =>
-    httpPart === 'body' ? body.compile(closeObjects(schema) as object) : finiteNumbersOnly(text.compile(schema as object));
+    storableOnly(httpPart === 'body' ? body.compile(closeObjects(schema) as object) : text.compile(schema as object));
 }

@@ -84,8 +84,11 @@ export function createSecretBox(current: SecretKey, previous: SecretKey[] = []):
       const key = keys.get(keyId);
       if (!key)
         throw new Error(`a secret is sealed under key ${keyId}, which is neither ORDERLY_SECRET_KEY nor in ORDERLY_SECRET_KEY_PREVIOUS`);
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      const authTag = Buffer.from(tag, 'base64url');
+      // A shortened tag would authenticate far less: only the full 16 bytes are accepted.
+      if (authTag.length !== 16) throw new Error(`a secret sealed under key ${keyId} does not authenticate: it was altered`);
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+      decipher.setAuthTag(authTag);
       try {
         return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
       } catch {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
@@ -37,7 +38,7 @@ function readOrCreateKeyFile(file: string): { key: SecretKey; generated: boolean
   if (fs.existsSync(file)) return { key: readKeyFile(file), generated: false };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const key = generateSecretKey();
-  const partial = `${file}.${process.pid}.partial`;
+  const partial = `${file}.${randomBytes(8).toString('hex')}.partial`;
   fs.writeFileSync(partial, `${key.key.toString('base64')}\n`, { mode: 0o600 });
   const fd = fs.openSync(partial, 'r');
   fs.fsyncSync(fd);
@@ -45,7 +46,7 @@ function readOrCreateKeyFile(file: string): { key: SecretKey; generated: boolean
   try {
     // A link fails when the name exists: of processes starting together, one key wins and all read it.
     fs.linkSync(partial, file);
-    return { key, generated: true };
+    return { key: readKeyFile(file), generated: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return { key: readKeyFile(file), generated: false };

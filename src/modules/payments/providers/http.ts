@@ -123,7 +123,8 @@ export function createHttpProvider(options: HttpProviderOptions): PaymentProvide
         const error = (json as { error?: { type?: string; code?: DeclineCode; charge?: string } } | null)?.error;
         if (status === 402 && error?.charge)
           return { status: 'declined', chargeId: error.charge, code: error.code ?? 'card_declined' } satisfies ChargeResult;
-        throw new ProviderHttpError(status, `charge answered ${status}: ${JSON.stringify(error)}`);
+        // Type and code only: the provider's message may quote the card token.
+        throw new ProviderHttpError(status, `charge answered ${status}: ${error?.type ?? 'unknown'} ${error?.code ?? ''}`.trim());
       });
       uncertain.delete(key);
       return result;
