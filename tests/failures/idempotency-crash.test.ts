@@ -6,8 +6,12 @@ import { eventually } from '../support/payment-sim.js';
 import { freePort, startServer, type OrderlyProcess } from '../support/process.js';
 import { startReceiver } from '../support/receiver.js';
 import { query, storageOfEnv } from '../support/tamper.js';
+import { createSecretBox, generateSecretKey } from '../../src/platform/secrets/secret-box.js';
 
 const ADMIN = { email: 'fault-admin@orderly.test', password: 'fault-admin-1' };
+// Stored webhook secrets are sealed: the test opens them with the key it gave the server.
+const KEY = generateSecretKey();
+const secrets = createSecretBox(KEY);
 
 /** One POST route, the request that makes its effect, and how to count that effect afterwards. */
 interface Case {
@@ -32,6 +36,7 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
       ORDERLY_RELAY_POLL_MS: '50',
       ORDERLY_WEBHOOK_ALLOW_PRIVATE: 'true',
       ORDERLY_WEBHOOK_RETRY_SCHEDULE: '50ms',
+      ORDERLY_SECRET_KEY: KEY.key.toString('base64'),
     };
     const storage = storageOfEnv(env);
     const count = async (statement: string, params: unknown[]) => Number((await query<{ n: number }>(storage, statement, params))[0]!.n);
@@ -204,7 +209,8 @@ describe.each(databaseKinds)('a crash after an effect commits and before its ans
               'select secret, previous_secret from webhook_endpoints where id = ?',
               [hook.id],
             );
-            expect(row).toEqual({ secret: answer.body.secret, previous_secret: hook.secret });
+            const opened = { secret: secrets.open(row!.secret), previous_secret: secrets.open(row!.previous_secret) };
+            expect(opened).toEqual({ secret: answer.body.secret, previous_secret: hook.secret });
           },
         },
         {
