@@ -1,5 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, onResponseHookHandler, onSendHookHandler, preHandlerHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onResponseHookHandler,
+  onSendHookHandler,
+  preHandlerHookHandler,
+  preValidationHookHandler,
+  RouteOptions,
+} from 'fastify';
 import type { Database } from '../db/database.js';
 import { defineErrors, platformErrors } from '../http/errors.js';
 import type { RouteExtension } from '../http/server.js';
@@ -28,6 +36,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     idempotency: KeyClaim | null;
+    /** The body as it was sent, before validation dropped unknown keys and filled defaults: what a key's request is. */
+    bodyAsSent: string | null;
   }
 }
 
@@ -95,7 +105,14 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
   }
 
   // Keyed when there is a key: a body may hold a password, and a plain hash of it could be guessed offline.
-  const requestText = (request: FastifyRequest) => `${request.method}\n${request.url}\n${JSON.stringify(request.body ?? null)}`;
+  const requestText = (request: FastifyRequest) =>
+    `${request.method}\n${request.url}\n${request.bodyAsSent ?? JSON.stringify(request.body ?? null)}`;
+  // Taken before validation, which drops keys no schema lists: a retry that differs only in such a key is
+  // still another request (422 idempotency_key_reused), as the contract says, not a replay.
+  const keepBodyAsSent: preValidationHookHandler = (request, _reply, done) => {
+    if (request.headers['idempotency-key'] !== undefined) request.bodyAsSent = JSON.stringify(request.body ?? null);
+    done();
+  };
   function fingerprint(request: FastifyRequest): string {
     const text = requestText(request);
     return options.secrets ? options.secrets.digest(text) : createHash('sha256').update(text).digest('hex');
@@ -276,6 +293,7 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
       const response = request.idempotency?.sealed ?? render(reply, answer, resource);
       return applyAnswer(reply, response).send(response.body === '' ? null : response.body);
     };
+    route.preValidation = [...asArray(route.preValidation), keepBodyAsSent];
     route.preHandler = [preHandler, ...asArray(route.preHandler)];
     route.onSend = [...asArray(route.onSend), onSend];
     route.onResponse = [...asArray(route.onResponse), onResponse];
@@ -285,7 +303,10 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
     attach,
     /** Claims and answers for every POST route, as a route extension of the HTTP server. */
     extension: {
-      decorate: (app) => void app.decorateRequest('idempotency', null),
+      decorate: (app) => {
+        app.decorateRequest('idempotency', null);
+        app.decorateRequest('bodyAsSent', null);
+      },
       onRoute: (route, methods) => {
         if (methods.includes('POST')) attach(route);
       },
