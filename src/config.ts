@@ -30,6 +30,8 @@ export interface Config {
   logLevel: string;
   admin: { email: string; password: string } | null;
   sessionTtlMs: number;
+  /** log2 of scrypt's N for new password hashes. */
+  passwordCost: number;
   reservationTtlMs: number;
   sagaDeadlineMs: number;
   currency: string;
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     admin: adminConfig(e),
     sessionTtlMs: e.ORDERLY_SESSION_TTL_HOURS * 3_600_000,
+    passwordCost: e.ORDERLY_PASSWORD_COST,
     reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
     sagaDeadlineMs: (e.ORDERLY_SAGA_DEADLINE_SECONDS ?? e.ORDERLY_RESERVATION_TTL_SECONDS * 2) * 1000,
     currency: e.ORDERLY_CURRENCY,

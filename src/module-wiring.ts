@@ -96,6 +96,7 @@ export function buildModules(
     database,
     bus,
     sessionTtlMs: config.sessionTtlMs,
+    passwordCost: config.passwordCost,
     caches,
     sessionCacheTtlMs: config.cache.sessionTtlMs,
     registry: metrics.registry,

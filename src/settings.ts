@@ -54,6 +54,12 @@ export const EnvSchema = Type.Object({
   ),
   ORDERLY_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   ORDERLY_SESSION_TTL_HOURS: Type.Integer({ minimum: 1, default: 720, description: 'bearer tokens expire after this' }),
+  ORDERLY_PASSWORD_COST: Type.Integer({
+    minimum: 14,
+    maximum: 18,
+    default: 17,
+    description: "log2 of scrypt's N for new password hashes: 17 is OWASP's figure; lower only where logins are not what is tested",
+  }),
   ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
   ORDERLY_SAGA_DEADLINE_SECONDS: Type.Optional(
     Type.Integer({

@@ -24,6 +24,8 @@ export function createIdentityModule(deps: {
   database: Database;
   bus: MessageBus;
   sessionTtlMs: number;
+  /** log2 of scrypt's N for new password hashes (ORDERLY_PASSWORD_COST). */
+  passwordCost: number;
   caches: Caches;
   sessionCacheTtlMs: number;
   registry: Registry;
@@ -42,6 +44,7 @@ export function createIdentityModule(deps: {
     sessionTtlMs: deps.sessionTtlMs,
     sessions,
     logger: deps.logger,
+    passwordCost: deps.passwordCost,
   });
   const retention = createRetentionTask('identity.retention', sessionRetentionRules(deps.database, deps.retention.expiredMs), {
     registry: deps.registry,

@@ -8,7 +8,7 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { identityErrors } from './errors.js';
 import { userCreated } from './messages.js';
-import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.js';
+import { passwordHashing, verifyPassword } from './password.js';
 import { isCommonPassword } from './password-policy.js';
 import { createSessionUse, type SessionUse } from './session-use.js';
 import { emailKey, createIdentityStore, type SessionPrincipal, type SessionView, type UserRow } from './store.js';
@@ -92,9 +92,10 @@ function refuseCommon(password: string, field: string): void {
 export function createIdentityService(
   database: Database,
   bus: MessageBus,
-  options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal>; logger: Logger },
+  options: { sessionTtlMs: number; sessions: Cache<SessionPrincipal>; logger: Logger; passwordCost?: number },
 ): IdentityService {
   const store = createIdentityStore(database.db);
+  const { hash: hashPassword, needsRehash, decoy: decoyHash } = passwordHashing(options.passwordCost);
   const { logger } = options;
   const sessionUse: SessionUse = createSessionUse(database, logger);
 
