@@ -110,7 +110,13 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
   // Taken before validation, which drops keys no schema lists: a retry that differs only in such a key is
   // still another request (422 idempotency_key_reused), as the contract says, not a replay.
   const keepBodyAsSent: preValidationHookHandler = (request, _reply, done) => {
-    if (request.headers['idempotency-key'] !== undefined) request.bodyAsSent = JSON.stringify(request.body ?? null);
+    if (request.headers['idempotency-key'] !== undefined) {
+      try {
+        request.bodyAsSent = JSON.stringify(request.body ?? null);
+      } catch {
+        // Nested too deep to write back (a hostile body): validation refuses it next, before any claim.
+      }
+    }
     done();
   };
   function fingerprint(request: FastifyRequest): string {
