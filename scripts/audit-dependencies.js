@@ -5,7 +5,7 @@
 // passes, unless ORDERLY_AUDIT_REQUIRED=true makes it fail too.
 import { spawnSync } from 'node:child_process';
 
-const run = spawnSync('npm', ['audit', '--omit=dev', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const run = spawnSync('npm', ['audit', '--omit=dev', '--audit-level=high', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 let report;
 try {
   report = JSON.parse(run.stdout);

@@ -25,6 +25,9 @@ const EXPOSED_HEADERS = [
 const PREFLIGHT_MAX_AGE_S = '600';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
+/** What every answer carries for browsers, whatever the request: also written where no hook runs (framework-errors.ts). */
+export const ALWAYS_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
+
 /**
  * Headers for browsers on every answer, problems and 404s included (a root onRequest hook runs before any
  * route or error can answer): no MIME sniffing, no Referer leaving for elsewhere, and HSTS when the request
@@ -35,7 +38,7 @@ const HSTS = 'max-age=31536000; includeSubDomains';
 export function browserHeaders(app: HttpApp, options: BrowserHeadersOptions): void {
   const allowed = new Set(options.corsOrigins);
   const hook: onRequestHookHandler = (request, reply, done) => {
-    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    reply.headers(ALWAYS_HEADERS);
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
     if (allowed.size === 0) return done();
     // Answers differ by Origin from here on: a shared cache must keep them apart.

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { platformErrors, type AppError } from './errors.js';
 import { PROBLEM_CONTENT_TYPE, problemOf, sendProblem } from './problem.js';
+import { ALWAYS_HEADERS } from './browser-headers.js';
 
 /** Longer URLs are refused before routing: no route of the API needs more, and logs and caches stay small. */
 export const MAX_URL_LENGTH = 8192;
@@ -15,7 +16,7 @@ const routerCodes: Record<string, () => AppError> = {
 /** Errors the router raises before a route runs (a badly encoded URL, an overlong segment), as problem+json. */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   // No hook has run for a request the router refused: its id and the headers every answer carries are set here.
-  reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+  reply.header('x-request-id', request.id).headers(ALWAYS_HEADERS);
   const known = routerCodes[error.code];
   sendProblem(reply, known ? known() : platformErrors.error('bad_request', 'The request could not be routed'));
 }
@@ -40,6 +41,9 @@ const clientErrors: Record<string, () => AppError> = {
 
 let clientErrorCount = 0;
 const waiting = new WeakSet<Socket>();
+const RAW_ALWAYS_HEADERS = Object.entries(ALWAYS_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /**
  * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line, headers past
@@ -70,7 +74,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     const body = JSON.stringify(problemOf(appError, requestId));
     socket.write(
       `HTTP/1.1 ${appError.status} ${appError.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\n${RAW_ALWAYS_HEADERS}` +
         `Connection: close\r\n\r\n${body}`,
     );
   }
