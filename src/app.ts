@@ -65,6 +65,21 @@ export interface Orderly extends Core {
 /** The storefront's own pages (web/storefront/src/routes.ts); each is its index.html. */
 const STOREFRONT_ROUTES = ['/', '/search', '/products/:id', '/cart', '/checkout', '/signin', '/orders/:id', '/account'];
 
+/** The console's own pages (web/console/src/main.tsx); each is its index.html. */
+const CONSOLE_ROUTES = [
+  '/admin',
+  '/admin/signin',
+  '/admin/orders',
+  '/admin/orders/:id',
+  '/admin/catalog',
+  '/admin/catalog/:id',
+  '/admin/dead-letters',
+  '/admin/webhooks',
+  '/admin/webhooks/:id',
+  '/admin/notifications',
+  '/admin/edge',
+];
+
 /** MIGRATION_SETS, checked against the modules built: a module left out of it fails at start-up, not at a restore. */
 function migrationSets(modules: Modules): MigrationSet[] {
   const missing = Object.values(modules).filter((m: AppModule) => !MIGRATION_SETS.includes(m.migrations));
@@ -229,6 +244,9 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       await http.app.register(async (scope) => auditRoutes(scope, database.db), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
       if (!(await registerStaticSite(http.app, site))) logger.debug({ dir: config.web.dir }, 'no storefront build; / is not served');
+      const consoleSite = { dir: config.web.consoleDir, prefix: '/admin', clientRoutes: CONSOLE_ROUTES };
+      if (!(await registerStaticSite(http.app, consoleSite)))
+        logger.debug({ dir: config.web.consoleDir }, 'no console build; /admin is not served');
     }
     await http.app.ready();
     const fault = config.faults.exitAfterCommit;

@@ -83,8 +83,8 @@ export interface Config {
   archive: { dir: string; afterMs: number | null };
   /** Scheduled online backups of the embedded files; null when ORDERLY_BACKUP_DIR is not set. */
   backup: { dir: string; everyMs: number; keep: number } | null;
-  /** The storefront's built files, and whether `orderly start` may fill an empty shop with demo data. */
-  web: { dir: string; demo: 'auto' | 'on' | 'off' };
+  /** The storefront's and the console's built files, and whether `orderly start` may fill an empty shop with demo data. */
+  web: { dir: string; consoleDir: string; demo: 'auto' | 'on' | 'off' };
   /** Test-only fault points. */
   faults: { exitAfterCommit: string | null; killAfterArchiveFile: boolean };
 }
@@ -202,7 +202,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       afterMs: e.ORDERLY_ARCHIVE_AFTER_DAYS === 0 ? null : e.ORDERLY_ARCHIVE_AFTER_DAYS * 86_400_000,
     },
     tracing: tracingConfig(e),
-    web: { dir: path.resolve(e.ORDERLY_WEB_DIR), demo: e.ORDERLY_DEMO === 'true' ? 'on' : e.ORDERLY_DEMO === 'false' ? 'off' : 'auto' },
+    web: {
+      dir: path.resolve(e.ORDERLY_WEB_DIR),
+      consoleDir: path.resolve(e.ORDERLY_CONSOLE_DIR),
+      demo: e.ORDERLY_DEMO === 'true' ? 'on' : e.ORDERLY_DEMO === 'false' ? 'off' : 'auto',
+    },
     faults: {
       exitAfterCommit: e.ORDERLY_FAULT?.startsWith('exit-after-commit:') ? e.ORDERLY_FAULT.slice('exit-after-commit:'.length) : null,
       killAfterArchiveFile: e.ORDERLY_FAULT === 'kill-after-archive-file',

@@ -72,6 +72,7 @@ async function start(config: Config): Promise<number> {
   if (config.role !== 'worker') {
     if (existsSync(path.join(config.web.dir, 'index.html'))) logger.info({ url: `${address}/` }, 'storefront open');
     else logger.warn({ dir: config.web.dir }, 'no storefront build here; `npm start` builds it (npm run build:web)');
+    if (existsSync(path.join(config.web.consoleDir, 'index.html'))) logger.info({ url: `${address}/admin` }, 'console open');
   }
 
   let stopping = false;

@@ -317,6 +317,11 @@ export const EnvSchema = Type.Object({
     default: './dist/web/storefront',
     description: 'the built storefront served at / (npm start builds it); nothing is served there when it is missing',
   }),
+  ORDERLY_CONSOLE_DIR: Type.String({
+    minLength: 1,
+    default: './dist/web/console',
+    description: 'the built operations console served at /admin (npm start builds it); nothing is served there when it is missing',
+  }),
   ORDERLY_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
     default: 'auto',
     description: 'demo shop on `orderly start`: auto fills a new, empty embedded (SQLite) database; true also on PostgreSQL',

@@ -9,11 +9,12 @@ import { expect } from 'vitest';
 export const CHROMIUM = process.env.ORDERLY_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve('artifacts', 'screenshots');
 export const STOREFRONT_DIR = path.resolve('dist', 'web', 'storefront');
+export const CONSOLE_DIR = path.resolve('dist', 'web', 'console');
 
-/** The storefront as `npm start` would serve it: built when missing or older than its sources. */
-export function buildStorefront(): void {
-  const result = spawnSync(process.execPath, ['scripts/build-storefront.js'], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('the storefront did not build');
+/** The storefront and the console as `npm start` would serve them: each built when missing or older than its sources. */
+export function buildWeb(): void {
+  const result = spawnSync(process.execPath, ['scripts/build-web.js'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('the web apps did not build');
 }
 
 export function launchBrowser(): Promise<Browser> {

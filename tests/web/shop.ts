@@ -1,6 +1,6 @@
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { eventually, startPaymentSim, type PaymentSimProcess } from '../support/payment-sim.js';
-import { STOREFRONT_DIR, buildStorefront } from './browser.js';
+import { STOREFRONT_DIR, buildWeb } from './browser.js';
 
 export interface TestShop {
   app: TestApp;
@@ -15,7 +15,7 @@ export interface TestShop {
  * with a small catalog of its own: the storefront only ever speaks the public API.
  */
 export async function openTestShop(): Promise<TestShop> {
-  buildStorefront();
+  buildWeb();
   const sim = await startPaymentSim();
   const app = await startApp('sqlite', { PAYMENT_PROVIDER_URL: sim.url, ORDERLY_WEB_DIR: STOREFRONT_DIR });
   const variant = (price: number, stock: number, attributes: Record<string, string> = {}) => ({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
-import { STOREFRONT_DIR, buildStorefront } from './browser.js';
+import { STOREFRONT_DIR, buildWeb } from './browser.js';
 
 /** A JSON body as the loosely typed value a test inspects. */
 const json = (res: Response): Promise<any> => res.json();
@@ -9,7 +9,7 @@ let app: TestApp;
 let assets: string[];
 
 beforeAll(async () => {
-  buildStorefront();
+  buildWeb();
   app = await startApp('sqlite', { ORDERLY_WEB_DIR: STOREFRONT_DIR });
   const html = await (await fetch(`${app.url}/`)).text();
   assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);

@@ -11,10 +11,12 @@ import type { HttpApp } from './types.js';
 export interface StaticSiteOptions {
   /** A Vite build: `index.html` beside `assets/` whose names carry a hash of their content. */
   dir: string;
-  /** Paths the single-page app routes itself (Fastify syntax, e.g. `/products/:id`): each answers index.html. */
+  /** Where the app lives ('' for the root, '/admin' for the console): its assets are under `<prefix>/assets/`. */
+  prefix?: string;
+  /** Paths the single-page app routes itself (Fastify syntax, full paths, e.g. `/products/:id`): each answers index.html. */
   clientRoutes: string[];
-  /** Generated images, served under `/images/`; a missing one answers a neutral placeholder. */
-  imagesDir: string;
+  /** Generated images, served under `/images/`; a missing one answers a neutral placeholder. Only the storefront has them. */
+  imagesDir?: string;
 }
 
 const IMAGE_CACHE = 'public, max-age=86400';
@@ -42,7 +44,7 @@ const PLACEHOLDER =
   '<path d="M120 270l60-80 45 55 30-35 45 60z" fill="#c5cad3"/><circle cx="260" cy="150" r="22" fill="#c5cad3"/></svg>';
 
 /**
- * The storefront, beside the API but sealed from it: helmet's headers, the CSP and compression are
+ * A single-page app (the storefront, the console), beside the API but sealed from it: helmet's headers, the CSP and compression are
  * registered in this plugin's own scope, so no /v1 response changes. Only the listed client routes fall back
  * to index.html, so an unknown /v1 path still answers the API's problem+json 404. Returns false (and serves
  * nothing) when the build is missing.
@@ -50,6 +52,8 @@ const PLACEHOLDER =
 export async function registerStaticSite(app: HttpApp, options: StaticSiteOptions): Promise<boolean> {
   const indexFile = path.join(options.dir, 'index.html');
   if (!existsSync(indexFile)) return false;
+  const prefix = options.prefix ?? '';
+  const imagesDir = options.imagesDir;
   const html = readFileSync(indexFile, 'utf8');
   const etag = strongEtag(html);
 
@@ -58,7 +62,9 @@ export async function registerStaticSite(app: HttpApp, options: StaticSiteOption
     await site.register(compress, { encodings: ['br', 'gzip'], threshold: 512 });
     await site.register(fastifyStatic, {
       root: path.join(options.dir, 'assets'),
-      prefix: '/assets/',
+      prefix: `${prefix}/assets/`,
+      // Each app registers its own copy in its own scope; only the first may decorate the reply.
+      decorateReply: prefix === '',
       index: false,
       immutable: true,
       maxAge: '365d',
@@ -75,10 +81,11 @@ export async function registerStaticSite(app: HttpApp, options: StaticSiteOption
     };
     for (const route of options.clientRoutes) site.get(route, { schema: { hide: true } }, sendIndex);
 
+    if (imagesDir === undefined) return;
     site.get<{ Params: { file: string } }>('/images/products/:file', { schema: { hide: true } }, async (request, reply) => {
       const { file } = request.params;
       const body = SAFE_IMAGE.test(file)
-        ? await readFile(path.join(options.imagesDir, 'products', file), 'utf8').catch(() => PLACEHOLDER)
+        ? await readFile(path.join(imagesDir, 'products', file), 'utf8').catch(() => PLACEHOLDER)
         : PLACEHOLDER;
       return reply.type('image/svg+xml').header('cache-control', IMAGE_CACHE).send(body);
     });
