@@ -133,6 +133,24 @@ async function adminRoutes(app: HttpApp, service: NotificationService): Promise<
     async (request) => sentPage(service, request.params.channel, request.query),
   );
 
+  app.get(
+    '/admin/sandbox/:channel/faults',
+    {
+      schema: {
+        ...common,
+        summary: "A sandbox provider's fault switches as the answering process holds them",
+        params: Type.Object({ channel: ChannelSchema }),
+        response: { 200: FaultsSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const faults = service.faults(request.params.channel);
+      if (faults === null)
+        throw platformErrors.error('not_found', `The ${request.params.channel} channel uses a real provider, not a sandbox`);
+      return faults;
+    },
+  );
+
   app.put(
     '/admin/sandbox/:channel/faults',
     {

@@ -35,6 +35,8 @@ export interface NotificationService {
    * null (and nothing recorded) when the channel uses a real provider.
    */
   setFaults(channel: Channel, change: Partial<SandboxFaults>, actor: AuditActor): Promise<SandboxFaults | null>;
+  /** The channel's sandbox faults as this process holds them; null when the channel uses a real provider. */
+  faults(channel: Channel): SandboxFaults | null;
 }
 
 const view = (n: NotificationRow): NotificationView => ({
@@ -83,6 +85,10 @@ export function createNotificationService(database: Database, sandboxes: Partial
       await database.transaction((tx) => recordAudit(tx, { actor, action: 'sandbox.faults_changed', subject: channel, before, after }));
       Object.assign(faults, change);
       return { ...faults };
+    },
+    faults(channel) {
+      const faults = sandboxes[channel]?.faults;
+      return faults ? { ...faults } : null;
     },
   };
 }
