@@ -68,6 +68,8 @@ const STOREFRONT_ROUTES = ['/', '/search', '/products/:id', '/cart', '/checkout'
 /** The console's own pages (web/console/src/main.tsx); each is its index.html. */
 const CONSOLE_ROUTES = [
   '/admin',
+  // What Vite's base ('/admin/') and a typed address both lead to.
+  '/admin/',
   '/admin/signin',
   '/admin/orders',
   '/admin/orders/:id',

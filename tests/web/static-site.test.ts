@@ -1,18 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.js';
-import { STOREFRONT_DIR, buildWeb } from './browser.js';
+import { CONSOLE_DIR, STOREFRONT_DIR, buildWeb } from './browser.js';
 
 /** A JSON body as the loosely typed value a test inspects. */
 const json = (res: Response): Promise<any> => res.json();
 
 let app: TestApp;
 let assets: string[];
+let consoleAssets: string[];
 
 beforeAll(async () => {
   buildWeb();
-  app = await startApp('sqlite', { ORDERLY_WEB_DIR: STOREFRONT_DIR });
+  app = await startApp('sqlite', { ORDERLY_WEB_DIR: STOREFRONT_DIR, ORDERLY_CONSOLE_DIR: CONSOLE_DIR });
   const html = await (await fetch(`${app.url}/`)).text();
   assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+  const consoleHtml = await (await fetch(`${app.url}/admin`)).text();
+  consoleAssets = [...consoleHtml.matchAll(/(?:src|href)="(\/admin\/assets\/[^"]+)"/g)].map((m) => m[1]!);
 });
 
 afterAll(async () => {
@@ -89,5 +92,35 @@ describe('the storefront as a CDN wants it, beside an API left as it was', () =>
       expect((await json(res)).code).toBe('not_found');
     }
     expect((await fetch(`${app.url}/healthz`)).headers.get('content-security-policy')).toBeNull();
+  });
+
+  it('serves the console at /admin and its client routes, under the same CSP, its hashed assets under /admin/assets/', async () => {
+    const routes = ['/admin', '/admin/', '/admin/signin', '/admin/orders?status=cancelled', '/admin/orders/ord_x', '/admin/catalog'];
+    for (const path of [...routes, '/admin/catalog/prd_x', '/admin/dead-letters', '/admin/webhooks', '/admin/webhooks/whe_x']) {
+      const res = await fetch(`${app.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await res.text()).toContain('Orderly console');
+    }
+    for (const path of ['/admin/notifications', '/admin/edge']) expect((await fetch(`${app.url}${path}`)).status, path).toBe(200);
+    const first = await fetch(`${app.url}/admin`);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const csp = first.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(consoleAssets.some((a) => a.endsWith('.js'))).toBe(true);
+    for (const asset of consoleAssets) {
+      const res = await fetch(`${app.url}${asset}`, { headers: { 'accept-encoding': 'br' } });
+      expect(res.status, asset).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.get('content-encoding')).toBe('br');
+    }
+    // Only the console's own pages answer its index.html; the admin API under /v1/admin is untouched.
+    for (const path of ['/admin/nowhere', '/admin/assets/nothing-here.js', '/admin/images/products/x.svg']) {
+      expect((await fetch(`${app.url}${path}`)).status, path).toBe(404);
+    }
+    const adminApi = await fetch(`${app.url}/v1/admin/dlq`);
+    expect(adminApi.status).toBe(401);
+    expect(adminApi.headers.get('content-security-policy')).toBeNull();
   });
 });
