@@ -171,6 +171,7 @@ const TONES: Record<string, string> = {
   active: 'ok',
   enabled: 'ok',
   sent: 'ok',
+  up: 'ok',
   in_transit: 'info',
   pending: 'info',
   created: 'info',

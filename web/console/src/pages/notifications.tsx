@@ -47,11 +47,11 @@ function FaultSwitches({ channel, name }: { channel: string; name: string }) {
         {(f) => (
           <>
             <p>
-              <Status value={f.down ? 'down' : 'sent'} /> {f.down ? 'Every send fails while down.' : 'Sends go through.'}{' '}
+              <Status value={f.down ? 'down' : 'up'} /> {f.down ? 'Every send fails while down.' : 'Sends go through.'}{' '}
               {f.failNext > 0 ? `The next ${f.failNext} ${f.failNext === 1 ? 'send fails' : 'sends fail'}.` : ''}
             </p>
             <div class="row">
-              <button type="button" onClick={() => change({ down: !f.down })} aria-pressed={f.down}>
+              <button type="button" onClick={() => change({ down: !f.down })}>
                 {f.down ? `Bring ${name} back up` : `Take ${name} down`}
               </button>
               <form
