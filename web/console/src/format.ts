@@ -32,8 +32,8 @@ export function age(seconds: number | null): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
-/** An id as operators quote it: the first block is enough to tell orders apart on a screen. */
-export const shortId = (id: string) => id.slice(0, 8);
+/** An id where space is short: ids are time-ordered, so their tail, not their head, tells them apart. */
+export const shortId = (id: string) => `…${id.slice(-8)}`;
 
 /** Breaker state names as the routes spell them (half_open, half-open) in one form. */
 export const breakerState = (state: string) => state.replace(/[_-]/g, ' ');

@@ -49,7 +49,16 @@ function OrderView({ d, reload }: { d: OrderDetail; reload: () => void }) {
           <Status value={order.status} />
         </Fact>
         <Fact label="Total">{money(order.total)}</Fact>
-        <Fact label="Customer">{d.customer ? `${d.customer.name} <${d.customer.email}>` : <span class="mono">{order.userId}</span>}</Fact>
+        <Fact label="Customer">
+          {d.customer ? (
+            <>
+              {d.customer.name}
+              <div class="small">{d.customer.email}</div>
+            </>
+          ) : (
+            <span class="mono">{order.userId}</span>
+          )}
+        </Fact>
         <Fact label="Placed">{time(order.createdAt)}</Fact>
         <Fact label="Trace id">{d.traceId ? <span class="mono">{d.traceId}</span> : <span class="muted">not traced</span>}</Fact>
         {order.cancellationReason ? <Fact label="Cancelled because">{order.cancellationReason}</Fact> : null}

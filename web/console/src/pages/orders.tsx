@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { Empty, Gate, Pager, Status, useLoad } from '../components/common.js';
-import { money, shortId, time } from '../format.js';
+import { money, time } from '../format.js';
 import { Link, navigate, place } from '../router.js';
 import { useStore } from '../store.js';
 import { ORDER_STATUSES, type Order, type Page } from '../types.js';
@@ -58,11 +58,11 @@ export function OrdersPage() {
                   {page.items.map((o) => (
                     <tr key={o.id}>
                       <td>
-                        <Link href={`/admin/orders/${o.id}`} class="mono" aria-label={`Order ${o.id}`}>
-                          {shortId(o.id)}
+                        <Link href={`/admin/orders/${o.id}`} class="mono small">
+                          {o.id}
                         </Link>
                       </td>
-                      <td>{o.customerEmail ?? <span class="mono">{shortId(o.userId)}</span>}</td>
+                      <td>{o.customerEmail ?? <span class="mono small">{o.userId}</span>}</td>
                       <td>
                         <Status value={o.status} />
                       </td>

@@ -225,7 +225,7 @@ function VariantStock({ variant }: { variant: Variant }) {
                       <td class="num">{signed(m.delta.sold)}</td>
                       <td>
                         {m.orderId ? (
-                          <Link href={`/admin/orders/${m.orderId}`} class="mono">
+                          <Link href={`/admin/orders/${m.orderId}`} class="mono" title={m.orderId}>
                             {shortId(m.orderId)}
                           </Link>
                         ) : (
