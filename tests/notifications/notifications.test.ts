@@ -123,6 +123,9 @@ describe.each(messagingKinds)('notifications on %s (every message delivered twic
     await app.http.put('/v1/me/notification-preferences', { sms: true, phone: '+447700900123' }, { token: customer.token });
     const faults = await app.http.put('/v1/admin/sandbox/sms/faults', { failNext: 2 }, { token: app.adminToken });
     expect(faults.body).toEqual({ failNext: 2, down: false });
+    // What the console shows before it changes anything: the switches as they stand.
+    expect((await app.http.get('/v1/admin/sandbox/sms/faults', { token: app.adminToken })).body).toEqual({ failNext: 2, down: false });
+    expect((await app.http.get('/v1/admin/sandbox/sms/faults', { token: customer.token })).status).toBe(403);
     await buy(app, customer.token, product);
     const retried = await eventually('sent after two failures', async () => {
       const n = (await notifications(app, customer.token)).find((x) => x.channel === 'sms');
