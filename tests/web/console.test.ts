@@ -174,6 +174,10 @@ describe('the operations console in a real browser', () => {
     await expect
       .poll(() => rows.filter({ hasText: 'succeeded' }).filter({ hasText: 'order.created' }).count(), { timeout: 15_000 })
       .toBe(1);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText(/Test event .* queued/).waitFor();
+    await expect.poll(() => rows.filter({ hasText: 'webhook.test' }).filter({ hasText: 'succeeded' }).count(), { timeout: 15_000 }).toBe(1);
+    expect(receiver.received.some((r) => JSON.parse(r.body).type === 'webhook.test')).toBe(true);
     await section(page, 'Webhooks');
     await page.getByRole('heading', { name: 'Event types' }).waitFor();
     await record(page, 'webhooks');
@@ -240,7 +244,7 @@ describe('the operations console in a real browser', () => {
     await context.close();
   });
 
-  it('lets an operator see the catalog, adjust stock with a reason and read the ledger', async () => {
+  it('lets an operator adjust stock with a reason, read the ledger, create a product with variants, reprice and archive it', async () => {
     const { page, errors, context } = await operator();
     await section(page, 'Catalog');
     await page.getByRole('link', { name: 'Console test mug' }).click();
@@ -254,7 +258,46 @@ describe('the operations console in a real browser', () => {
     const panel = page.getByRole('region', { name: new RegExp(sku) });
     await expect(panel.getByRole('definition').first().textContent()).resolves.toBe(String(stock.available));
     await record(page, 'product');
+
+    // A new product with two variants, its price changed, then archived after a confirmation.
     await section(page, 'Catalog');
+    await page.getByText('Create a product').click();
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create product' }) });
+    await form.getByLabel('Title', { exact: true }).fill('Console travel flask');
+    await form.getByLabel('Category').fill('outdoor');
+    await form.getByLabel('Description').fill('Keeps tea hot for a day.');
+    await form.getByRole('button', { name: 'Add a variant' }).click();
+    const skus = [uniqueSku('FLK'), uniqueSku('FLK')];
+    for (const [i, variant] of [
+      { sku: skus[0]!, title: '0.5 l', price: '24.00', stock: '12' },
+      { sku: skus[1]!, title: '1 l', price: '31.50', stock: '4' },
+    ].entries()) {
+      await form.getByLabel('SKU').nth(i).fill(variant.sku);
+      await form.getByLabel('Variant title').nth(i).fill(variant.title);
+      await form.getByLabel('Price', { exact: true }).nth(i).fill(variant.price);
+      await form.getByLabel('Initial stock').nth(i).fill(variant.stock);
+    }
+    await form.getByRole('button', { name: 'Create product' }).click();
+    await page.getByRole('heading', { name: 'Console travel flask', level: 1 }).waitFor();
+    await page.getByLabel(`Price of ${skus[1]} (USD)`).fill('29.90');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    const created = (await app.http.get('/v1/products?limit=5')).body.items.find((p: any) => p.title === 'Console travel flask');
+    expect(created.variants.map((v: any) => v.price.amount).sort()).toEqual([2400, 2990]);
+    await expect(
+      page
+        .getByRole('region', { name: new RegExp(skus[1]!) })
+        .getByRole('definition')
+        .first()
+        .textContent(),
+    ).resolves.toBe('4');
+    await page.getByRole('button', { name: 'Archive product' }).click();
+    await page.getByRole('dialog', { name: 'Archive this product?' }).getByRole('button', { name: 'Archive' }).click();
+    await page.getByRole('button', { name: 'Restore product' }).waitFor();
+    expect((await app.http.get(`/v1/products/${created.id}`, { token: app.adminToken })).body.status).toBe('archived');
+
+    await section(page, 'Catalog');
+    await page.getByRole('link', { name: 'Console test mug' }).waitFor();
     await record(page, 'catalog');
     await section(page, 'Provider & edge');
     await page.getByRole('heading', { name: 'Circuit breakers' }).waitFor();
