@@ -61,9 +61,15 @@ async function start(config: Config): Promise<number> {
   // Only `orderly start` opens the demo shop, never createOrderly: test suites build apps with their own data.
   if (config.role !== 'worker' && (await demoWanted(orderly))) {
     const demo = await openDemoShop(orderly);
-    // Printed on purpose, under a name the secret redaction leaves alone: a sample account for trying the shop.
+    // Printed on purpose, under names the secret redaction leaves alone: sample accounts for trying the shop and console.
     logger.info(
-      { products: demo.products, email: demo.customer.email, demoPassword: demo.customer.password, off: 'ORDERLY_DEMO=false' },
+      {
+        products: demo.products,
+        email: demo.customer.email,
+        demoPassword: demo.customer.password,
+        ...(demo.admin && { adminEmail: demo.admin.email, demoAdminPassword: demo.admin.password, console: '/admin' }),
+        off: 'ORDERLY_DEMO=false',
+      },
       'demo shop opened',
     );
   }

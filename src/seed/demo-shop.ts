@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Core } from '../app.js';
@@ -5,7 +6,15 @@ import { generateProduct, random } from './catalog-generator.js';
 import { productImageSvg } from './product-image.js';
 
 export const DEMO_CUSTOMER = { email: 'demo@orderly.test', password: 'demo-shopper-1', name: 'Demo Shopper' };
+const DEMO_ADMIN_EMAIL = 'admin@orderly.test';
 const DEMO_PRODUCTS = 200;
+
+export interface DemoShop {
+  products: number;
+  customer: typeof DEMO_CUSTOMER;
+  /** An operator for the console, with a password made for this shop alone; none when a bootstrap admin is set. */
+  admin: { email: string; password: string } | null;
+}
 
 /**
  * Whether `orderly start` should open a demo shop: never when turned off; on PostgreSQL only when asked,
@@ -20,8 +29,8 @@ export async function demoWanted(core: Core): Promise<boolean> {
   return page.items.length === 0;
 }
 
-/** About 200 products over every category, with stock (some low, some sold out), pictures and a customer. */
-export async function openDemoShop(core: Core): Promise<{ products: number; customer: typeof DEMO_CUSTOMER }> {
+/** About 200 products over every category, with stock (some low, some sold out), pictures, a customer and an admin. */
+export async function openDemoShop(core: Core): Promise<DemoShop> {
   const rnd = random(24);
   const batch = Array.from({ length: DEMO_PRODUCTS }, (_, n) => {
     const product = generateProduct(rnd, n, 'DEMO', core.config.currency);
@@ -38,5 +47,8 @@ export async function openDemoShop(core: Core): Promise<{ products: number; cust
   await mkdir(images, { recursive: true });
   await Promise.all(products.map((p) => writeFile(path.join(images, `${p.id}.svg`), productImageSvg(p.title, p.category))));
   await core.modules.identity.service.signup(DEMO_CUSTOMER);
-  return { products: products.length, customer: DEMO_CUSTOMER };
+  // A well-known admin password would open any demo shop left on a network; this one is random, printed once.
+  const admin = core.config.admin ? null : { email: DEMO_ADMIN_EMAIL, password: randomBytes(12).toString('base64url') };
+  if (admin) await core.modules.identity.service.ensureAdmin(admin);
+  return { products: products.length, customer: DEMO_CUSTOMER, admin };
 }

@@ -35,7 +35,7 @@ async function stop(server: OrderlyProcess): Promise<void> {
 const logged = (server: OrderlyProcess, msg: string) => server.lines.some((l) => l.includes(`"msg":"${msg}"`));
 
 describe('the demo shop of `orderly start`', () => {
-  it('fills a new embedded database once: ~200 products with pictures and stock, and a customer printed in the log', async () => {
+  it('fills a new embedded database once: ~200 products with pictures and stock, and a customer and an admin printed in the log', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-demo-'));
     dirs.push(dataDir);
     const { server, url } = await start({ ORDERLY_DATA_DIR: dataDir, ORDERLY_DEMO: 'auto' });
@@ -58,6 +58,17 @@ describe('the demo shop of `orderly start`', () => {
       body: JSON.stringify({ email: opened.email, password: opened.demoPassword }),
     });
     expect(login.status).toBe(200);
+    // The demo admin, its password made for this shop and printed once, can operate it.
+    expect(opened.adminEmail).toBe('admin@orderly.test');
+    expect(opened.demoAdminPassword).toMatch(/^[\w-]{16}$/);
+    const operator = await fetch(`${url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: opened.adminEmail, password: opened.demoAdminPassword }),
+    });
+    expect(operator.status).toBe(200);
+    const { token } = await json(operator);
+    expect((await fetch(`${url}/v1/admin/breakers`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 
     // A restart finds its shop as it left it: nothing is added twice.
     await stop(server);
@@ -65,6 +76,21 @@ describe('the demo shop of `orderly start`', () => {
     expect(logged(again.server, 'demo shop opened')).toBe(false);
     const after = await json(await fetch(`${again.url}/v1/search?limit=1`));
     expect(Object.values<number>(after.facets.category).reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
+  it('makes no demo admin where a bootstrap admin is configured', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-demo-'));
+    dirs.push(dataDir);
+    const bootstrap = { ORDERLY_ADMIN_EMAIL: 'ops@orderly.test', ORDERLY_ADMIN_PASSWORD: 'a-long-operator-pass' };
+    const { server, url } = await start({ ORDERLY_DATA_DIR: dataDir, ORDERLY_DEMO: 'auto', ...bootstrap });
+    const opened = await server.waitForLog('demo shop opened');
+    expect(opened.adminEmail).toBeUndefined();
+    const login = await fetch(`${url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@orderly.test', password: 'anything-at-all' }),
+    });
+    expect(login.status).toBe(401);
   });
 
   it('stays off with ORDERLY_DEMO=false', async () => {

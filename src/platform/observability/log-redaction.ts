@@ -5,8 +5,8 @@
  */
 export const SECRET_NAME = /secret|token|passw|authorization|cookie|card|api[-_]?key|credential|private[-_]?key/i;
 
-/** Names that match SECRET_NAME but are printed on purpose: the demo shop's sample account (main.ts). */
-const PRINTED_ON_PURPOSE = new Set(['demoPassword']);
+/** Names that match SECRET_NAME but are printed on purpose: the demo shop's sample accounts (main.ts). */
+const PRINTED_ON_PURPOSE = new Set(['demoPassword', 'demoAdminPassword']);
 
 export const CENSORED = '[redacted]';
 
