@@ -137,6 +137,27 @@ describe('the operations console in a real browser', () => {
     await expect(page.getByRole('button', { name: 'Cancel order' }).isDisabled()).resolves.toBe(true);
     await page.getByRole('heading', { name: 'Payment' }).waitFor();
     await record(page, 'order');
+
+    // A confirmed order is cancelled from its page, after a confirmation that says what will happen.
+    const confirmed = await placeOrder(app, customer.token, { items: [{ variantId: product.variants[0].id, quantity: 1 }] });
+    await waitForOrder(app, customer.token, confirmed.body.id, ['confirmed']);
+    await page.goto(`/admin/orders/${confirmed.body.id}`);
+    await page.getByRole('button', { name: 'Cancel order' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel this order?' });
+    await dialog.getByText(/refunded/).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel the order' }).click();
+    await waitForOrder(app, customer.token, confirmed.body.id, ['cancelled']);
+    const steps2 = page.getByRole('list', { name: 'Saga steps, in order' }).getByRole('listitem');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await steps2.first().waitFor();
+          return (await steps2.allTextContents()).some((t) => /refund payment/i.test(t) && /succeeded/.test(t));
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   });
