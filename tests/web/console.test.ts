@@ -100,7 +100,6 @@ describe('the operations console in a real browser', () => {
     await waitForOrder(app, customer.token, placed.body.id, ['confirmed']);
     await expect.poll(() => confirmed.textContent(), { timeout: 15_000 }).toMatch(/^5\s*confirmed/);
     await record(page, 'overview');
-    fs.copyFileSync(path.join(SCREENSHOTS, 'console-overview.png'), path.resolve('docs', 'console.png'));
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -357,5 +356,16 @@ describe('the operations console in a real browser', () => {
     expect(apiCalls()).toEqual(['/v1/me', '/v1/auth/login', '/v1/auth/logout']);
     expect(shopper2.errors).toEqual([]);
     await shopper2.context.close();
+  });
+
+  it('shows the whole day on the overview once webhooks, dead letters and cancellations have happened (the README picture)', async () => {
+    const { page, errors, context } = await operator({ width: 1440, height: 900 });
+    await page.getByRole('img', { name: /Webhook success, last hour: \d/ }).waitFor({ timeout: 15_000 });
+    await page.getByRole('img', { name: /Cache hit ratio: \d/ }).waitFor();
+    await expectAccessible(page, 'console overview after the day');
+    await screenshot(page, 'console-overview-day');
+    fs.copyFileSync(path.join(SCREENSHOTS, 'console-overview-day.png'), path.resolve('docs', 'console.png'));
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });

@@ -40,7 +40,7 @@ export function LineChart({ series, labels, label }: { series: Series[]; labels:
         ))}
         {labels.map((l, i) =>
           i % every === 0 || i === count - 1 ? (
-            <text key={l} class="tick" x={x(i)} y={H - 6} text-anchor="middle">
+            <text key={l} class="tick" x={x(i)} y={H - 6} text-anchor={i === 0 ? 'start' : i === count - 1 ? 'end' : 'middle'}>
               {l}
             </text>
           ) : null,

@@ -92,7 +92,7 @@ export function EdgePage() {
               <dl class="facts">
                 {Object.entries(e.loadShedding).map(([key, value]) => (
                   <Fact key={key} label={words(key)}>
-                    {value === null ? 'none' : typeof value === 'object' ? JSON.stringify(value) : String(value)}
+                    {shown(value)}
                   </Fact>
                 ))}
               </dl>
@@ -102,6 +102,18 @@ export function EdgePage() {
       </Gate>
     </>
   );
+}
+
+/** A state value in words: a list joined, a record as `key n` pairs, nothing as "none". */
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map(String).join(', ');
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(' · ');
+  return String(value);
 }
 
 /** `inFlight` → "In flight": the shedder's field names as labels. */

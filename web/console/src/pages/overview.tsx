@@ -89,7 +89,7 @@ function Dashboard({ s, deadTrend }: { s: Summary; deadTrend: number[] }) {
         <Sparkline values={deadTrend} label={`Dead letters over the last ${deadTrend.length} refreshes, now ${s.deadLetters.count}`} />
       </section>
 
-      <section class="panel" aria-labelledby="ratios">
+      <section class="panel mid" aria-labelledby="ratios">
         <h2 id="ratios">Webhooks and cache</h2>
         <div class="rings">
           <Ring
