@@ -142,8 +142,10 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
   const w = 160;
   const h = 36;
   const max = Math.max(1, ...values);
-  const step = values.length > 1 ? w / (values.length - 1) : 0;
-  const points = values.map((v, i) => `${i * step},${h - 2 - (v / max) * (h - 4)}`).join(' ');
+  // One refresh is one point, which draws nothing: it is the level so far, drawn flat.
+  const series = values.length === 1 ? [values[0]!, values[0]!] : values;
+  const step = series.length > 1 ? w / (series.length - 1) : 0;
+  const points = series.map((v, i) => `${i * step},${h - 2 - (v / max) * (h - 4)}`).join(' ');
   return (
     <svg class="spark" viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
       <polyline class="line bad" points={points} />

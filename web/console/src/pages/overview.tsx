@@ -86,6 +86,7 @@ function Dashboard({ s, deadTrend }: { s: Summary; deadTrend: number[] }) {
             {s.deadLetters.count}
           </Link>
         </p>
+        <p class="muted small">Messages that ran out of retries, waiting for a redrive. Trend since this page opened:</p>
         <Sparkline values={deadTrend} label={`Dead letters over the last ${deadTrend.length} refreshes, now ${s.deadLetters.count}`} />
       </section>
 
