@@ -358,13 +358,24 @@ describe('the operations console in a real browser', () => {
     await shopper2.context.close();
   });
 
-  it('shows the whole day on the overview once webhooks, dead letters and cancellations have happened (the README picture)', async () => {
+  it('shows the whole day on the overview (the README picture), then redrives every dead letter left after a confirmation', async () => {
     const { page, errors, context } = await operator({ width: 1440, height: 900 });
     await page.getByRole('img', { name: /Webhook success, last hour: \d/ }).waitFor({ timeout: 15_000 });
     await page.getByRole('img', { name: /Cache hit ratio: \d/ }).waitFor();
     await expectAccessible(page, 'console overview after the day');
     await screenshot(page, 'console-overview-day');
     fs.copyFileSync(path.join(SCREENSHOTS, 'console-overview-day.png'), path.resolve('docs', 'console.png'));
+
+    // The webhook deliveries that ran out of retries while the receiver failed: all redriven at once, after a confirmation.
+    await section(page, 'Dead letters');
+    const waiting = (await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken })).body.items.length;
+    expect(waiting).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Redrive all matching' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Redrive all matching dead letters?' });
+    await dialog.getByText(/every dead letter to its consumer group again/).waitFor();
+    await dialog.getByRole('button', { name: 'Redrive them all' }).click();
+    await page.getByText(`${waiting} dead ${waiting === 1 ? 'letter' : 'letters'} sent to their groups again.`).waitFor();
+    await page.getByText(/No dead letters\. Every message was handled\./).waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });
