@@ -115,6 +115,16 @@ describe('the operations console in a real browser', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/email=/);
     await expect.poll(() => page.getByRole('link', { name: declinedOrderId, exact: true }).count()).toBe(1);
+    // Days are UTC days, "To" included: today finds it, a range that ended yesterday does not.
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('To (UTC day)').fill(yesterday);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No orders match these filters.').waitFor();
+    await page.getByLabel('From (UTC day)').fill(today);
+    await page.getByLabel('To (UTC day)').fill(today);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByRole('link', { name: declinedOrderId, exact: true }).waitFor();
     await record(page, 'orders');
 
     await page.getByRole('link', { name: declinedOrderId, exact: true }).click();
