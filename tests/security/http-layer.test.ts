@@ -125,3 +125,26 @@ describe('refusals before any route runs', () => {
     expect((await app.http.get('/healthz')).status).toBe(200);
   });
 });
+
+describe('a body nested too deep to write back', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp('sqlite');
+  }, 60_000);
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  test('with an Idempotency-Key, to a route that takes no body, is 400 and changes nothing (found by the fuzz suite)', async () => {
+    const buyer = await app.customer();
+    const deep = Buffer.from(`${'['.repeat(8_000)}${']'.repeat(8_000)}`);
+    const logout = {
+      method: 'POST',
+      target: '/v1/auth/logout',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer.token}`, 'idempotency-key': 'deep-1' },
+      body: deep,
+    };
+    expectProblem(await send(app.url, logout), 400, 'validation_failed');
+    expect((await app.http.get('/v1/me', { token: buyer.token })).status).toBe(200);
+  });
+});

@@ -24,12 +24,19 @@ export function send(baseUrl: string, request: HostileRequest): Promise<Answer> 
     const outgoing = http.request(
       { host: url.hostname, port: url.port, method: request.method, path: request.target, headers: request.headers, agent: false },
       (response) => {
+        const contentType = String(response.headers['content-type'] ?? '');
+        if (contentType.startsWith('text/event-stream')) {
+          // A live stream ends only when what it follows ends (an order's final status): its answer is the head.
+          resolve({ status: response.statusCode ?? 0, contentType, text: '' });
+          response.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
           resolve({
             status: response.statusCode ?? 0,
-            contentType: String(response.headers['content-type'] ?? ''),
+            contentType,
             text: Buffer.concat(chunks).toString('utf8'),
           }),
         );

@@ -114,7 +114,10 @@ export function createIdempotencyHooks(database: Database, options: IdempotencyO
       try {
         request.bodyAsSent = JSON.stringify(request.body ?? null);
       } catch {
-        // Nested too deep to write back (a hostile body): validation refuses it next, before any claim.
+        // Nested too deep to write back: a hostile body, refused here, since a route with no body schema
+        // would not refuse it before the claim fingerprints it.
+        done(platformErrors.error('validation_failed', 'body is nested too deep'));
+        return;
       }
     }
     done();
