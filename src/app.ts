@@ -224,7 +224,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         const routes = module.routes;
         if (routes) await http.app.register(async (scope) => routes(scope), { prefix: '/v1' });
       }
-      await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters), { prefix: '/v1' });
+      await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters, database.db), { prefix: '/v1' });
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
       await http.app.register(async (scope) => auditRoutes(scope, database.db), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
