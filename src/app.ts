@@ -22,7 +22,8 @@ import { createRedisClient } from './platform/redis/client.js';
 import { createBreakerRegistry, type BreakerRegistry } from './platform/resilience/registry.js';
 import { breakerRoutes } from './platform/resilience/routes.js';
 import { auditRoutes } from './platform/audit/routes.js';
-import { createCaches } from './platform/cache/caches.js';
+import { operationsRoutes } from './operations/routes.js';
+import { createCaches, type Caches } from './platform/cache/caches.js';
 import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
 import { registerStaticSite } from './platform/http/static-site.js';
@@ -44,6 +45,8 @@ export interface Core {
   bus: MessageBus;
   modules: Modules;
   breakers: BreakerRegistry;
+  /** This process's caches (their lookups, for the operations summary). */
+  caches: Caches;
   /** Every dead letter: the bus's and the webhook deliveries'. */
   deadLetters: DeadLetterStore;
   /** Seals and opens the secrets stored for reading back (webhook signing secrets). */
@@ -143,6 +146,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
       migrations,
       secrets,
       breakers,
+      caches,
       deadLetters,
       edge,
       async close() {
@@ -200,8 +204,9 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       secrets: core.secrets,
     });
     closers.push(async () => idempotency.stop());
+    const rateClasses = rateClassesFrom(config.rateLimits);
     const rateLimiter = createRateLimiter({
-      classes: rateClassesFrom(config.rateLimits),
+      classes: rateClasses,
       store: config.redisUrl ? redisBuckets(createRedisClient(config.redisUrl, logger, 'rate-limits')) : memoryBuckets(),
       logger,
     });
@@ -241,9 +246,21 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         const routes = module.routes;
         if (routes) await http.app.register(async (scope) => routes(scope), { prefix: '/v1' });
       }
-      await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters), { prefix: '/v1' });
+      await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters, database.db), { prefix: '/v1' });
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
       await http.app.register(async (scope) => auditRoutes(scope, database.db), { prefix: '/v1' });
+      const operations = {
+        orders: modules.orders.activity,
+        webhookAttemptsSince: modules.webhooks.attemptOutcomesSince,
+        bus,
+        deadLetters: core.deadLetters,
+        breakers: core.breakers,
+        cacheLookups: core.caches.lookups,
+        latency: core.metrics.recentLatency,
+        rateClasses,
+        loadShedding: loadShedder.state,
+      };
+      await http.app.register(async (scope) => operationsRoutes(scope, operations), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
       if (!(await registerStaticSite(http.app, site))) logger.debug({ dir: config.web.dir }, 'no storefront build; / is not served');
       const consoleSite = { dir: config.web.consoleDir, prefix: '/admin', clientRoutes: CONSOLE_ROUTES };

@@ -162,4 +162,6 @@ export const validBodies: Record<string, (shop: Shop, password: string) => unkno
   'PUT /v1/admin/sandbox/{channel}/faults': () => ({ failNext: 0 }),
   'POST /v1/webhooks/endpoints': (shop) => ({ url: shop.receiver.url, events: ['order.created'] }),
   'PATCH /v1/webhooks/endpoints/{id}': () => ({ description: 'checked by the authorization matrix' }),
+  // A group no consumer has: the redrive is made (and audited) and finds nothing to send again.
+  'POST /v1/admin/dlq/redrive': () => ({ group: 'authorization.matrix' }),
 };

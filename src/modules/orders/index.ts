@@ -6,6 +6,7 @@ import type { Logger } from '../../platform/observability/logger.js';
 import { createPeriodicTask } from '../../platform/periodic-task.js';
 import type { Registry } from 'prom-client';
 import type { ArchiveStore } from '../../platform/archive/store.js';
+import { createOrderActivity, type OrderActivity } from './activity.js';
 import { createOrderArchive, type OrderArchive } from './archive.js';
 import { ordersErrors } from './errors.js';
 import { createOrdersMetrics } from './metrics.js';
@@ -18,6 +19,8 @@ import { createOrdersService, type OrdersService } from './service.js';
 import { createOrdersStore, orderStatements } from './store.js';
 
 export type { OrdersService, OrderOutcome } from './service.js';
+export type { OrderActivity, MilestoneCount } from './activity.js';
+export type { OrderStatus } from './status.js';
 export type { Order } from './view.js';
 export type { ArchivedOrderRecord, ArchiveEntry, OrderArchive } from './archive.js';
 export type { OrderingPorts } from './place-order.js';
@@ -27,6 +30,8 @@ export interface OrdersModule extends AppModule {
   service: OrdersService;
   /** Cold storage of final orders: what the archiver moves, and the index lookups and lists read. */
   archive: OrderArchive;
+  /** What orders did lately and where they stand, for the operations summary. */
+  activity: OrderActivity;
   /** Ends every open event stream (at shutdown, so draining is not held open by long-lived responses). */
   closeStreams(): void;
 }
@@ -76,6 +81,7 @@ export function createOrdersModule(deps: {
     errors: ordersErrors.catalog,
     service,
     archive,
+    activity: createOrderActivity(deps.database),
     tasks: [sweeper],
     routes: (app) => ordersRoutes(app, service, streams, { pollIntervalMs: 200, heartbeatMs: 15_000 }),
     closeStreams: () => {

@@ -10,6 +10,7 @@ import { webhookErrors } from './errors.js';
 import type { PublicEvents } from './event-types.js';
 import { webhookSubscription } from './handlers.js';
 import { createWebhooksMetrics } from './metrics.js';
+import { attemptOutcomesSince, type AttemptOutcomes } from './attempt-outcomes.js';
 import { webhooksMigrations } from './migrations/index.js';
 export { webhooksMigrations } from './migrations/index.js';
 import { webhookRoutes } from './routes.js';
@@ -19,10 +20,13 @@ import { webhookRetentionRules, type WebhookRetention } from './retention.js';
 
 export type { PublicEvents } from './event-types.js';
 export type { WebhookService } from './service.js';
+export type { AttemptOutcomes } from './attempt-outcomes.js';
 export type { WebhookRetention } from './retention.js';
 
 export interface WebhooksModule extends AppModule {
   service: WebhookService;
+  /** Attempts to every endpoint since a time, and how many succeeded: the operations summary's ratio. */
+  attemptOutcomesSince(since: Date): Promise<AttemptOutcomes>;
 }
 
 export function createWebhooksModule(deps: {
@@ -64,6 +68,7 @@ export function createWebhooksModule(deps: {
     migrations: webhooksMigrations,
     errors: webhookErrors.catalog,
     service,
+    attemptOutcomesSince: (since) => attemptOutcomesSince(deps.database, since),
     tasks: [dispatcher, retention],
     routes: (app) => webhookRoutes(app, service, deps.events),
   };

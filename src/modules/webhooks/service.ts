@@ -3,7 +3,8 @@ import type { Database, Executor } from '../../platform/db/database.js';
 import { newId, nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
-import type { DeadLetter, DeadLetterStore } from '../../platform/messaging/transport.js';
+import type { DeadLetterStore } from '../../platform/messaging/transport.js';
+import { webhookDeadLetters } from './dead-letters.js';
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
 import { newSecret } from './signing.js';
@@ -249,34 +250,6 @@ export function createWebhookService(
 
     sealSecrets: (scope) => sealEndpointSecrets(database, secrets, scope),
 
-    deadLetters: {
-      async list(limit, before) {
-        const rows = await store.deadDeliveries(limit, before);
-        return rows.map(
-          (r): DeadLetter => ({
-            id: r.id,
-            messageId: r.message_id,
-            type: r.type,
-            key: r.endpoint_id,
-            group: 'webhooks',
-            attempts: r.attempts,
-            error: r.last_error,
-            occurredAt: r.occurred_at,
-            deadAt: r.dead_at ?? r.occurred_at,
-            data: JSON.parse(r.body) as unknown,
-          }),
-        );
-      },
-      async redrive(id, within) {
-        const redriven = await database.db.transaction().execute(async (tx) => {
-          if (!(await createWebhooksStore(tx).redrive(id, nowIso()))) return false;
-          await within?.(tx);
-          return true;
-        });
-        if (redriven) options.wake();
-        return redriven;
-      },
-      count: () => store.countDead(),
-    },
+    deadLetters: webhookDeadLetters(database, options.wake),
   };
 }

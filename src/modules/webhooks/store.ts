@@ -170,35 +170,5 @@ export function createWebhooksStore(executor: Executor) {
       if (before !== undefined) q = q.where('id', '<', before);
       return q.orderBy('id', 'desc').limit(limit).execute();
     },
-
-    deadDeliveries(limit: number, before?: string) {
-      let q = db
-        .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
-        .select(['d.id', 'd.message_id', 'd.endpoint_id', 'd.attempts', 'd.last_error', 'd.dead_at', 'm.type', 'm.occurred_at', 'm.body'])
-        .where(dead('d'));
-      if (before !== undefined) q = q.where('d.id', '<', before);
-      return q.orderBy('d.id', 'desc').limit(limit).execute();
-    },
-
-    async redrive(id: string, at: string): Promise<boolean> {
-      const result = await db
-        .updateTable('webhook_deliveries')
-        // dead_at stays: once delivered, the delivery is a resolved dead letter, kept as long as those are.
-        .set({ status: 'pending', attempts: 0, next_attempt_at: at })
-        .where('id', '=', id)
-        .where(dead())
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-
-    async countDead(): Promise<number> {
-      const row = await db
-        .selectFrom('webhook_deliveries')
-        .select(db.fn.countAll<number>().as('n'))
-        .where(dead())
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
   };
 }

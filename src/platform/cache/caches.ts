@@ -10,6 +10,8 @@ const CHANNEL = 'orderly:cache:invalidate';
 /** Makes the process's caches, and carries invalidations between nodes. */
 export interface Caches {
   create<V>(options: CacheOptions): Cache<V>;
+  /** Lookups of every cache of this process since start. */
+  lookups(): { hits: number; misses: number };
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export function createCaches(deps: { redisUrl: string | null; registry: Registry
       byName.set(options.name, cache as Cache<unknown>);
       return cache;
     },
+    lookups: () => metrics.totals(),
     async close() {
       subscriber?.disconnect();
       redis?.disconnect();

@@ -9,6 +9,8 @@ export interface CacheMetrics {
   /** One call of the loader: a database read. */
   loaded(cache: string): void;
   sharedFailure(cache: string): void;
+  /** Every cache's lookups since start: hits (either layer, or joined a load) and misses, as the hit ratio counts them. */
+  totals(): { hits: number; misses: number };
 }
 
 const RESULTS = ['l1_hit', 'l2_hit', 'coalesced', 'miss'] as const satisfies readonly CacheResult[];
@@ -60,5 +62,14 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     },
     loaded: (cache) => loads.inc({ cache }),
     sharedFailure: (cache) => failures.inc({ cache }),
+    totals() {
+      let hits = 0;
+      let misses = 0;
+      for (const counts of lookups.values()) {
+        hits += counts.l1_hit + counts.l2_hit + counts.coalesced;
+        misses += counts.miss;
+      }
+      return { hits, misses };
+    },
   };
 }

@@ -36,9 +36,21 @@ export interface LoadView {
   shedding: Priority[];
 }
 
+/** The load view with the shedder's settings and its count of refusals, for operators. */
+export interface ShedderState extends LoadView {
+  enabled: boolean;
+  /** The in-flight bound; null when shedding is off. */
+  limit: number | null;
+  lagLimitMs: number | null;
+  /** Requests refused with 503 since start, by priority and in all. */
+  shed: number;
+  shedByPriority: Record<Priority, number>;
+}
+
 export interface LoadShedder {
   hook(priority: Priority, longLived: boolean): onRequestHookHandler;
   view(): LoadView;
+  state(): ShedderState;
   stop(): void;
 }
 
@@ -98,16 +110,30 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
     return inFlight < options.maxInFlight * rule.inFlightShare && (!piling() || lagMs < options.lagMs * rule.lagFactor);
   };
 
+  // Kept beside the counter: reading a prom-client counter back is asynchronous.
+  const refused: Record<Priority, number> = { checkout: 0, orders: 0, login: 0, browse: 0, recommendations: 0 };
+
   // One listener for every request (a response closes once), not a closure per request.
   const settled = () => {
     inFlight -= 1;
   };
+
+  function view(): LoadView {
+    const pressure = Math.max(inFlight / options.maxInFlight, piling() ? lagMs / options.lagMs : 0);
+    return {
+      pressure: Math.round(pressure * 100) / 100,
+      inFlight,
+      eventLoopDelayMs: Math.round(lagMs * 10) / 10,
+      shedding: options.enabled ? PRIORITIES.filter((p) => !admits(p)) : [],
+    };
+  }
 
   return {
     hook(priority, longLived) {
       return (_request, reply, done) => {
         if (options.enabled && !admits(priority)) {
           shed.inc({ priority });
+          refused[priority] += 1;
           const retryAfter = priority === 'checkout' ? 1 : 2;
           done(
             platformErrors.error('unavailable', `The service is overloaded; ${priority} requests are paused. Try again shortly.`, {
@@ -123,13 +149,15 @@ export function createLoadShedder(options: { enabled: boolean; maxInFlight: numb
         done();
       };
     },
-    view() {
-      const pressure = Math.max(inFlight / options.maxInFlight, piling() ? lagMs / options.lagMs : 0);
+    view,
+    state() {
       return {
-        pressure: Math.round(pressure * 100) / 100,
-        inFlight,
-        eventLoopDelayMs: Math.round(lagMs * 10) / 10,
-        shedding: options.enabled ? PRIORITIES.filter((p) => !admits(p)) : [],
+        ...view(),
+        enabled: options.enabled,
+        limit: options.enabled ? options.maxInFlight : null,
+        lagLimitMs: options.enabled ? options.lagMs : null,
+        shed: PRIORITIES.reduce((sum, p) => sum + refused[p], 0),
+        shedByPriority: { ...refused },
       };
     },
     stop() {

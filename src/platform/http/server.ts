@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import { createAccessLog, type AccessLog } from '../observability/access-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HttpDurations } from '../observability/http-durations.js';
+import type { RecentLatency } from '../observability/recent-latency.js';
 import type { ErrorCatalog } from './errors.js';
 import { platformErrors } from './errors.js';
 import { handleError, sendProblem } from './problem.js';
@@ -82,6 +83,7 @@ class RequestCompletion extends LogController {
   constructor(
     private readonly access: AccessLog,
     private readonly durations: HttpDurations,
+    private readonly recent: RecentLatency,
   ) {
     super({ requestIdLogLabel: 'requestId' });
   }
@@ -92,6 +94,7 @@ class RequestCompletion extends LogController {
     const route = request.routeOptions.url ?? 'unmatched';
     const elapsedMs = reply.elapsedTime;
     this.durations.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
+    this.recent.record(request.method, route, elapsedMs);
     const durationMs = Math.round(elapsedMs * 100) / 100;
     if (error) {
       reply.log.error(
@@ -120,7 +123,11 @@ class RequestCompletion extends LogController {
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
     loggerInstance: edgeLogger(options.logger as FastifyBaseLogger),
-    logController: new RequestCompletion(createAccessLog(options.logger), options.metrics.httpRequestDuration),
+    logController: new RequestCompletion(
+      createAccessLog(options.logger),
+      options.metrics.httpRequestDuration,
+      options.metrics.recentLatency,
+    ),
     bodyLimit: options.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -9,7 +9,7 @@ import type { EventEnvelope, NewEvent } from './envelope.js';
 import { DeferDelivery, type RetryPolicy } from './retry.js';
 import type { MessagingTables } from './schema.js';
 import { messagingStatements } from './statements.js';
-import type { DeadLetterStore, Delivery, DeliveryBacklog, Transport } from './transport.js';
+import type { DeadLetterStore, Delivery, DeliveryBacklog, GroupLag, Transport } from './transport.js';
 
 /** Appends events to the outbox of the transaction it was handed. */
 export type Publish = (events: NewEvent[]) => Promise<void>;
@@ -55,6 +55,8 @@ export interface MessageBus {
   close(): Promise<void>;
   deadLetters: DeadLetterStore;
   backlog(overdueAfterMs: number): Promise<DeliveryBacklog>;
+  /** Every subscribed consumer group, by name, with what waits for it and since when. */
+  lag(): Promise<({ group: string } & GroupLag)[]>;
   /** Forgets handled messages and inbox records older than `before`; what is pending or dead stays. */
   prune(before: Date): Promise<number>;
 }
@@ -263,6 +265,12 @@ export function createMessageBus(
     close: () => transport.close(),
     deadLetters: transport.deadLetters,
     backlog: (overdueAfterMs) => transport.backlog(groupsFor, overdueAfterMs),
+
+    async lag() {
+      const byGroup = await transport.lagByGroup();
+      const groups = new Set([...subscriptions.keys(), ...byGroup.keys()]);
+      return [...groups].sort().map((group) => ({ group, ...(byGroup.get(group) ?? { backlog: 0, oldestAt: null }) }));
+    },
 
     async prune(before) {
       const cutoff = before.toISOString();

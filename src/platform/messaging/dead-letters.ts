@@ -13,7 +13,7 @@ export interface DeadLetterSource {
  */
 export function combineDeadLetters(sources: DeadLetterSource[]): DeadLetterStore {
   return {
-    async list(limit, before) {
+    async list(limit, before, filter) {
       const letters: DeadLetter[] = [];
       let started = before === undefined;
       for (const source of sources) {
@@ -21,9 +21,9 @@ export function combineDeadLetters(sources: DeadLetterSource[]): DeadLetterStore
         if (!started) {
           if (!source.owns(before!)) continue;
           started = true;
-          letters.push(...(await source.store.list(limit, before)));
+          letters.push(...(await source.store.list(limit, before, filter)));
         } else {
-          letters.push(...(await source.store.list(limit - letters.length)));
+          letters.push(...(await source.store.list(limit - letters.length, undefined, filter)));
         }
       }
       return letters.slice(0, limit);
@@ -31,6 +31,18 @@ export function combineDeadLetters(sources: DeadLetterSource[]): DeadLetterStore
     async redrive(id, within) {
       const source = sources.find((s) => s.owns(id));
       return source ? source.store.redrive(id, within) : false;
+    },
+    // One source after the other in the one transaction, until the limit is spent.
+    async redriveMatching(tx, filter, limit) {
+      let redriven = 0;
+      for (const source of sources) {
+        if (redriven >= limit) break;
+        redriven += await source.store.redriveMatching(tx, filter, limit - redriven);
+      }
+      return redriven;
+    },
+    wake() {
+      for (const source of sources) source.store.wake();
     },
     async count() {
       const counts = await Promise.all(sources.map((s) => s.store.count()));

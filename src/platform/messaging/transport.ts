@@ -27,15 +27,35 @@ export interface DeadLetter {
   data: unknown;
 }
 
+/** Which dead letters an operator means: exact consumer group and message type, each optional. */
+export interface DeadLetterFilter {
+  group?: string;
+  type?: string;
+}
+
 /** Messages that exhausted their retries, kept with their error until an operator redrives them. */
 export interface DeadLetterStore {
-  list(limit: number, before?: string): Promise<DeadLetter[]>;
+  list(limit: number, before?: string, filter?: DeadLetterFilter): Promise<DeadLetter[]>;
   /**
    * Puts the message back in front of its group with a fresh retry budget; false when there is no such dead
    * letter. `within` runs in the transaction of the redrive (a request records its answer there).
    */
   redrive(id: string, within?: (tx: Executor) => Promise<void>): Promise<boolean>;
+  /**
+   * Inside the caller's transaction: puts back up to `limit` dead letters matching `filter`, oldest first,
+   * each with a fresh retry budget; how many. Call `wake` once that transaction committed.
+   */
+  redriveMatching(tx: Executor, filter: DeadLetterFilter, limit: number): Promise<number>;
+  /** Redriven work waits: the consumers look for it now rather than at their next poll. */
+  wake(): void;
   count(): Promise<number>;
+}
+
+/** Deliveries a consumer group has not handled yet (dead letters aside), and since when the oldest waits. */
+export interface GroupLag {
+  backlog: number;
+  /** When the oldest of them was enqueued; null when none waits or the transport cannot tell. */
+  oldestAt: string | null;
 }
 
 /** What the transport can tell `orderly verify` about messages not yet handled. */
@@ -77,6 +97,8 @@ export interface Transport {
   health(): Promise<void>;
   /** Messages waiting per consumer group, for the metrics. */
   pendingByGroup(): Promise<Map<string, number>>;
+  /** Backlog and the oldest waiting delivery per consumer group that has any, for operators' summary. */
+  lagByGroup(): Promise<Map<string, GroupLag>>;
   /** Lets go of connections that outlive stop (or that a process that never started holds). */
   close(): Promise<void>;
 }

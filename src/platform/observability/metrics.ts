@@ -1,10 +1,13 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { createHttpDurations, type HttpDurations } from './http-durations.js';
+import { createRecentLatency, type RecentLatency } from './recent-latency.js';
 
 /** The process-wide metric registry and the metrics the platform itself records. */
 export interface Metrics {
   registry: Registry;
   httpRequestDuration: HttpDurations;
+  /** The last five minutes of request durations per route, for the operations summary. */
+  recentLatency: RecentLatency;
   /** Messages on the broker's stream that are not Orderly's, dropped by a consumer group. */
   unreadableMessages: Counter<'group'>;
   /** Broker consumers made afresh after a broker crash left them stuck. */
@@ -34,5 +37,5 @@ export function createMetrics(build: { version: string; role: string; database: 
     labelNames: ['group'] as const,
     registers: [registry],
   });
-  return { registry, httpRequestDuration, unreadableMessages, recreatedConsumers };
+  return { registry, httpRequestDuration, recentLatency: createRecentLatency(), unreadableMessages, recreatedConsumers };
 }

@@ -5,9 +5,17 @@ import { problems } from '../http/schemas.js';
 import type { HttpApp } from '../http/types.js';
 import type { BreakerRegistry } from './registry.js';
 
+/** A breaker's state, as every operations answer spells it. */
+export const BreakerStateSchema = Type.Union([
+  Type.Literal('closed'),
+  Type.Literal('open'),
+  Type.Literal('half_open'),
+  Type.Literal('isolated'),
+]);
+
 const BreakerSchema = Type.Object({
   name: Type.String({ description: 'the outbound dependency, e.g. payments' }),
-  state: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open'), Type.Literal('isolated')]),
+  state: BreakerStateSchema,
   since: Type.String({ format: 'date-time' }),
   probation: Type.Boolean({ description: 'closed after a successful probe, but one more failure reopens it' }),
   lastFailure: Type.Union([Type.String(), Type.Null()]),

@@ -1,11 +1,36 @@
-import { sql, type Kysely } from 'kysely';
-import { asSchema, type Database } from '../../db/database.js';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { asSchema, type Database, type Executor } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import { MalformedMessage } from '../contract.js';
 import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
 import { dead, pending, waiting, type MessagingTables } from '../schema.js';
-import type { DeadLetter, DeadLetterStore, DeliveryBacklog } from '../transport.js';
+import type { DeadLetter, DeadLetterFilter, DeadLetterStore, DeliveryBacklog, GroupLag } from '../transport.js';
 import type { DeliveryRow } from './delivery-row.js';
+
+type DeadLetterQuery<O> = SelectQueryBuilder<
+  MessagingTables & { d: MessagingTables['messaging_deliveries']; o: MessagingTables['outbox'] },
+  'd' | 'o',
+  O
+>;
+
+/** The dead-letter filter on a query over deliveries `d` joined to their messages `o`. */
+function matching<O>(query: DeadLetterQuery<O>, filter: DeadLetterFilter): DeadLetterQuery<O> {
+  let q = query;
+  if (filter.group !== undefined) q = q.where('d.group_name', '=', filter.group);
+  if (filter.type !== undefined) q = q.where('o.type', '=', filter.type);
+  return q;
+}
+
+/** Ids of up to `limit` dead deliveries matching `filter`, oldest first, read in `tx` (the redrive's). */
+export async function deadMatching(tx: Executor, filter: DeadLetterFilter, limit: number): Promise<number[]> {
+  const query = asSchema<MessagingTables>(tx)
+    .selectFrom('messaging_deliveries as d')
+    .innerJoin('outbox as o', 'o.id', 'd.message_id')
+    .select('d.id')
+    .where(dead());
+  const rows = await matching(query, filter).orderBy('d.id', 'asc').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
 
 /**
  * What the table queue writes and reads about deliveries besides claiming them: a failure's retry or dead
@@ -75,7 +100,7 @@ export function createDeliveryStore(database: Database, logger: Logger, wake: ()
   }
 
   const deadLetters: DeadLetterStore = {
-    async list(limit, before) {
+    async list(limit, before, filter = {}) {
       let query = db
         .selectFrom('messaging_deliveries as d')
         .innerJoin('outbox as o', 'o.id', 'd.message_id')
@@ -92,6 +117,7 @@ export function createDeliveryStore(database: Database, logger: Logger, wake: ()
           'o.data',
         ])
         .where(dead());
+      query = matching(query, filter);
       if (before !== undefined) query = query.where('d.id', '<', Number(before));
       const rows = await query.orderBy('d.id', 'desc').limit(limit).execute();
       return rows.map(
@@ -132,8 +158,37 @@ export function createDeliveryStore(database: Database, logger: Logger, wake: ()
       if (redriven) wake();
       return redriven;
     },
+    async redriveMatching(tx, filter, limit) {
+      const ids = await deadMatching(tx, filter, limit);
+      if (ids.length === 0) return 0;
+      const result = await asSchema<MessagingTables>(tx)
+        .updateTable('messaging_deliveries')
+        .set({
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: new Date().toISOString(),
+          dead_at: null,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('id', 'in', ids)
+        .where('status', '=', 'dead')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    wake,
     count: () => count(dead),
   };
+
+  async function lagByGroup(): Promise<Map<string, GroupLag>> {
+    const rows = await db
+      .selectFrom('messaging_deliveries')
+      .select(['group_name', sql<number>`count(*)`.as('n'), sql<string | null>`min(created_at)`.as('oldest')])
+      .where('status', 'in', ['pending', 'waiting'])
+      .groupBy('group_name')
+      .execute();
+    return new Map(rows.map((r) => [r.group_name, { backlog: Number(r.n), oldestAt: r.oldest }]));
+  }
 
   async function pendingByGroup(): Promise<Map<string, number>> {
     const rows = await db
@@ -148,6 +203,7 @@ export function createDeliveryStore(database: Database, logger: Logger, wake: ()
   return {
     fail,
     pendingByGroup,
+    lagByGroup,
     deadLetters,
     counts,
     async backlog(groupsFor: (type: string) => string[], overdueAfterMs: number): Promise<DeliveryBacklog> {

@@ -149,6 +149,7 @@ export function createLocalTransport(database: Database, logger: Logger, options
     counts: store.counts,
     backlog: store.backlog,
     pendingByGroup: store.pendingByGroup,
+    lagByGroup: store.lagByGroup,
     // The queue is the database: healthy when it is, which /readyz checks already.
     health: async () => undefined,
     close: async () => undefined,

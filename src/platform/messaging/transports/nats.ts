@@ -5,7 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import { createWorkLoop, type WorkLoop } from '../../work-loop.js';
 import type { MessagingTables } from '../schema.js';
 import type { DeliveryBacklog, Transport } from '../transport.js';
-import { createDeliveryStore } from './delivery-store.js';
+import { createDeliveryStore, deadMatching } from './delivery-store.js';
 import { connectNats, type NatsLink } from './nats-connection.js';
 import { createNatsConsumers } from './nats-consumers.js';
 import { createNatsRelay } from './nats-relay.js';
@@ -145,6 +145,35 @@ export function createNatsTransport(database: Database, logger: Logger, options:
     deadLetters: {
       list: store.deadLetters.list,
       count: store.deadLetters.count,
+      wake,
+      /** As one redrive each, in the caller's transaction: each dead letter becomes a message for its one group. */
+      async redriveMatching(tx, filter, limit) {
+        const ids = await deadMatching(tx, filter, limit);
+        if (ids.length === 0) return 0;
+        const t = asSchema<MessagingTables>(tx);
+        const dead = await t
+          .deleteFrom('messaging_deliveries')
+          .where('id', 'in', ids)
+          .where('status', '=', 'dead')
+          .returning(['message_seq', 'root_seq', 'group_name'])
+          .execute();
+        if (dead.length === 0) return 0;
+        const now = new Date().toISOString();
+        await t
+          .insertInto('messaging_outbound')
+          .values(
+            dead.map((d) => ({
+              message_seq: d.message_seq,
+              root_seq: d.root_seq,
+              groups: JSON.stringify([d.group_name]),
+              redrive: 1,
+              created_at: now,
+            })),
+          )
+          .execute();
+        await notifyOnCommit(tx, OUTBOUND_CHANNEL);
+        return dead.length;
+      },
       /** Back through the relay, outbox first: the dead letter becomes a message for its one group again. */
       async redrive(id, within) {
         if (!/^\d{1,15}$/.test(id)) return false;
@@ -185,6 +214,12 @@ export function createNatsTransport(database: Database, logger: Logger, options:
 
     async pendingByGroup() {
       return brokerPending().catch(() => new Map<string, number>());
+    },
+
+    // The broker counts what each group has yet to acknowledge, but not how long the oldest has waited.
+    async lagByGroup() {
+      const pending = await brokerPending().catch(() => new Map<string, number>());
+      return new Map([...pending].map(([group, backlog]) => [group, { backlog, oldestAt: null }]));
     },
 
     async backlog(groupsFor, overdueAfterMs): Promise<DeliveryBacklog> {
