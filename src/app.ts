@@ -22,6 +22,7 @@ import { createRedisClient } from './platform/redis/client.js';
 import { createBreakerRegistry, type BreakerRegistry } from './platform/resilience/registry.js';
 import { breakerRoutes } from './platform/resilience/routes.js';
 import { auditRoutes } from './platform/audit/routes.js';
+import { operatorOrderRoutes } from './operations/order-routes.js';
 import { createCaches } from './platform/cache/caches.js';
 import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
@@ -227,6 +228,15 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
       await http.app.register(async (scope) => deadLetterRoutes(scope, core.deadLetters), { prefix: '/v1' });
       await http.app.register(async (scope) => breakerRoutes(scope, core.breakers), { prefix: '/v1' });
       await http.app.register(async (scope) => auditRoutes(scope, database.db), { prefix: '/v1' });
+      const orderViewSources = {
+        executor: database.db,
+        groups: () => bus.groups(),
+        orders: modules.orders.service,
+        identity: modules.identity.service,
+        payments: modules.payments.service,
+        shipping: modules.shipping.service,
+      };
+      await http.app.register(async (scope) => operatorOrderRoutes(scope, orderViewSources), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
       if (!(await registerStaticSite(http.app, site))) logger.debug({ dir: config.web.dir }, 'no storefront build; / is not served');
     }
