@@ -5,6 +5,7 @@ import * as endpointChanges from './0003_endpoint_changes.js';
 import * as liveAndDeadIndexes from './0004_live_and_dead_indexes.js';
 import * as fanouts from './0005_fanouts.js';
 import * as messageTraces from './0006_message_traces.js';
+import * as attemptExchange from './0007_attempt_exchange.js';
 
 export const webhooksMigrations: MigrationSet = {
   owner: 'webhooks',
@@ -15,5 +16,6 @@ export const webhooksMigrations: MigrationSet = {
     '0004_live_and_dead_indexes': liveAndDeadIndexes,
     '0005_fanouts': fanouts,
     '0006_message_traces': messageTraces,
+    '0007_attempt_exchange': attemptExchange,
   },
 };
