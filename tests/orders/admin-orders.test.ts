@@ -2,14 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startApp, uniqueSku, type TestApp } from '../support/app.js';
 import { placeOrder, waitForOrder, waitForShipment } from '../support/orders.js';
+import { startPaymentSim, type PaymentSimProcess } from '../support/payment-sim.js';
 
 describe.each(databaseKinds)('admin order filters and the operator view on %s', (kind) => {
   let app: TestApp;
+  let sim: PaymentSimProcess;
+  // Payments go to the provider simulator over HTTP: the decline comes from the provider, as in production.
   beforeAll(async () => {
-    app = await startApp(kind, { ORDERLY_MESSAGE_RETRY_BASE_MS: '10', ORDERLY_RELAY_POLL_MS: '20' });
+    sim = await startPaymentSim();
+    app = await startApp(kind, { PAYMENT_PROVIDER_URL: sim.url, ORDERLY_MESSAGE_RETRY_BASE_MS: '10', ORDERLY_RELAY_POLL_MS: '20' });
   });
   afterAll(async () => {
-    await app.stop();
+    await app?.stop();
+    await sim?.stop();
   });
 
   async function variant(stock = 20) {
@@ -104,6 +109,7 @@ describe.each(databaseKinds)('admin order filters and the operator view on %s', 
     ]);
     const [reserve, authorize, release] = view.saga.steps;
     expect(authorize.error).toMatch(/^declined \(.+\)$/);
+    expect((await sim.ledger()).filter((e) => e.reference.includes(order.id)).map((e) => e.status)).toEqual(['declined']);
     expect(reserve.error).toBeNull();
     for (const step of view.saga.steps) {
       expect(step.attempts).toBe(1);
