@@ -23,6 +23,7 @@ import { createBreakerRegistry, type BreakerRegistry } from './platform/resilien
 import { breakerRoutes } from './platform/resilience/routes.js';
 import { auditRoutes } from './platform/audit/routes.js';
 import { operationsRoutes } from './operations/routes.js';
+import { operatorOrderRoutes } from './operations/order-routes.js';
 import { createCaches, type Caches } from './platform/cache/caches.js';
 import { combineDeadLetters } from './platform/messaging/dead-letters.js';
 import type { DeadLetterStore } from './platform/messaging/transport.js';
@@ -261,6 +262,15 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         loadShedding: loadShedder.state,
       };
       await http.app.register(async (scope) => operationsRoutes(scope, operations), { prefix: '/v1' });
+      const orderViewSources = {
+        executor: database.db,
+        groups: () => bus.groups(),
+        orders: modules.orders.service,
+        identity: modules.identity.service,
+        payments: modules.payments.service,
+        shipping: modules.shipping.service,
+      };
+      await http.app.register(async (scope) => operatorOrderRoutes(scope, orderViewSources), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };
       if (!(await registerStaticSite(http.app, site))) logger.debug({ dir: config.web.dir }, 'no storefront build; / is not served');
       const consoleSite = { dir: config.web.consoleDir, prefix: '/admin', clientRoutes: CONSOLE_ROUTES };

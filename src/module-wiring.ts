@@ -167,6 +167,10 @@ export function buildModules(
       },
       clearCart: (tx, userId, version) => cart.service.clearWithin(tx, userId, version),
     },
+    customers: {
+      idByEmail: async (email) => (await identity.service.findUserByEmail(email))?.id ?? null,
+      emailsOf: async (ids) => new Map((await identity.service.usersByIds(ids)).map((u) => [u.id, u.email])),
+    },
     // A saga outlives its stock hold by as long again: time for a late payment to commit or be refunded.
     sagaDeadlineMs: config.sagaDeadlineMs,
     sweepIntervalMs: config.sweepIntervalMs,

@@ -126,6 +126,7 @@ export function pathValue(shop: Shop, path: string, parameter: string): string {
   if (path.startsWith('/v1/shipments/')) return shop.shipmentId;
   if (path.startsWith('/v1/webhooks/endpoints/')) return shop.endpointId;
   if (path.startsWith('/v1/admin/dlq/')) return 'dlq_none';
+  if (path.startsWith('/v1/admin/orders/')) return shop.orderId;
   if (path.startsWith('/v1/me/sessions/')) return shop.sessionId;
   throw new Error(`no fixture for {${parameter}} in ${path}: add one to tests/support/api-surface.ts`);
 }

@@ -13,6 +13,8 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Hold the response this long (a hanging receiver). */
   delayMs?: number;
+  /** The response body; "ok" by default. */
+  body?: string;
 }
 
 /** A real HTTP server on loopback that records every webhook it receives and answers as told. */
@@ -36,10 +38,10 @@ export async function startReceiver(answer: Receiver['answer'] = () => ({})): Pr
       .on('end', () => {
         const received = { path: request.url ?? '', headers: request.headers, body, at: Date.now() };
         const n = receiver.received.push(received) - 1;
-        const { status = 200, headers = {}, delayMs = 0 } = receiver.answer(n, received);
+        const { status = 200, headers = {}, delayMs = 0, body: answerBody = 'ok' } = receiver.answer(n, received);
         const reply = () => {
           timers.delete(timer);
-          if (!response.destroyed) response.writeHead(status, headers).end('ok');
+          if (!response.destroyed) response.writeHead(status, headers).end(answerBody);
         };
         const timer = setTimeout(reply, delayMs);
         timers.add(timer);

@@ -63,6 +63,10 @@ export interface IdentityService {
    */
   changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }, client?: Client): Promise<void>;
   getUser(id: string): Promise<User | null>;
+  /** The account with this email (case-insensitive), for an admin's search by customer. */
+  findUserByEmail(email: string): Promise<User | null>;
+  /** The accounts among `ids` that exist, in no particular order. */
+  usersByIds(ids: string[]): Promise<User[]>;
   authenticate: Authenticate;
   /**
    * Creates the admin, or makes the existing account an admin with this password. Making an admin (by
@@ -247,6 +251,13 @@ export function createIdentityService(
       const row = await store.findUserById(id);
       return row ? toUser(row) : null;
     },
+
+    async findUserByEmail(email) {
+      const row = await store.findUserByEmail(email);
+      return row ? toUser(row) : null;
+    },
+
+    usersByIds: async (ids) => (await store.findUsersByIds([...new Set(ids)])).map(toUser),
 
     async authenticate(token) {
       if (!token.startsWith('ot_') || token.length > 100) return null;

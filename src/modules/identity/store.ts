@@ -59,6 +59,9 @@ export function createIdentityStore(executor: Executor) {
 
     findUserById: (id: string) => db.selectFrom('identity_users').selectAll().where('id', '=', id).executeTakeFirst(),
 
+    findUsersByIds: (ids: string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('identity_users').selectAll().where('id', 'in', ids).execute(),
+
     /** Inserts unless the email is taken; returns false when it was. */
     insertUser: async (user: UserRow): Promise<boolean> => {
       const result = await db

@@ -193,6 +193,8 @@ export function createOrderArchive(database: Database, statements: OrderStatemen
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.before !== undefined) query = query.where('order_id', '<', filter.before);
+      if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+      if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
       return query.orderBy('order_id', 'desc').limit(filter.limit).execute();
     },
 

@@ -1,6 +1,7 @@
 import { defineErrors } from '../../platform/http/errors.js';
 
 export const ordersErrors = defineErrors({
+  order_not_found: { status: 404, title: 'No such order' },
   order_not_cancellable: { status: 409, title: 'The order can no longer be cancelled' },
   cart_empty: { status: 409, title: 'The cart is empty' },
   product_unavailable: { status: 409, title: 'This product is not for sale' },

@@ -14,13 +14,17 @@ import { expireOverdueSagas, ordersSubscription } from './handlers.js';
 import { ordersMigrations } from './migrations/index.js';
 export { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
+import type { CustomerDirectory } from './customers.js';
 import { ordersRoutes } from './routes.js';
 import { createOrdersService, type OrdersService } from './service.js';
 import { createOrdersStore, orderStatements } from './store.js';
 
-export type { OrdersService, OrderOutcome } from './service.js';
+export type { OrdersService, OrderOutcome, ListedOrder, OrderListQuery, SagaSummary } from './service.js';
 export type { OrderActivity, MilestoneCount } from './activity.js';
 export type { OrderStatus } from './status.js';
+export { ordersErrors } from './errors.js';
+export type { CustomerDirectory } from './customers.js';
+export { OrderSchema } from './schemas.js';
 export type { Order } from './view.js';
 export type { ArchivedOrderRecord, ArchiveEntry, OrderArchive } from './archive.js';
 export type { OrderingPorts } from './place-order.js';
@@ -42,6 +46,7 @@ export function createOrdersModule(deps: {
   logger: Logger;
   metrics: Registry;
   ports: OrderingPorts;
+  customers: CustomerDirectory;
   sagaDeadlineMs: number;
   sweepIntervalMs: number;
   archiveStore: ArchiveStore;
@@ -57,6 +62,7 @@ export function createOrdersModule(deps: {
     deps.ports,
     { sagaDeadlineMs: deps.sagaDeadlineMs, secrets: deps.secrets },
     archive,
+    deps.customers,
   );
   deps.bus.subscribe(
     ordersSubscription(

@@ -15,6 +15,22 @@ import { AddressSchema, OrderSchema, OrderStatusSchema as Status } from './schem
 
 const notFound = (id: string) => platformErrors.error('not_found', `No order ${id}`);
 
+const ListedOrderSchema = Type.Object({
+  ...OrderSchema.properties,
+  customerEmail: Type.Optional(Type.String({ description: "listed to admins: the customer's email" })),
+});
+
+/** A date-time of the query as stored (UTC ISO), so it compares with created_at as text. */
+function instant(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  if (Number.isNaN(at))
+    throw platformErrors.error('validation_failed', `${field} is not a date-time`, {
+      errors: [{ field: `querystring.${field}`, message: 'must be an ISO-8601 date-time' }],
+    });
+  return new Date(at).toISOString();
+}
+
 export async function ordersRoutes(
   app: HttpApp,
   service: OrdersService,
@@ -69,18 +85,37 @@ export async function ordersRoutes(
       config: { auth: 'user', priority: 'orders' },
       schema: {
         ...common,
-        summary: "The caller's orders, newest first (admins: everyone's, or ?userId=)",
-        querystring: Type.Object({ ...PageQuery, status: Type.Optional(Status), userId: Type.Optional(Type.String({ maxLength: 64 })) }),
-        response: { 200: pageOf(OrderSchema), ...problems(400, 401) },
+        summary:
+          "The caller's orders, newest first (admins: everyone's, each with customerEmail; narrowed by ?userId= or ?email=). " +
+          'status, createdFrom (inclusive) and createdTo (exclusive) filter for everyone.',
+        querystring: Type.Object({
+          ...PageQuery,
+          status: Type.Optional(Status),
+          userId: Type.Optional(Type.String({ maxLength: 64, description: 'admins only' })),
+          email: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 254, description: "admins only: the customer's exact email, case-insensitive" }),
+          ),
+          createdFrom: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'placed at or after' })),
+          createdTo: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'placed before' })),
+        }),
+        response: { 200: pageOf(ListedOrderSchema), ...problems(400, 401, 403) },
       },
     },
     async (request) => {
-      const { limit, cursor, status, userId } = request.query;
+      const { limit, cursor, status, userId, email, createdFrom, createdTo } = request.query;
+      const principal = principalOf(request);
+      if (email !== undefined && principal.role !== 'admin')
+        throw platformErrors.error('forbidden', 'Only admins may list orders by customer email');
       const before = decodeIdCursor(cursor, 'ord');
-      const page = await service.list(principalOf(request), {
+      const from = instant(createdFrom, 'createdFrom');
+      const to = instant(createdTo, 'createdTo');
+      const page = await service.list(principal, {
         limit,
         ...(status ? { status } : {}),
         ...(userId ? { userId } : {}),
+        ...(email !== undefined ? { email } : {}),
+        ...(from ? { createdFrom: from } : {}),
+        ...(to ? { createdTo: to } : {}),
         ...(before ? { before } : {}),
       });
       return { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) };

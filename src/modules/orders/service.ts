@@ -5,11 +5,31 @@ import type { Principal } from '../../platform/http/auth.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { OrderArchive } from './archive.js';
 import { cancelOrder } from './cancel-order.js';
+import type { CustomerDirectory } from './customers.js';
 import { ordersErrors } from './errors.js';
 import { placeOrder, type OrderingPorts, type PlaceOrderInput } from './place-order.js';
 import type { OrderStatus } from './status.js';
 import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
 import { timelineEntry, toOrder, type Order, type TimelineEntry } from './view.js';
+
+export interface OrderListQuery {
+  userId?: string;
+  email?: string;
+  status?: OrderStatus;
+  createdFrom?: string;
+  createdTo?: string;
+  before?: string;
+  limit: number;
+}
+
+/** An order as listed: to an admin, with the email of its customer. */
+export type ListedOrder = Order & { customerEmail?: string };
+
+export interface SagaSummary {
+  step: string;
+  cancelReason: string | null;
+  updatedAt: string;
+}
 
 export interface OrderOutcome {
   id: string;
@@ -23,14 +43,17 @@ export interface OrdersService {
   place(input: PlaceOrderInput): Promise<Order>;
   /** null when the order does not exist or the caller may not see it (customers see only their own). */
   get(principal: Principal, orderId: string): Promise<Order | null>;
-  list(
-    principal: Principal,
-    filter: { userId?: string; status?: OrderStatus; before?: string; limit: number },
-  ): Promise<{ items: Order[]; lastId: string | null }>;
+  /**
+   * Newest first. Admins see everyone's (narrowed by `userId` or the customer's `email`; an unknown email
+   * gives an empty page), each order with its `customerEmail`; customers only their own.
+   */
+  list(principal: Principal, filter: OrderListQuery): Promise<{ items: ListedOrder[]; lastId: string | null }>;
   /** An admin's cancellation is recorded in the audit log as `actor`'s. */
   cancel(principal: Principal, orderId: string, actor: AuditActor): Promise<Order>;
   /** Timeline entries after `afterId` (all when undefined), with their ids, for live streams. */
   timelineSince(orderId: string, afterId?: string): Promise<{ id: string; entry: TimelineEntry }[]>;
+  /** Where the order's saga stands (its step, and why it compensates); null once archived or for unknown orders. */
+  saga(orderId: string): Promise<SagaSummary | null>;
   /** Every order's status and total, archived ones too, for invariant checks. */
   outcomes(): Promise<OrderOutcome[]>;
 }
@@ -42,6 +65,7 @@ export function createOrdersService(
   ports: OrderingPorts,
   options: { sagaDeadlineMs: number; secrets: SecretBox },
   archive: OrderArchive,
+  customers: CustomerDirectory,
 ): OrdersService {
   const store = createOrdersStore(database.db, statements);
 
@@ -69,8 +93,14 @@ export function createOrdersService(
     place: (input) => placeOrder(bus, statements, ports, input, options),
     get: visible,
     /** Hot and archived orders merged newest first: an old order still in the hot tables keeps its place. */
-    async list(principal, filter) {
-      const userId = principal.role === 'admin' ? filter.userId : principal.userId;
+    async list(principal, { email, ...filter }) {
+      const admin = principal.role === 'admin';
+      let userId = admin ? filter.userId : principal.userId;
+      if (admin && email !== undefined) {
+        const owner = await customers.idByEmail(email);
+        if (owner === null || (userId !== undefined && userId !== owner)) return { items: [], lastId: null };
+        userId = owner;
+      }
       const query = { ...filter, userId, limit: filter.limit + 1 };
       const [hot, cold] = await Promise.all([store.list(query), archive.list(query)]);
       const merged = [...hot.map((row) => ({ id: row.id, row })), ...cold.map((row) => ({ id: row.order_id, cold: row }))]
@@ -78,7 +108,10 @@ export function createOrdersService(
         .slice(0, filter.limit + 1);
       const page = merged.slice(0, filter.limit);
       const hotViews = new Map((await views(page.flatMap((p) => ('row' in p ? [p.row] : [])))).map((o) => [o.id, o]));
-      const items = await Promise.all(page.map((p) => ('cold' in p && p.cold ? archive.order(p.cold) : hotViews.get(p.id)!)));
+      const orders = await Promise.all(page.map((p) => ('cold' in p && p.cold ? archive.order(p.cold) : hotViews.get(p.id)!)));
+      const emails = admin ? await customers.emailsOf(orders.map((o) => o.userId)) : null;
+      // An account deleted since keeps its orders; its email is then unknown, and shown empty.
+      const items = emails ? orders.map((o) => ({ ...o, customerEmail: emails.get(o.userId) ?? '' })) : orders;
       return { items, lastId: merged.length > filter.limit ? page[page.length - 1]!.id : null };
     },
     async cancel(principal, orderId, actor) {
@@ -89,6 +122,10 @@ export function createOrdersService(
         throw ordersErrors.error('order_not_cancellable', `The order is ${archived.status}; it can no longer be cancelled`);
       }
       return cancelOrder(bus, statements, principal, orderId, actor);
+    },
+    async saga(orderId) {
+      const row = await store.saga(orderId);
+      return row ? { step: row.step, cancelReason: row.cancel_reason, updatedAt: row.updated_at } : null;
     },
     async timelineSince(orderId, afterId) {
       return (await store.timelineOf([orderId], afterId)).map((row) => ({ id: row.id, entry: timelineEntry(row) }));

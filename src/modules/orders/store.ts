@@ -65,6 +65,9 @@ export interface OrderListFilter {
   userId?: string;
   status?: OrderStatus;
   before?: string;
+  /** Placed at or after (inclusive), and before (exclusive): ISO times. */
+  createdFrom?: string;
+  createdTo?: string;
   limit: number;
 }
 
@@ -197,6 +200,8 @@ export function createOrdersStore(executor: Executor, statements: OrderStatement
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+      if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+      if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
       return query.orderBy('id', 'desc').limit(filter.limit).execute();
     },
 

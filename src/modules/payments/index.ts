@@ -13,7 +13,7 @@ export { paymentsMigrations } from './migrations/index.js';
 import type { PaymentProvider } from './provider.js';
 import { createPaymentsService, type PaymentsService } from './service.js';
 
-export type { PaymentsService } from './service.js';
+export type { PaymentsService, OrderPayment } from './service.js';
 export type { PaymentProvider, ProviderLedgerEntry } from './provider.js';
 export type { ChargeCommand, ParkingPolicy, RefundCommand } from './handlers.js';
 export * from './messages.js';
@@ -44,7 +44,7 @@ export function createPaymentsModule(deps: {
     name: 'payments',
     migrations: paymentsMigrations,
     errors: {},
-    service: createPaymentsService(deps.provider),
+    service: createPaymentsService(deps.provider, deps.database.db),
     provider: deps.provider,
     archivePart: paymentsArchivePart(deps.database),
   };

@@ -52,6 +52,8 @@ export function createPaymentsStore(executor: Executor) {
         .where('order_id', '=', orderId)
         .execute(),
 
+    attemptsOf: (orderId: string) => db.selectFrom('payment_attempts').selectAll().where('order_id', '=', orderId).orderBy('id').execute(),
+
     attempt: (row: { order_id: string; user_id: string; kind: 'charge' | 'refund'; outcome: string; detail: string | null }) =>
       db
         .insertInto('payment_attempts')

@@ -9,3 +9,9 @@ export function eventCatalog(events: PublicEvents) {
 }
 
 export const subscribes = (events: readonly string[], type: string) => events.includes('*') || events.includes(type);
+
+/**
+ * Sent only by `POST /v1/webhooks/endpoints/{id}/test`, to that one endpoint whatever it subscribes to, so
+ * a merchant can check their receiver and its signature check. Not in the catalog: nobody subscribes to it.
+ */
+export const WEBHOOK_TEST = 'webhook.test';

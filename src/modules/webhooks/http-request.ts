@@ -11,7 +11,14 @@ export interface AttemptResult {
   /** From the receiver's Retry-After, when it sent one. */
   retryAfterMs: number | null;
   durationMs: number;
+  /** The headers sent, for the attempts log; null when no request went out. */
+  requestHeaders: Record<string, string> | null;
+  /** The start of the receiver's answer (RESPONSE_EXCERPT_BYTES at most), or null without one. */
+  responseBody: string | null;
 }
+
+/** How much of a receiver's answer is kept: enough to read its error, bounded however much it sends. */
+export const RESPONSE_EXCERPT_BYTES = 1024;
 
 /** What a webhook's headers are made of: its id, when this attempt is made, and the secrets to sign with. */
 export interface Signing {
@@ -58,13 +65,32 @@ export function createDirectSender(options: { timeoutMs: number; allowPrivate: b
 
   function send(target: URL, signing: Signing, body: string): Promise<AttemptResult> {
     const started = performance.now();
-    const done = (partial: Omit<AttemptResult, 'durationMs'>): AttemptResult => ({
+    const headers: Record<string, string> = {
+      'webhook-id': signing.messageId,
+      'webhook-timestamp': String(signing.timestamp),
+      'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body),
+      ...(signing.traceparent === undefined ? {} : { traceparent: signing.traceparent }),
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      'user-agent': 'Orderly-Webhooks/1',
+    };
+    let excerpt: Buffer[] | null = null;
+    let kept = 0;
+    const done = (partial: Omit<AttemptResult, 'durationMs' | 'requestHeaders' | 'responseBody'>, sent = true): AttemptResult => ({
       ...partial,
       durationMs: Math.round(performance.now() - started),
+      requestHeaders: sent ? headers : null,
+      // Cut at a byte count, so a character split there is dropped rather than mangled.
+      responseBody:
+        excerpt === null
+          ? null
+          : Buffer.concat(excerpt)
+              .toString('utf8')
+              .replace(/\uFFFD$/, ''),
     });
     if (!options.allowPrivate && literalHostForbidden(target)) {
       return Promise.resolve(
-        done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }),
+        done({ ok: false, status: null, error: new ForbiddenAddress(target.hostname, target.hostname).message, retryAfterMs: null }, false),
       );
     }
     const client = target.protocol === 'https:' ? https : http;
@@ -84,21 +110,19 @@ export function createDirectSender(options: { timeoutMs: number; allowPrivate: b
         {
           method: 'POST',
           agent: agents[target.protocol as 'http:' | 'https:'],
-          headers: {
-            'webhook-id': signing.messageId,
-            'webhook-timestamp': String(signing.timestamp),
-            'webhook-signature': signatureHeader(signing.secrets, signing.messageId, signing.timestamp, body),
-            ...(signing.traceparent === undefined ? {} : { traceparent: signing.traceparent }),
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            'user-agent': 'Orderly-Webhooks/1',
-          },
+          headers,
           ...(lookup ? { lookup } : {}),
         },
         (response) => {
           const status = response.statusCode ?? 0;
-          // The body is not read for anything, only drained so the socket can be reused.
-          response.resume();
+          // Read to its end so the socket can be reused; only its first KiB is kept, for the attempts log.
+          excerpt = [];
+          response.on('data', (chunk: Buffer) => {
+            if (kept >= RESPONSE_EXCERPT_BYTES || excerpt === null) return;
+            const part = chunk.subarray(0, RESPONSE_EXCERPT_BYTES - kept);
+            excerpt.push(part);
+            kept += part.length;
+          });
           response.on('end', () =>
             resolve(
               done({

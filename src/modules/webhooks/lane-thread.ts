@@ -77,7 +77,15 @@ port.on('message', (batch: SendRequest[] | 'close') => {
       target = new URL(request.url);
     } catch {
       // Saved URLs were parsed when saved; should one not parse, it is a failed attempt like any other.
-      reply(request.id, { ok: false, status: null, error: `not a URL: ${request.url}`, retryAfterMs: null, durationMs: 0 });
+      reply(request.id, {
+        ok: false,
+        status: null,
+        error: `not a URL: ${request.url}`,
+        retryAfterMs: null,
+        durationMs: 0,
+        requestHeaders: null,
+        responseBody: null,
+      });
       continue;
     }
     const pool = sender.poolOf(target);

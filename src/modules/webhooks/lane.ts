@@ -26,7 +26,8 @@ export function createLane(options: { timeoutMs: number; allowPrivate: boolean }
   let nextId = 0;
 
   function fail(error: string): void {
-    for (const resolve of waiting.values()) resolve({ ok: false, status: null, error, retryAfterMs: null, durationMs: 0 });
+    for (const resolve of waiting.values())
+      resolve({ ok: false, status: null, error, retryAfterMs: null, durationMs: 0, requestHeaders: null, responseBody: null });
     waiting.clear();
   }
 

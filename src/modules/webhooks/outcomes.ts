@@ -52,6 +52,8 @@ export async function recordOutcomes(tx: Executor, batch: Completion[], deps: Ou
     duration_ms: result.durationMs,
     error: result.error?.slice(0, 500) ?? null,
     at: at.toISOString(),
+    request_headers: result.requestHeaders === null ? null : JSON.stringify(result.requestHeaders),
+    response_body: result.responseBody,
   }));
   await db.insertInto('webhook_attempts').values(attempts).execute();
   const succeeded = batch.filter((c) => c.result.ok);

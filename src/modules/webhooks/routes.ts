@@ -23,6 +23,19 @@ const EndpointSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+const HealthSchema = Type.Object(
+  {
+    attempts: Type.Integer(),
+    succeeded: Type.Integer(),
+    successRatio: Type.Union([Type.Number(), Type.Null()]),
+    p50Ms: Type.Union([Type.Integer(), Type.Null()]),
+    p99Ms: Type.Union([Type.Integer(), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    lastAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { description: 'delivery attempts over the last 24 h: counts, success ratio, duration percentiles, the last error and attempt' },
+);
+const EndpointWithHealth = Type.Object({ ...EndpointSchema.properties, health: HealthSchema });
 const WithSecret = Type.Intersect([EndpointSchema, Type.Object({ secret: Type.String({ description: 'whsec_…; shown only here' }) })]);
 const AttemptSchema = Type.Object({
   id: Type.String(),
@@ -34,6 +47,11 @@ const AttemptSchema = Type.Object({
   durationMs: Type.Integer(),
   error: Type.Union([Type.String(), Type.Null()]),
   at: Type.String({ format: 'date-time' }),
+  requestHeaders: Type.Record(Type.String(), Type.String(), {
+    description:
+      'the headers sent (webhook-id, webhook-timestamp, webhook-signature, content-type, user-agent, …); empty when none went out',
+  }),
+  responseBody: Type.Union([Type.String(), Type.Null()], { description: "the start of the receiver's answer, at most 1 KiB" }),
 });
 
 export async function webhookRoutes(app: HttpApp, service: WebhookService, events: PublicEvents): Promise<void> {
@@ -93,9 +111,9 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
     {
       schema: {
         ...common,
-        summary: 'Endpoints, oldest first',
+        summary: 'Endpoints, oldest first, each with its health over the last 24 h',
         querystring: Type.Object(PageQuery),
-        response: { 200: pageOf(EndpointSchema), ...problems(400, 401, 403) },
+        response: { 200: pageOf(EndpointWithHealth), ...problems(400, 401, 403) },
       },
     },
     async (request) => {
@@ -107,7 +125,12 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
   app.get(
     '/webhooks/endpoints/:id',
     {
-      schema: { ...common, summary: 'One endpoint', params: IdParams, response: { 200: EndpointSchema, ...problems(401, 403, 404) } },
+      schema: {
+        ...common,
+        summary: 'One endpoint, with its health over the last 24 h',
+        params: IdParams,
+        response: { 200: EndpointWithHealth, ...problems(401, 403, 404) },
+      },
     },
     async (request) => service.get(request.params.id),
   );
@@ -162,6 +185,21 @@ export async function webhookRoutes(app: HttpApp, service: WebhookService, event
       },
     },
     async (request) => service.rotateSecret(request.params.id, auditActorOf(request)),
+  );
+
+  app.post(
+    '/webhooks/endpoints/:id/test',
+    {
+      config: { effect: effect<{ messageId: string }>('webhooks.test', 202) },
+      schema: {
+        ...common,
+        summary:
+          'Send a signed webhook.test event to this endpoint alone (whatever it subscribes to), through the normal delivery path; 409 if disabled',
+        params: IdParams,
+        response: { 202: Type.Object({ messageId: Type.String() }), ...problems(401, 403, 404, 409) },
+      },
+    },
+    async (request) => service.sendTest(request.params.id, auditActorOf(request)),
   );
 
   app.get(

@@ -7,6 +7,9 @@ import type { DeadLetterStore } from '../../platform/messaging/transport.js';
 import { webhookDeadLetters } from './dead-letters.js';
 import { literalHostForbidden } from './address-guard.js';
 import { webhookErrors } from './errors.js';
+import { endpointHealth, type EndpointHealth } from './endpoint-health.js';
+import { WEBHOOK_TEST } from './event-types.js';
+import { currentTraceparent } from '../../platform/observability/tracing.js';
 import { newSecret } from './signing.js';
 import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import { sealEndpointSecrets, type SealCount, type SealScope } from './secret-sealing.js';
@@ -42,6 +45,10 @@ export interface Attempt {
   durationMs: number;
   error: string | null;
   at: string;
+  /** What was sent: webhook-id, webhook-timestamp, webhook-signature, content-type, user-agent (and traceparent). */
+  requestHeaders: Record<string, string>;
+  /** The start of the receiver's answer, at most 1 KiB. */
+  responseBody: string | null;
 }
 
 export interface EndpointChange {
@@ -54,13 +61,18 @@ export interface EndpointChange {
 /** Every change an admin makes here is recorded in the audit log as `actor`'s, never with a secret in it. */
 export interface WebhookService {
   create(input: { url: string; events: string[]; description?: string }, actor: AuditActor): Promise<Endpoint & { secret: string }>;
-  list(limit: number, after?: string): Promise<Endpoint[]>;
-  get(id: string): Promise<Endpoint>;
+  list(limit: number, after?: string): Promise<(Endpoint & { health: EndpointHealth })[]>;
+  get(id: string): Promise<Endpoint & { health: EndpointHealth }>;
   update(id: string, change: EndpointChange, actor: AuditActor): Promise<Endpoint>;
   remove(id: string, actor: AuditActor): Promise<void>;
   /** A new secret; the old one keeps signing alongside it for `overlapMs`. */
   rotateSecret(id: string, actor: AuditActor): Promise<Endpoint & { secret: string }>;
   attempts(id: string, limit: number, before?: string): Promise<Attempt[]>;
+  /**
+   * Queues a signed `webhook.test` event for this endpoint alone, whatever it subscribes to, through the
+   * normal delivery path; webhook_endpoint_disabled for a disabled endpoint.
+   */
+  sendTest(id: string, actor: AuditActor): Promise<{ messageId: string }>;
   /** Sends a message again to every endpoint it went to that is still enabled, with the number of deliveries queued. */
   replay(messageId: string, actor: AuditActor): Promise<{ messageId: string; deliveries: number }>;
   /** Stores every endpoint's signing secrets sealed under the current key (see secret-sealing.ts); safe to run again. */
@@ -91,6 +103,8 @@ const attemptView = (a: AttemptRow): Attempt => ({
   durationMs: a.duration_ms,
   error: a.error,
   at: a.at,
+  requestHeaders: a.request_headers === null ? {} : (JSON.parse(a.request_headers) as Record<string, string>),
+  responseBody: a.response_body,
 });
 
 export function createWebhookService(
@@ -155,8 +169,12 @@ export function createWebhookService(
       return created;
     },
 
-    list: async (limit, after) => (await store.listEndpoints(limit, after)).map(view),
-    get: async (id) => view(await load(id)),
+    list: async (limit, after) =>
+      Promise.all((await store.listEndpoints(limit, after)).map(async (e) => ({ ...view(e), health: await endpointHealth(store, e.id) }))),
+    async get(id) {
+      const endpoint = view(await load(id));
+      return { ...endpoint, health: await endpointHealth(store, id) };
+    },
 
     async update(id, change, actor) {
       const current = await load(id);
@@ -226,6 +244,33 @@ export function createWebhookService(
     async attempts(id, limit, before) {
       await load(id);
       return (await store.attempts(id, limit, before)).map(attemptView);
+    },
+
+    async sendTest(id, actor) {
+      const messageId = newId('msg');
+      const at = nowIso();
+      const body = JSON.stringify({
+        id: messageId,
+        type: WEBHOOK_TEST,
+        timestamp: at,
+        data: { endpointId: id, description: 'A test event sent by an operator; nothing happened in the shop.' },
+      });
+      await database.db.transaction().execute(async (tx) => {
+        const within = createWebhooksStore(tx);
+        const endpoint = await within.endpoint(id);
+        if (!endpoint) throw platformErrors.error('not_found', `No webhook endpoint ${id}`);
+        if (endpoint.disabled === 1)
+          throw webhookErrors.error(
+            'webhook_endpoint_disabled',
+            `Endpoint ${id} is disabled (${endpoint.disabled_reason}); enable it first`,
+          );
+        await within.saveMessage({ id: messageId, type: WEBHOOK_TEST, body, occurred_at: at, traceparent: currentTraceparent() ?? null });
+        await within.addDeliveries([pendingDelivery(messageId, id, at)]);
+        await recordAudit(tx, { actor, action: 'webhook_endpoint.test_sent', subject: id, after: { messageId } });
+        await answerWithin(tx, { messageId });
+      });
+      options.wake();
+      return { messageId };
     },
 
     async replay(messageId, actor) {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { asSchema, type Executor, type SqlDialect } from '../../platform/db/database.js';
-import { newId } from '../../platform/db/ids.js';
+import { firstIdAt, newId } from '../../platform/db/ids.js';
 
 export type DisabledReason = 'gone' | 'failing' | 'manual';
 export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'dead';
@@ -50,6 +50,9 @@ export interface WebhookTables {
     duration_ms: number;
     error: string | null;
     at: string;
+    /** JSON of the headers sent; null for attempts recorded before, or when nothing was sent. */
+    request_headers: string | null;
+    response_body: string | null;
   };
 }
 
@@ -169,6 +172,41 @@ export function createWebhooksStore(executor: Executor) {
       let q = db.selectFrom('webhook_attempts').selectAll().where('endpoint_id', '=', endpointId);
       if (before !== undefined) q = q.where('id', '<', before);
       return q.orderBy('id', 'desc').limit(limit).execute();
+    },
+
+    /**
+     * An endpoint's attempts since `since`: how many, how many succeeded, the latest, the last error, and
+     * the durations at the given ranks (lowest first). Attempt ids are time-ordered, so the window is a
+     * range of the (endpoint_id, id) index; the durations are sorted within it only.
+     */
+    async attemptWindow(endpointId: string, since: Date) {
+      const inWindow = () =>
+        db.selectFrom('webhook_attempts').where('endpoint_id', '=', endpointId).where('id', '>=', firstIdAt('wha', since));
+      const totals = await inWindow()
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('attempts'),
+          eb.fn.sum<number | string | null>(eb.case().when('status', '=', 'succeeded').then(1).else(0).end()).as('succeeded'),
+          eb.fn.max('id').as('latest'),
+        ])
+        .executeTakeFirstOrThrow();
+      const attempts = Number(totals.attempts);
+      if (attempts === 0) return { attempts, succeeded: 0, lastAt: null, lastError: null, durationAt: async () => null };
+      const [latest, failed] = await Promise.all([
+        inWindow()
+          .select('at')
+          .where('id', '=', totals.latest as string)
+          .executeTakeFirst(),
+        inWindow().select('error').where('status', '=', 'failed').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+      ]);
+      return {
+        attempts,
+        succeeded: Number(totals.succeeded ?? 0),
+        lastAt: latest?.at ?? null,
+        lastError: failed?.error ?? null,
+        /** The duration at 0-based rank `rank` of the window's attempts, fastest first. */
+        durationAt: async (rank: number) =>
+          (await inWindow().select('duration_ms').orderBy('duration_ms').limit(1).offset(rank).executeTakeFirst())?.duration_ms ?? null,
+      };
     },
   };
 }

@@ -59,6 +59,8 @@ export interface MessageBus {
   lag(): Promise<({ group: string } & GroupLag)[]>;
   /** Forgets handled messages and inbox records older than `before`; what is pending or dead stays. */
   prune(before: Date): Promise<number>;
+  /** The consumer groups subscribed in this process (every role subscribes them all). */
+  groups(): string[];
 }
 
 export interface MessageBusOptions {
@@ -261,6 +263,7 @@ export function createMessageBus(
     },
 
     stop: () => transport.stop(),
+    groups: () => [...subscriptions.keys()],
     health: () => transport.health(),
     close: () => transport.close(),
     deadLetters: transport.deadLetters,

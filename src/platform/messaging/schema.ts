@@ -179,6 +179,12 @@ export const messagingMigrations: MigrationSet = {
           .execute();
       },
     },
+    '0007_outbox_by_key': {
+      async up(db: Kysely<unknown>) {
+        // An operator's view of one order reads the messages keyed by it; without this, every message ever sent.
+        await db.schema.createIndex('outbox_key').on('outbox').columns(['key', 'seq']).execute();
+      },
+    },
   },
 };
 

@@ -6,6 +6,7 @@ import * as liveAndDeadIndexes from './0004_live_and_dead_indexes.js';
 import * as fanouts from './0005_fanouts.js';
 import * as messageTraces from './0006_message_traces.js';
 import * as attemptsByTime from './0007_attempts_by_time.js';
+import * as attemptExchange from './0008_attempt_exchange.js';
 
 export const webhooksMigrations: MigrationSet = {
   owner: 'webhooks',
@@ -17,5 +18,6 @@ export const webhooksMigrations: MigrationSet = {
     '0005_fanouts': fanouts,
     '0006_message_traces': messageTraces,
     '0007_attempts_by_time': attemptsByTime,
+    '0008_attempt_exchange': attemptExchange,
   },
 };
