@@ -1,4 +1,4 @@
-import { createStore } from './store.js';
+import { createStore } from '../../shared/store.js';
 import type { User } from './types.js';
 
 /** A problem+json answer (or a lost connection, status 0) in words an operator can act on. */

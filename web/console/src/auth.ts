@@ -1,5 +1,5 @@
 import { api, saveSession, type Session, session, shopToken } from './api.js';
-import { createStore } from './store.js';
+import { createStore } from '../../shared/store.js';
 import type { User } from './types.js';
 
 /** Whether the console knows who is at the keyboard: no admin call is made before this says `admin`. */

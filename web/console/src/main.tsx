@@ -14,8 +14,8 @@ import { ProductPage } from './pages/product.js';
 import { SignInPage } from './pages/signin.js';
 import { WebhookPage } from './pages/webhook.js';
 import { WebhooksPage } from './pages/webhooks.js';
-import { Link, match, navigate, place } from './router.js';
-import { useStore } from './store.js';
+import { Link, match, navigate, place } from '../../shared/router.js';
+import { useStore } from '../../shared/store.js';
 import './styles.css';
 
 // Kept equal to CONSOLE_ROUTES in src/app.ts: the server answers index.html on exactly these paths.

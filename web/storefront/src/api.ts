@@ -1,4 +1,4 @@
-import { createStore } from './store.js';
+import { createStore } from '../../shared/store.js';
 import type { Session } from './types.js';
 
 /** A problem+json answer (or a lost connection, status 0) in words a shopper can act on. */

@@ -1,5 +1,5 @@
 import { ApiError, api, session } from './api.js';
-import { createStore } from './store.js';
+import { createStore } from '../../shared/store.js';
 import type { Cart, CartLine } from './types.js';
 
 /**

@@ -10,8 +10,8 @@ import { HomePage } from './pages/home.js';
 import { OrderPage } from './pages/order.js';
 import { ProductPage } from './pages/product.js';
 import { SearchPage } from './pages/search.js';
-import { Link, match, place } from './router.js';
-import { useStore } from './store.js';
+import { Link, match, place } from '../../shared/router.js';
+import { useStore } from '../../shared/store.js';
 import './styles.css';
 
 // Kept equal to STOREFRONT_ROUTES in src/app.ts: the server answers index.html on exactly these paths.

@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { session } from '../api.js';
 import { signOut } from '../auth.js';
-import { Link, place } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 
 const SECTIONS: [string, string][] = [
   ['/admin', 'Overview'],

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { Empty, Gate, Pager, Problem, Status, useLoad } from '../components/common.js';
 import { money, time } from '../format.js';
-import { Link, navigate, place } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, navigate, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import type { Page, Product } from '../types.js';
 
 /** Products, newest first, active or archived; and a form to create one with its variants. */

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { ActionButton, ConfirmButton, Empty, Gate, Json, Pager, useLoad } from '../components/common.js';
 import { time } from '../format.js';
-import { navigate, place } from '../router.js';
-import { useStore } from '../store.js';
+import { navigate, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import type { DeadLetter, Page } from '../types.js';
 
 /** Messages that ran out of retries: what failed and why, and the way to send them to their group again. */

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { ConfirmButton, Empty, Fact, Gate, Status, useLoad } from '../components/common.js';
 import { duration, money, time } from '../format.js';
-import { Link } from '../router.js';
+import { Link } from '../../../shared/router.js';
 import type { OrderDetail, SagaStep } from '../types.js';
 
 const CANCELLABLE = new Set(['pending', 'confirmed']);

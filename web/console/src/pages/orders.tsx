@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { Empty, Gate, Pager, Status, useLoad } from '../components/common.js';
 import { money, time } from '../format.js';
-import { Link, navigate, place } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, navigate, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import { ORDER_STATUSES, type Order, type Page } from '../types.js';
 
 const FILTERS = ['status', 'email', 'createdFrom', 'createdTo'] as const;

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { BarChart, LineChart, Ring, Sparkline } from '../components/charts.js';
 import { Gate, Status, useLoad } from '../components/common.js';
 import { age, breakerState, ms, shortTime, time } from '../format.js';
-import { Link } from '../router.js';
+import { Link } from '../../../shared/router.js';
 import { ORDER_STATUSES, type Summary } from '../types.js';
 
 const POLL_MS = 5000;

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { ConfirmButton, Empty, Fact, Gate, Problem, Status, useLoad } from '../components/common.js';
 import { money, shortId, time } from '../format.js';
-import { Link } from '../router.js';
+import { Link } from '../../../shared/router.js';
 import type { Movement, Page, Product, Stock, Variant } from '../types.js';
 import { toMinor } from './catalog.js';
 

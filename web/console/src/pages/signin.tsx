@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { signInReason } from '../api.js';
 import { signIn } from '../auth.js';
 import { Problem } from '../components/common.js';
-import { useStore } from '../store.js';
+import { useStore } from '../../../shared/store.js';
 
 export function SignInPage() {
   const reason = useStore(signInReason);

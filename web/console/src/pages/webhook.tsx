@@ -3,7 +3,7 @@ import { api, query } from '../api.js';
 import { ActionButton, ConfirmButton, Empty, Fact, Gate, Status, useLoad } from '../components/common.js';
 import { SecretOnce } from '../components/secret.js';
 import { ms, percent, time } from '../format.js';
-import { Link, navigate } from '../router.js';
+import { Link, navigate } from '../../../shared/router.js';
 import type { Delivery, Endpoint, Page } from '../types.js';
 
 const REASONS: Record<string, string> = {

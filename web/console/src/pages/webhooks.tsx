@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { Empty, Gate, Problem, Status, useLoad } from '../components/common.js';
 import { SecretOnce } from '../components/secret.js';
 import { ms, percent } from '../format.js';
-import { Link } from '../router.js';
+import { Link } from '../../../shared/router.js';
 import type { Endpoint, EventType, Page } from '../types.js';
 
 /** The merchant's webhook dashboard: endpoints with their health, a new endpoint, and the event catalog. */

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, connection } from '../api.js';
 import { fromPrice, money } from '../format.js';
-import { Link } from '../router.js';
-import { useStore } from '../store.js';
+import { Link } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import type { Product } from '../types.js';
 
 /**

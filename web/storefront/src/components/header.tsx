@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { session } from '../api.js';
 import { cart, itemCount } from '../cart-state.js';
-import { Link, navigate, place } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, navigate, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 
 /** The bar on every page: the shop's name, the search box, the account and the cart with its count. */
 export function Header() {

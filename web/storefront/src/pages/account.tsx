@@ -4,8 +4,8 @@ import { forgetCart } from '../cart-state.js';
 import { AuthForms } from '../components/auth-forms.js';
 import { Loading, Problem, useLoad } from '../components/common.js';
 import { capitalise, dateTime, label, money } from '../format.js';
-import { Link, navigate, place } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, navigate, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import type { Notification, Order, Page, Preferences } from '../types.js';
 
 export function SignInPage() {

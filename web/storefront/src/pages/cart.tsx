@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { cart, refreshCart, setQuantity } from '../cart-state.js';
 import { Problem } from '../components/common.js';
 import { money } from '../format.js';
-import { Link, navigate } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, navigate } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 
 export function CartPage() {
   const current = useStore(cart);

@@ -4,8 +4,8 @@ import { cart, forgetCart, itemCount, refreshCart } from '../cart-state.js';
 import { AuthForms, Field } from '../components/auth-forms.js';
 import { Problem } from '../components/common.js';
 import { money } from '../format.js';
-import { Link, navigate } from '../router.js';
-import { useStore } from '../store.js';
+import { Link, navigate } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import type { Address, Order } from '../types.js';
 
 /** The sandbox's card tokens (API.md), offered as test cards. */

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { Loading, Problem, ProductGrid, useLoad } from '../components/common.js';
 import { label } from '../format.js';
-import { Link } from '../router.js';
+import { Link } from '../../../shared/router.js';
 import type { Page, Product, SearchPage } from '../types.js';
 
 export function HomePage() {

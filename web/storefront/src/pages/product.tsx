@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { addToCart } from '../cart-state.js';
 import { Loading, Problem, ProductGrid, useLoad } from '../components/common.js';
 import { label, money, stockText } from '../format.js';
-import { Link } from '../router.js';
+import { Link } from '../../../shared/router.js';
 import type { Product } from '../types.js';
 
 export function ProductPage({ id }: { id: string }) {

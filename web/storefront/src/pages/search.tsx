@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Loading, Problem, ProductGrid } from '../components/common.js';
 import { label } from '../format.js';
-import { navigate, place } from '../router.js';
-import { useStore } from '../store.js';
+import { navigate, place } from '../../../shared/router.js';
+import { useStore } from '../../../shared/store.js';
 import type { Product, SearchPage as Results } from '../types.js';
 
 /** The URL is the search: every facet is a query parameter, so a search can be shared and walked back. */

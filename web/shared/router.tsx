@@ -1,13 +1,16 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { createStore } from './store.js';
 
-/** Where the shop is: the History API is the router, so links can be shared and the back button works. */
+/** Where the app is: the History API is the router, so a page's link can be shared and the back button works. */
 export interface Place {
   path: string;
   query: URLSearchParams;
 }
 
-const here = (): Place => ({ path: window.location.pathname, query: new URLSearchParams(window.location.search) });
+const here = (): Place => ({
+  path: window.location.pathname.replace(/\/+$/, '') || '/',
+  query: new URLSearchParams(window.location.search),
+});
 export const place = createStore<Place>(here());
 window.addEventListener('popstate', () => place.set(here()));
 
@@ -21,7 +24,7 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   place.set(here());
 }
 
-/** The page for a path and the parameters its pattern names, e.g. `/products/:id`. */
+/** The parameters a pattern such as `/products/:id` or `/admin/orders/:id` names, or null when the path is another page. */
 export function match(pattern: string, path: string): Record<string, string> | null {
   const want = pattern.split('/');
   const got = path.split('/');
@@ -37,7 +40,7 @@ export function match(pattern: string, path: string): Record<string, string> | n
 
 type LinkProps = JSX.HTMLAttributes<HTMLAnchorElement> & { href: string; children?: ComponentChildren };
 
-/** An ordinary link (it opens in a new tab, it can be copied) that moves within the page when clicked. */
+/** An ordinary link (it opens in a new tab, it can be copied) that moves within the app when clicked. */
 export function Link({ href, ...rest }: LinkProps) {
   const onClick = (event: MouseEvent) => {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
