@@ -32,7 +32,8 @@ describe.each(databaseKinds)('webhook endpoint health, attempt details and test 
   });
 
   it('reports health from the attempts, and logs the headers the receiver got and the start of its answer', async () => {
-    const long = `refused: ${'x'.repeat(3000)}`;
+    // A NUL in a receiver's answer (PostgreSQL's text refuses it) is left out of the excerpt, not a failed write.
+    const long = `refused:\u0000 ${'x'.repeat(3000)}`;
     const r = await receiver((n) => (n < 2 ? { status: 500, body: long } : { status: 200, body: '{"received":true}' }));
     const { id } = await createEndpoint(r.url, ['product.created']);
     const fresh = await app.http.get(`/v1/webhooks/endpoints/${id}`, admin());
@@ -68,7 +69,7 @@ describe.each(databaseKinds)('webhook endpoint health, attempt details and test 
       });
     }
     expect(log[0].responseBody).toBe('{"received":true}');
-    expect(log[1].responseBody).toBe(long.slice(0, 1024));
+    expect(log[1].responseBody).toBe(long.slice(0, 1024).replace('\u0000', ''));
 
     const { body: endpoint } = await app.http.get(`/v1/webhooks/endpoints/${id}`, admin());
     const durations = log.map((a) => a.durationMs).sort((a: number, b: number) => a - b);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { asSchema, type Database } from '../../platform/db/database.js';
+import { firstIdAt } from '../../platform/db/ids.js';
 import type { OrderStatus } from './status.js';
 
 /** The statuses an order is counted under in the minute it reached them (placed is its first, pending). */
@@ -31,11 +32,14 @@ export function createOrderActivity(database: Database): OrderActivity {
   return {
     async milestonesSince(since) {
       // An order's timeline repeats a status for notes (a shipment created while confirmed): only the first
-      // entry of each status is the move to it. The range is read from order_timeline_at, each order's earlier
-      // entries from order_timeline_order.
+      // entry of each status is the move to it. Entry ids are time-ordered and made as the entry is written,
+      // just after its `at`: the window is a range of the primary key from a minute earlier (no index on time
+      // kept up for every entry), `at` deciding exactly; each order's earlier entries come from
+      // order_timeline_order.
       const rows = await db
         .selectFrom('order_timeline as t')
         .select(['t.status', sql<string>`substr(t.at, 1, 16)`.as('minute'), sql<number>`count(*)`.as('n')])
+        .where('t.id', '>=', firstIdAt('tml', new Date(since.getTime() - 60_000)))
         .where('t.at', '>=', since.toISOString())
         .where('t.status', 'in', MILESTONES)
         .where(({ not, exists, selectFrom }) =>

@@ -6,6 +6,7 @@ import { nowIso } from '../../platform/db/ids.js';
 import type { OrderStatus } from './status.js';
 import {
   createOrdersStore,
+  idBound,
   type LineRow,
   type OrderListFilter,
   type OrderRow,
@@ -193,8 +194,10 @@ export function createOrderArchive(database: Database, statements: OrderStatemen
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.before !== undefined) query = query.where('order_id', '<', filter.before);
-      if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
-      if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
+      if (filter.createdFrom !== undefined)
+        query = query.where('created_at', '>=', filter.createdFrom).where('order_id', '>=', idBound(filter.createdFrom, -1));
+      if (filter.createdTo !== undefined)
+        query = query.where('created_at', '<', filter.createdTo).where('order_id', '<', idBound(filter.createdTo, 1));
       return query.orderBy('order_id', 'desc').limit(filter.limit).execute();
     },
 

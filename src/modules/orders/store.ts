@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { asSchema, type Executor } from '../../platform/db/database.js';
-import { newId } from '../../platform/db/ids.js';
+import { firstIdAt, newId } from '../../platform/db/ids.js';
 import { prepare, prepareRows, type Prepared } from '../../platform/db/prepared.js';
 import type { CancellationReason, OrderStatus, PaymentStatus } from './status.js';
 
@@ -169,6 +169,15 @@ export function orderStatements(compiler: Executor) {
 
 export type OrderStatements = ReturnType<typeof orderStatements>;
 
+/**
+ * An order id made within a minute of `at` (ids are time-ordered and made with the order's created_at), on
+ * the side `direction` points to: a date filter becomes a range of the primary key, which the list walks
+ * anyway, instead of a sort of every order in the range. created_at still decides exactly.
+ */
+export function idBound(at: string, direction: -1 | 1): string {
+  return firstIdAt('ord', new Date(Date.parse(at) + direction * 60_000));
+}
+
 export function createOrdersStore(executor: Executor, statements: OrderStatements) {
   const db: Kysely<OrdersTables> = asSchema<OrdersTables>(executor);
   return {
@@ -200,8 +209,10 @@ export function createOrdersStore(executor: Executor, statements: OrderStatement
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.before !== undefined) query = query.where('id', '<', filter.before);
-      if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
-      if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
+      if (filter.createdFrom !== undefined)
+        query = query.where('created_at', '>=', filter.createdFrom).where('id', '>=', idBound(filter.createdFrom, -1));
+      if (filter.createdTo !== undefined)
+        query = query.where('created_at', '<', filter.createdTo).where('id', '<', idBound(filter.createdTo, 1));
       return query.orderBy('id', 'desc').limit(filter.limit).execute();
     },
 

@@ -80,13 +80,15 @@ export function createDirectSender(options: { timeoutMs: number; allowPrivate: b
       ...partial,
       durationMs: Math.round(performance.now() - started),
       requestHeaders: sent ? headers : null,
-      // Cut at a byte count, so a character split there is dropped rather than mangled.
+      // Cut at a byte count, so a character split there is dropped rather than mangled. A NUL goes too:
+      // PostgreSQL's text refuses it, and one receiver's reply would fail its whole batch of outcomes.
       responseBody:
         excerpt === null
           ? null
           : Buffer.concat(excerpt)
               .toString('utf8')
-              .replace(/\uFFFD$/, ''),
+              .replace(/\uFFFD$/, '')
+              .replaceAll('\u0000', ''),
     });
     if (!options.allowPrivate && literalHostForbidden(target)) {
       return Promise.resolve(

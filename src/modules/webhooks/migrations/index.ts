@@ -5,8 +5,7 @@ import * as endpointChanges from './0003_endpoint_changes.js';
 import * as liveAndDeadIndexes from './0004_live_and_dead_indexes.js';
 import * as fanouts from './0005_fanouts.js';
 import * as messageTraces from './0006_message_traces.js';
-import * as attemptsByTime from './0007_attempts_by_time.js';
-import * as attemptExchange from './0008_attempt_exchange.js';
+import * as attemptExchange from './0007_attempt_exchange.js';
 
 export const webhooksMigrations: MigrationSet = {
   owner: 'webhooks',
@@ -17,7 +16,6 @@ export const webhooksMigrations: MigrationSet = {
     '0004_live_and_dead_indexes': liveAndDeadIndexes,
     '0005_fanouts': fanouts,
     '0006_message_traces': messageTraces,
-    '0007_attempts_by_time': attemptsByTime,
-    '0008_attempt_exchange': attemptExchange,
+    '0007_attempt_exchange': attemptExchange,
   },
 };
