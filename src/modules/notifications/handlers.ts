@@ -106,7 +106,12 @@ export function channelSubscription(
       const { notificationId } = message.data;
       const n = await reads.byId(notificationId);
       if (!n || n.status === 'sent') return;
-      if (n.status === 'failed') await reads.reopen(n.id);
+      if (n.status === 'failed') {
+        // Given up by another copy of this delivery (a duplicate): that copy's dead letter is the one to
+        // redrive, and counting a second give-up would be wrong. Only a redrive, a fresh budget, tries again.
+        if (context.attempt > 1) return;
+        await reads.reopen(n.id);
+      }
       await admit(n.user_id);
       const outgoing = { id: n.id, channel, recipient: n.recipient, subject: n.subject, body: n.body };
       try {
