@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Core } from './app.js';
+import { messageTrail, type TrailMessage } from './platform/messaging/message-trail.js';
 
 type Row = Record<string, unknown>;
 
@@ -13,8 +14,8 @@ export interface OrderStory {
     type: string;
     at: string;
     traceparent: string | null;
-    handled: { group: string; at: string }[];
-    waiting: Row[];
+    handled: TrailMessage['handled'];
+    waiting: TrailMessage['unsettled'];
   }[];
   payments: Row[];
   webhooks: Row[];
@@ -82,33 +83,21 @@ export async function orderStory(core: Core, orderId: string): Promise<OrderStor
   const own = (await hotParts(core, orderId)) ?? (await archivedParts(core, orderId));
   if (!own) return null;
   const { order, saga, timeline, payments } = own;
-  const outbox = await rows(core, sql`select id, type, occurred_at, traceparent from outbox where key = ${orderId} order by seq`);
-  const ids = outbox.map((m) => m.id as string);
-  const inbox = ids.length
-    ? await rows(
-        core,
-        sql`select group_name, message_id, applied_at from messaging_inbox where message_id in (${sql.join(ids)}) order by applied_at`,
-      )
-    : [];
-  const waiting = ids.length
-    ? await rows(
-        core,
-        sql`select message_id, group_name, status, attempts, last_error from messaging_deliveries where message_id in (${sql.join(ids)})`,
-      )
-    : [];
+  const trail = await messageTrail(core.database.db, orderId, core.bus.groups());
+  const ids = trail.map((m) => m.id);
   const webhooks = ids.length
     ? await rows(
         core,
         sql`select at, event_type, endpoint_id, attempt, status, response_status, duration_ms, error from webhook_attempts where message_id in (${sql.join(ids)}) order by at, id`,
       )
     : [];
-  const messages = outbox.map((m) => ({
-    id: m.id as string,
-    type: m.type as string,
-    at: m.occurred_at as string,
-    traceparent: (m.traceparent as string | null) ?? null,
-    handled: inbox.filter((i) => i.message_id === m.id).map((i) => ({ group: i.group_name as string, at: i.applied_at as string })),
-    waiting: waiting.filter((w) => w.message_id === m.id),
+  const messages = trail.map((m) => ({
+    id: m.id,
+    type: m.type,
+    at: m.occurredAt,
+    traceparent: m.traceparent,
+    handled: m.handled,
+    waiting: m.unsettled,
   }));
   const traced = messages.find((m) => m.traceparent)?.traceparent;
   return { order, saga, timeline, messages, payments, webhooks, traceId: traced ? traced.split('-')[1]! : null };
@@ -135,9 +124,7 @@ export function formatStory(story: OrderStory): string {
     const handled = m.handled.map((h) => `${h.group} ${since(start, h.at)}`).join(', ') || 'not handled yet';
     out.push(`  ${since(start, m.at).padStart(10)}  ${m.type.padEnd(28)} ${handled}`);
     for (const w of m.waiting)
-      out.push(
-        `              ${w.group_name}: ${w.status}, ${w.attempts} attempt(s)${w.last_error ? `, last error: ${w.last_error}` : ''}`,
-      );
+      out.push(`              ${w.group}: ${w.status}, ${w.attempts} attempt(s)${w.lastError ? `, last error: ${w.lastError}` : ''}`);
   }
   out.push('', 'payment attempts');
   if (story.payments.length === 0) out.push('  none');
