@@ -269,6 +269,7 @@ export async function createOrderly(config: Config, options: { logger?: Logger }
         identity: modules.identity.service,
         payments: modules.payments.service,
         shipping: modules.shipping.service,
+        inventory: modules.inventory.service,
       };
       await http.app.register(async (scope) => operatorOrderRoutes(scope, orderViewSources), { prefix: '/v1' });
       const site = { dir: config.web.dir, clientRoutes: STOREFRONT_ROUTES, imagesDir: path.join(config.dataDir, 'images') };

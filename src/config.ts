@@ -34,6 +34,10 @@ export interface Config {
   passwordCost: number;
   reservationTtlMs: number;
   sagaDeadlineMs: number;
+  /** The saga's stock steps run in its own transaction rather than as messages to inventory. */
+  inlineStock: boolean;
+  /** Unfinished orders past which checkout is refused for a while (0: never). */
+  checkoutMaxBacklog: number;
   currency: string;
   cache: { ttlMs: number; negativeTtlMs: number; sharedTtlMs: number; sessionTtlMs: number };
   recommendationsTimeoutMs: number;
@@ -147,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordCost: e.ORDERLY_PASSWORD_COST,
     reservationTtlMs: e.ORDERLY_RESERVATION_TTL_SECONDS * 1000,
     sagaDeadlineMs: (e.ORDERLY_SAGA_DEADLINE_SECONDS ?? e.ORDERLY_RESERVATION_TTL_SECONDS * 2) * 1000,
+    inlineStock: e.ORDERLY_SAGA_INLINE_STOCK,
+    checkoutMaxBacklog: e.ORDERLY_CHECKOUT_MAX_BACKLOG,
     currency: e.ORDERLY_CURRENCY,
     cache: {
       ttlMs: e.ORDERLY_READ_CACHE_TTL_MS,

@@ -176,6 +176,8 @@ export function buildModules(
     sweepIntervalMs: config.sweepIntervalMs,
     archiveStore: createDirectoryArchiveStore(config.archive.dir),
     secrets,
+    // Orders and inventory keep their tables in one database here, so the saga's stock steps need no hop.
+    inline: config.inlineStock ? inventory.commands : null,
   });
   const notifications = createNotificationsModule({
     database,

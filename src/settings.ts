@@ -61,6 +61,15 @@ export const EnvSchema = Type.Object({
     description: "log2 of scrypt's N for new password hashes: 17 is OWASP's figure; lower only where logins are not what is tested",
   }),
   ORDERLY_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 900, description: 'stock reservations expire after this' }),
+  ORDERLY_SAGA_INLINE_STOCK: Type.Boolean({
+    default: true,
+    description: "hold, sell and return stock in the saga's own transaction (inventory shares its database); false sends each as a message",
+  }),
+  ORDERLY_CHECKOUT_MAX_BACKLOG: Type.Integer({
+    minimum: 0,
+    default: 20000,
+    description: 'accepted orders still unfinished past which POST /v1/orders answers 503 with Retry-After (0: no limit)',
+  }),
   ORDERLY_SAGA_DEADLINE_SECONDS: Type.Optional(
     Type.Integer({
       minimum: 1,

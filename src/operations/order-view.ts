@@ -3,6 +3,7 @@ import type { Principal } from '../platform/http/auth.js';
 import type { Money } from '../platform/http/schemas.js';
 import { messageTrail } from '../platform/messaging/message-trail.js';
 import type { IdentityService } from '../modules/identity/index.js';
+import type { InventoryService } from '../modules/inventory/index.js';
 import type { Order, OrdersService } from '../modules/orders/index.js';
 import type { PaymentsService } from '../modules/payments/index.js';
 import type { ShippingService } from '../modules/shipping/index.js';
@@ -27,6 +28,7 @@ export interface OrderViewSources {
   identity: IdentityService;
   payments: PaymentsService;
   shipping: ShippingService;
+  inventory: InventoryService;
 }
 
 /**
@@ -40,12 +42,13 @@ export async function operatorOrderView(
 ): Promise<OperatorOrderView | null> {
   const order = await sources.orders.get(principal, orderId);
   if (!order) return null;
-  const [customer, saga, payment, shipment, trail] = await Promise.all([
+  const [customer, saga, payment, shipment, trail, hold] = await Promise.all([
     sources.identity.getUser(order.userId),
     sources.orders.saga(order.id),
     sources.payments.ofOrder(order.id),
     order.shipment ? sources.shipping.get(order.shipment.id) : Promise.resolve(null),
     messageTrail(sources.executor, order.id, sources.groups()),
+    sources.inventory.holdOf(order.id),
   ]);
   const messages = trail
     .flatMap((m) => [
@@ -58,7 +61,7 @@ export async function operatorOrderView(
     order,
     customer: customer ? { id: customer.id, email: customer.email, name: customer.name } : null,
     // An archived order has no saga row left: it ended with the order.
-    saga: { status: saga?.step ?? order.status, steps: sagaSteps(trail) },
+    saga: { status: saga?.step ?? order.status, steps: sagaSteps(trail, hold) },
     payment:
       payment === null
         ? null

@@ -1,4 +1,5 @@
 import type { TrailMessage } from '../platform/messaging/message-trail.js';
+import type { StockHold } from '../modules/inventory/index.js';
 import {
   commitFailed,
   commitStock,
@@ -83,11 +84,49 @@ const TRACES: StepTrace[] = [
 const byCommand = new Map(TRACES.map((t) => [t.command, t]));
 
 /**
- * The saga's steps in the order they were started, each from its command on the bus and the answer that
- * followed it. A command not answered is pending, or failed when its delivery went dead; attempts count the
- * deliveries of the command (one once handled: a handled delivery keeps no count of the tries before).
+ * The saga's steps in the order they were started: those it sent as commands, from the bus, and those it ran
+ * in its own transaction (inventory's, where it shares the database), from the order's stock hold.
  */
-export function sagaSteps(trail: TrailMessage[]): SagaStepView[] {
+export function sagaSteps(trail: TrailMessage[], hold: StockHold | null): SagaStepView[] {
+  const sent = sentSteps(trail);
+  const inline = stockSteps(hold).filter((step) => !sent.some((s) => s.name === step.name));
+  const at = (s: SagaStepView) => s.startedAt ?? s.finishedAt ?? '';
+  // A stable sort: a step whose start was not kept stays before the one it preceded.
+  return [...inline, ...sent].sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
+}
+
+/**
+ * The stock steps run inside the saga's transactions, read from the hold they left: taken (or refused), then
+ * sold, given back or returned to the shelf. Each ran once, at the hold's times; a sale later returned keeps
+ * no time of its own.
+ */
+function stockSteps(hold: StockHold | null): SagaStepView[] {
+  if (!hold) return [];
+  const done = (name: string, kind: SagaStepView['kind'], at: string | null): SagaStepView => ({
+    name,
+    kind,
+    status: 'succeeded',
+    attempts: 1,
+    error: null,
+    startedAt: at,
+    finishedAt: at,
+  });
+  if (hold.status === 'failed')
+    return [{ ...done('reserve stock', 'step', hold.takenAt), status: 'failed', error: 'out of stock (insufficient_stock)' }];
+  const steps = [done('reserve stock', 'step', hold.takenAt)];
+  if (hold.status === 'committed') steps.push(done('commit stock', 'step', hold.changedAt));
+  if (hold.status === 'returned')
+    steps.push({ ...done('commit stock', 'step', null), finishedAt: hold.changedAt }, done('restock', 'compensation', hold.changedAt));
+  if (hold.status === 'released') steps.push(done('release stock', 'compensation', hold.changedAt));
+  return steps;
+}
+
+/**
+ * The steps sent as commands, each from its command on the bus and the answer that followed it. A command not
+ * answered is pending, or failed when its delivery went dead; attempts count the deliveries of the command
+ * (one once handled: a handled delivery keeps no count of the tries before).
+ */
+function sentSteps(trail: TrailMessage[]): SagaStepView[] {
   return trail.flatMap((message, index): SagaStepView[] => {
     const trace = byCommand.get(message.type);
     if (!trace) return [];

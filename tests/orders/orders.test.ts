@@ -20,7 +20,7 @@ describe.each(messagingKinds)('orders on %s', (kind) => {
     return { variantId: product.variants[0].id as string, sku: product.variants[0].sku as string, product };
   }
 
-  it('confirms an order: 202 pending, then reserve → charge → commit → confirmed, with a shipment', async () => {
+  it('confirms an order: 202 pending with its stock held, then charge → commit and confirm, with a shipment', async () => {
     const { token, id: userId } = await app.customer();
     const { variantId, sku } = await productWithStock(5);
     const res = await placeOrder(app, token, { items: [{ variantId, quantity: 2 }] });
@@ -36,7 +36,11 @@ describe.each(messagingKinds)('orders on %s', (kind) => {
       cancellationReason: null,
       items: [{ variantId, sku, quantity: 2, unitPrice: { amount: 2500, currency: 'USD' } }],
     });
-    expect(res.body.timeline).toEqual([{ status: 'pending', at: expect.any(String), note: 'order placed' }]);
+    // The stock is held in the transaction that accepted the order (docs/checkout.md).
+    expect(res.body.timeline).toEqual([
+      { status: 'pending', at: expect.any(String), note: 'order placed' },
+      { status: 'pending', at: expect.any(String), note: 'stock reserved' },
+    ]);
 
     const confirmed = await waitForOrder(app, token, res.body.id, ['confirmed']);
     expect(confirmed.payment.status).toBe('succeeded');

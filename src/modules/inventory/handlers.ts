@@ -1,5 +1,7 @@
+import type { Executor } from '../../platform/db/database.js';
 import type { MessageBus, Subscription } from '../../platform/messaging/bus.js';
 import type { NewEvent } from '../../platform/messaging/envelope.js';
+import { SpanKind, inSpan } from '../../platform/observability/tracing.js';
 import {
   commitFailed,
   commitStock,
@@ -13,49 +15,68 @@ import {
   stockReleased,
   stockReserved,
 } from './messages.js';
-import type { InventoryService } from './service.js';
+import { commitIn, releaseIn, reserveIn, restockIn } from './order-stock.js';
 
 /**
- * Runs each command through its idempotent primitive (own transaction, keyed by order id), then
- * publishes the outcome exactly once. A crash between the two repeats the primitive, which answers
- * as the first time did.
+ * Runs one stock command inside `tx` and returns inventory's answer to it. With `refusal` 'leave', a hold
+ * that is short writes nothing and answers null: the caller sends the command instead.
  */
-export function inventorySubscription(service: InventoryService): Subscription<(typeof inventoryCommands)[number]> {
+async function answer(tx: Executor, command: NewEvent, ttlMs: number, refusal: 'record' | 'leave'): Promise<NewEvent | null> {
+  if (command.type === reserveStock.type && reserveStock.is(command.data)) {
+    const { orderId, userId, lines } = command.data;
+    const outcome = await reserveIn(tx, orderId, lines, { userId, ttlMs, refusal });
+    if (outcome === null) return null;
+    return outcome.status === 'reserved'
+      ? stockReserved.event(orderId, { orderId, expiresAt: outcome.expiresAt })
+      : reservationFailed.event(orderId, { orderId, reason: outcome.reason });
+  }
+  const { orderId } = command.data as { orderId: string };
+  switch (command.type) {
+    case commitStock.type: {
+      const outcome = await commitIn(tx, orderId);
+      return outcome.status === 'committed'
+        ? stockCommitted.event(orderId, { orderId })
+        : commitFailed.event(orderId, { orderId, reason: outcome.reason });
+    }
+    case releaseStock.type:
+      return stockReleased.event(orderId, { orderId, outcome: (await releaseIn(tx, orderId)).status });
+    case restockOrder.type:
+      return orderRestocked.event(orderId, { orderId, outcome: (await restockIn(tx, orderId)).status });
+    default:
+      throw new Error(`inventory has no command ${command.type}`);
+  }
+}
+
+/**
+ * Runs each command through its idempotent primitive and publishes the outcome, in one transaction with
+ * the inbox record: a repeat of the command finds it handled, or (after a crash) answers as the first time.
+ */
+export function inventorySubscription(ttlMs: number): Subscription<(typeof inventoryCommands)[number]> {
   return {
     group: 'inventory',
     messages: inventoryCommands,
     async handle(message, context) {
-      const { orderId } = message.data;
-      let event: NewEvent;
-      switch (message.type) {
-        case reserveStock.type: {
-          const outcome = await service.reserve(orderId, message.data.lines, { userId: message.data.userId });
-          event =
-            outcome.status === 'reserved'
-              ? stockReserved.event(orderId, { orderId, expiresAt: outcome.expiresAt })
-              : reservationFailed.event(orderId, { orderId, reason: outcome.reason });
-          break;
-        }
-        case commitStock.type: {
-          const outcome = await service.commit(orderId);
-          event =
-            outcome.status === 'committed'
-              ? stockCommitted.event(orderId, { orderId })
-              : commitFailed.event(orderId, { orderId, reason: outcome.reason });
-          break;
-        }
-        case releaseStock.type:
-          event = stockReleased.event(orderId, { orderId, outcome: (await service.release(orderId)).status });
-          break;
-        case restockOrder.type:
-          event = orderRestocked.event(orderId, { orderId, outcome: (await service.restock(orderId)).status });
-          break;
-      }
-      await context.apply(async (_tx, publish) => publish([event]));
+      await context.apply(async (tx, publish) => publish([(await answer(tx, message, ttlMs, 'record'))!]));
     },
   };
 }
 
-export function subscribeInventory(bus: MessageBus, service: InventoryService): void {
-  bus.subscribe(inventorySubscription(service));
+/** Inventory's commands as the order saga can run them in its own transaction, when both share a database. */
+export interface StockCommands {
+  handles(type: string): boolean;
+  /** The answer, or null when the command must be sent after all (a hold that is short is left to the message path). */
+  run(tx: Executor, command: NewEvent): Promise<NewEvent | null>;
+}
+
+export function stockCommands(ttlMs: number): StockCommands {
+  const types = new Set<string>(inventoryCommands.map((c) => c.type));
+  return {
+    handles: (type) => types.has(type),
+    run: (tx, command) =>
+      inSpan(`${command.type} inline`, SpanKind.INTERNAL, { 'orderly.key': command.key }, () => answer(tx, command, ttlMs, 'leave')),
+  };
+}
+
+export function subscribeInventory(bus: MessageBus, ttlMs: number): void {
+  bus.subscribe(inventorySubscription(ttlMs));
 }

@@ -2,7 +2,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { createPeriodicTask } from '../../platform/periodic-task.js';
-import { subscribeInventory } from './handlers.js';
+import { stockCommands, subscribeInventory, type StockCommands } from './handlers.js';
 import type { AppModule } from '../../platform/module.js';
 import { inventoryErrors } from './errors.js';
 import { inventoryMigrations } from './migrations/index.js';
@@ -14,6 +14,7 @@ import { createInventoryService, type InventoryService } from './service.js';
 export type {
   InventoryService,
   StockLevel,
+  StockHold,
   StockLine,
   Movement,
   ReserveOutcome,
@@ -22,9 +23,12 @@ export type {
   RestockOutcome,
 } from './service.js';
 export * from './messages.js';
+export type { StockCommands } from './handlers.js';
 
 export interface InventoryModule extends AppModule {
   service: InventoryService;
+  /** The saga's stock commands, to run in the saga's own transaction when orders and inventory share a database. */
+  commands: StockCommands;
 }
 
 export function createInventoryModule(deps: {
@@ -35,7 +39,7 @@ export function createInventoryModule(deps: {
   sweepIntervalMs: number;
 }): InventoryModule {
   const service = createInventoryService(deps.database, { reservationTtlMs: deps.reservationTtlMs });
-  subscribeInventory(deps.bus, service);
+  subscribeInventory(deps.bus, deps.reservationTtlMs);
   const sweeper = createPeriodicTask(
     'inventory.release-expired',
     deps.sweepIntervalMs,
@@ -51,6 +55,7 @@ export function createInventoryModule(deps: {
     migrations: inventoryMigrations,
     errors: inventoryErrors.catalog,
     service,
+    commands: stockCommands(deps.reservationTtlMs),
     routes: async (app) => {
       // The shop's public view of stock sits in a scope of its own: the back office's routes require an admin.
       await app.register(async (scope) => availabilityRoutes(scope, service));

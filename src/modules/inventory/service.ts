@@ -4,12 +4,29 @@ import { nowIso } from '../../platform/db/ids.js';
 import { platformErrors } from '../../platform/http/errors.js';
 import { answerWithin } from '../../platform/idempotency/effects.js';
 import { inventoryErrors } from './errors.js';
-import { HOLD, SELL_AVAILABLE, SELL_HELD, Shortfall, UNHOLD, mergeLines, moveLines, toMovement, type Movement } from './stock-moves.js';
+import { Shortfall, mergeLines, moveLines, toMovement, type Movement } from './stock-moves.js';
+import {
+  commitIn,
+  releaseIn,
+  reserveIn,
+  restockIn,
+  unholdIn,
+  type CommitOutcome,
+  type ReleaseOutcome,
+  type ReserveOutcome,
+  type RestockOutcome,
+} from './order-stock.js';
 
 export type { Movement } from './stock-moves.js';
 import { createInventoryStore, type StockLine } from './store.js';
 
 export type { StockLine } from './store.js';
+
+export interface StockHold {
+  status: 'reserved' | 'committed' | 'released' | 'expired' | 'returned' | 'failed';
+  takenAt: string;
+  changedAt: string;
+}
 
 export interface StockLevel {
   sku: string;
@@ -18,17 +35,7 @@ export interface StockLevel {
   sold: number;
 }
 
-export type ReserveOutcome =
-  | { status: 'reserved'; orderId: string; expiresAt: string; lines: StockLine[] }
-  | { status: 'failed'; orderId: string; reason: 'insufficient_stock' };
-
-export type ReleaseOutcome = { status: 'released' | 'committed' | 'failed' | 'not_found'; orderId: string };
-
-export type RestockOutcome = { status: 'restocked' | 'not_committed'; orderId: string };
-
-export type CommitOutcome =
-  | { status: 'committed'; orderId: string }
-  | { status: 'commit_failed'; orderId: string; reason: 'insufficient_stock' | 'not_reserved' };
+export type { ReserveOutcome, ReleaseOutcome, RestockOutcome, CommitOutcome } from './order-stock.js';
 
 /**
  * Stock per SKU and the primitives the order saga runs on. Every primitive is keyed by order id and
@@ -57,6 +64,8 @@ export interface InventoryService {
   releaseExpired(now?: Date, limit?: number): Promise<number>;
   /** Every SKU's stock beside its ledger sums, for invariant checks: received = available + reserved + sold. */
   auditStock(): Promise<{ stock: StockLevel; ledger: StockLevel & { received: number } }[]>;
+  /** The order's stock hold as it stands: when it was taken, its status and when that last changed. */
+  holdOf(orderId: string): Promise<StockHold | null>;
   /** The reservation status of every order that ever asked for stock. */
   reservationStatuses(): Promise<Map<string, string>>;
 }
@@ -68,34 +77,6 @@ export function createInventoryService(database: Database, options: { reservatio
   async function level(sku: string): Promise<StockLevel | null> {
     const row = await store.getStock(sku);
     return row ? { sku: row.sku, available: row.available, reserved: row.reserved, sold: row.sold } : null;
-  }
-
-  async function reserveOutcomeOf(orderId: string): Promise<ReserveOutcome> {
-    const row = await store.getReservation(orderId);
-    if (!row) throw new Error(`reservation ${orderId} vanished`);
-    if (row.status === 'failed') return { status: 'failed', orderId, reason: 'insufficient_stock' };
-    return { status: 'reserved', orderId, expiresAt: row.expires_at, lines: await store.getReservationLines(orderId) };
-  }
-
-  /** Returns held stock; `to` is 'expired' for the sweeper, so a late commit may still try to take the stock again. */
-  async function unhold(orderId: string, to: 'released' | 'expired'): Promise<boolean> {
-    return database.transaction(async (tx) => {
-      const s = createInventoryStore(tx);
-      const now = nowIso();
-      if (!(await s.transition(orderId, 'reserved', to, now))) return false;
-      await moveLines(s, await s.getReservationLines(orderId), 'released', UNHOLD, orderId, to === 'expired' ? 'expired' : null, now);
-      return true;
-    });
-  }
-
-  async function release(orderId: string): Promise<ReleaseOutcome> {
-    // An expired hold has already returned its stock; releasing it only closes it to a late commit.
-    if ((await unhold(orderId, 'released')) || (await store.transition(orderId, 'expired', 'released', nowIso()))) {
-      return { status: 'released', orderId };
-    }
-    const row = await store.getReservation(orderId);
-    if (!row) return { status: 'not_found', orderId };
-    return { status: row.status === 'committed' || row.status === 'failed' ? row.status : 'released', orderId };
   }
 
   return {
@@ -166,90 +147,18 @@ export function createInventoryService(database: Database, options: { reservatio
       return (await store.listMovements(sku, limit, before)).map(toMovement);
     },
 
-    async reserve(orderId, lines, reserveOptions = {}) {
-      const merged = mergeLines(lines);
-      if (merged.length === 0 || merged.some((l) => !Number.isInteger(l.quantity) || l.quantity <= 0)) {
-        throw new Error('reserve needs at least one line with a positive integer quantity');
-      }
-      const header = (status: 'reserved' | 'failed', now: string) => ({
-        order_id: orderId,
-        user_id: reserveOptions.userId ?? null,
-        status,
-        failure: status === 'failed' ? 'insufficient_stock' : null,
-        expires_at: new Date(Date.parse(now) + options.reservationTtlMs).toISOString(),
-        created_at: now,
-        updated_at: now,
-      });
-      try {
-        const granted = await database.transaction(async (tx) => {
-          const s = createInventoryStore(tx);
-          const now = nowIso();
-          const row = header('reserved', now);
-          if (!(await s.insertReservation(row))) return null;
-          await moveLines(s, merged, 'reserved', HOLD, orderId, null, now);
-          await s.insertReservationLines(orderId, merged);
-          return { status: 'reserved' as const, orderId, expiresAt: row.expires_at, lines: merged };
-        });
-        if (granted) return granted;
-      } catch (error) {
-        if (!(error instanceof Shortfall)) throw error;
-        // The hold rolled back whole; record the refusal so a repeat of this order gets the same answer.
-        await store.insertReservation(header('failed', nowIso()));
-      }
-      return reserveOutcomeOf(orderId);
-    },
-
-    release,
-
-    async commit(orderId) {
-      try {
-        return await database.transaction(async (tx): Promise<CommitOutcome> => {
-          const s = createInventoryStore(tx);
-          const now = nowIso();
-          const lines = await s.getReservationLines(orderId);
-          if (await s.transition(orderId, 'reserved', 'committed', now)) {
-            await moveLines(s, lines, 'committed', SELL_HELD, orderId, null, now);
-            return { status: 'committed', orderId };
-          }
-          // The hold expired and the sweeper returned the stock: take it again if it is still there.
-          if (await s.transition(orderId, 'expired', 'committed', now)) {
-            await moveLines(s, lines, 'committed', SELL_AVAILABLE, orderId, 'committed after expiry', now);
-            return { status: 'committed', orderId };
-          }
-          const row = await s.getReservation(orderId);
-          if (row?.status === 'committed') return { status: 'committed', orderId };
-          return { status: 'commit_failed', orderId, reason: 'not_reserved' };
-        });
-      } catch (error) {
-        if (error instanceof Shortfall) return { status: 'commit_failed', orderId, reason: 'insufficient_stock' };
-        throw error;
-      }
-    },
-
-    async restock(orderId) {
-      const done = await database.transaction(async (tx) => {
-        const s = createInventoryStore(tx);
-        const now = nowIso();
-        if (!(await s.transition(orderId, 'committed', 'returned', now))) return false;
-        await moveLines(
-          s,
-          await s.getReservationLines(orderId),
-          'restocked',
-          (q) => ({ available: q, reserved: 0, sold: -q }),
-          orderId,
-          'order cancelled after confirmation',
-          now,
-        );
-        return true;
-      });
-      if (done || (await store.getReservation(orderId))?.status === 'returned') return { status: 'restocked', orderId };
-      return { status: 'not_committed', orderId };
-    },
+    reserve: (orderId, lines, reserveOptions = {}) =>
+      database.transaction(
+        async (tx) => (await reserveIn(tx, orderId, lines, { ...reserveOptions, ttlMs: options.reservationTtlMs, refusal: 'record' }))!,
+      ),
+    release: (orderId) => database.transaction((tx) => releaseIn(tx, orderId)),
+    commit: (orderId) => database.transaction((tx) => commitIn(tx, orderId)),
+    restock: (orderId) => database.transaction((tx) => restockIn(tx, orderId)),
 
     async releaseExpired(now = new Date(), limit = 100) {
       let released = 0;
       for (const { order_id } of await store.expiredReservations(now.toISOString(), limit)) {
-        if (await unhold(order_id, 'expired')) released += 1;
+        if (await database.transaction((tx) => unholdIn(tx, order_id, 'expired'))) released += 1;
       }
       return released;
     },
@@ -265,6 +174,11 @@ export function createInventoryService(database: Database, options: { reservatio
           received: Number(r.ledger_received ?? 0),
         },
       }));
+    },
+
+    async holdOf(orderId) {
+      const row = await store.getReservation(orderId);
+      return row ? { status: row.status, takenAt: row.created_at, changedAt: row.updated_at } : null;
     },
 
     async reservationStatuses() {

@@ -34,8 +34,31 @@ export async function moveLines(
   reason: string | null,
   now: string,
 ) {
-  for (const line of lines) {
-    if (!(await store.applyDelta(line.sku, deltaOf(line.quantity), now))) throw new Shortfall(line.sku);
+  const refused = await tryMoveLines(store, lines, kind, deltaOf, orderId, reason, now);
+  if (refused !== null) throw new Shortfall(refused);
+}
+
+/**
+ * As moveLines, but a refused line puts back the lines already moved and returns its SKU, leaving the
+ * caller's transaction usable: the order's own transaction can try a hold and carry on without it.
+ * Putting back cannot be refused, since the rows are locked by the moves this transaction just made.
+ */
+export async function tryMoveLines(
+  store: InventoryStore,
+  lines: StockLine[],
+  kind: MovementKind,
+  deltaOf: (q: number) => StockDelta,
+  orderId: string | null,
+  reason: string | null,
+  now: string,
+): Promise<string | null> {
+  for (const [i, line] of lines.entries()) {
+    if (await store.applyDelta(line.sku, deltaOf(line.quantity), now)) continue;
+    for (const moved of lines.slice(0, i)) {
+      const d = deltaOf(moved.quantity);
+      await store.applyDelta(moved.sku, { available: -d.available, reserved: -d.reserved, sold: -d.sold }, now);
+    }
+    return line.sku;
   }
   await store.insertMovements(
     lines.map((line) => {
@@ -52,6 +75,7 @@ export async function moveLines(
       };
     }),
   );
+  return null;
 }
 
 export const HOLD = (q: number): StockDelta => ({ available: -q, reserved: q, sold: 0 });

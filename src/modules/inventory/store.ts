@@ -112,6 +112,16 @@ export function createInventoryStore(executor: Executor) {
         .values(lines.map((l) => ({ order_id: orderId, sku: l.sku, quantity: l.quantity })))
         .execute(),
 
+    /** A hold that could not be taken: the row stays, so a repeat of the order gets the same answer. */
+    refuseReservation: (orderId: string, now: string) =>
+      db
+        .updateTable('inventory_reservations')
+        .set({ status: 'failed', failure: 'insufficient_stock', updated_at: now })
+        .where('order_id', '=', orderId)
+        .execute(),
+
+    forgetReservation: (orderId: string) => db.deleteFrom('inventory_reservations').where('order_id', '=', orderId).execute(),
+
     /** Moves a reservation from one status to another; false when it was not in `from` (someone else moved it first). */
     async transition(orderId: string, from: ReservationStatus, to: ReservationStatus, now: string): Promise<boolean> {
       const result = await db

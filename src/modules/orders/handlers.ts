@@ -6,6 +6,7 @@ import { paymentDeclined, paymentFailed, paymentRefunded, paymentSucceeded } fro
 import { shipmentCancelled, shipmentCancelRefused, shipmentCreated, shipmentDelivered, shipmentInTransit } from '../shipping/messages.js';
 import { decide, requestCancellation } from './saga.js';
 import { SagaConflict, applyDecision, loadState } from './saga-state.js';
+import { applyAndFollow, type Applied, type InlineCommands } from './saga-follow.js';
 import { createOrdersStore, type OrderStatements } from './store.js';
 import type { OrderMetrics, SagaTransition } from './metrics.js';
 import type { Decision, SagaState } from './saga.js';
@@ -34,14 +35,14 @@ export function ordersSubscription(
   logger: Logger,
   metrics: OrderMetrics,
   statements: OrderStatements,
+  inline: InlineCommands | null,
 ): Subscription<(typeof SAGA_EVENTS)[number]> {
   return {
     group: 'orders',
     messages: SAGA_EVENTS,
     async handle(message, context) {
       const { orderId } = message.data;
-      let finished = null as { outcome: 'confirmed' | 'cancelled'; reason: string | null; placedAt: string } | null;
-      let moved = null as SagaTransition | null;
+      let applied: Applied[] = [];
       // A version conflict (a cancellation landed in between) rolls back and is retried with backoff.
       await context.apply(async (tx, publish) => {
         const store = createOrdersStore(tx, statements);
@@ -52,20 +53,21 @@ export function ordersSubscription(
           logger.debug({ orderId, type: message.type, step: state.saga.step }, 'saga ignored an event that does not apply to its step');
           return;
         }
-        await applyDecision(store, state, decision, publish, message.type);
-        moved = transitionOf(state, decision, message.type, context.attempt);
-        const status = decision.order.status;
-        if (status === 'confirmed' || status === 'cancelled') {
-          finished = { outcome: status, reason: decision.order.cancellation_reason ?? null, placedAt: state.order.created_at };
-        }
+        applied = await applyAndFollow(tx, store, { state, decision, cause: message.type }, publish, inline);
       });
-      if (moved) {
-        metrics.stepped(moved);
-        logTransition(logger, moved);
-      }
-      if (finished) metrics.completed(finished.outcome, finished.reason, finished.placedAt);
+      for (const step of applied) recordStep(logger, metrics, step, context.attempt);
     },
   };
+}
+
+/** Counts and logs one written decision, and the order's outcome when it ended the saga. */
+export function recordStep(logger: Logger, metrics: OrderMetrics, { state, decision, cause }: Applied, attempt: number): void {
+  const moved = transitionOf(state, decision, cause, attempt);
+  metrics.stepped(moved);
+  logTransition(logger, moved);
+  const status = decision.order.status;
+  if (status === 'confirmed' || status === 'cancelled')
+    metrics.completed(status, decision.order.cancellation_reason ?? null, state.order.created_at);
 }
 
 /** What one event did to a saga: the step it left, after how long there, and where it went. */

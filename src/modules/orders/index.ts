@@ -10,7 +10,8 @@ import { createOrderActivity, type OrderActivity } from './activity.js';
 import { createOrderArchive, type OrderArchive } from './archive.js';
 import { ordersErrors } from './errors.js';
 import { createOrdersMetrics } from './metrics.js';
-import { expireOverdueSagas, ordersSubscription } from './handlers.js';
+import { expireOverdueSagas, ordersSubscription, recordStep } from './handlers.js';
+import type { InlineCommands } from './saga-follow.js';
 import { ordersMigrations } from './migrations/index.js';
 export { ordersMigrations } from './migrations/index.js';
 import type { OrderingPorts } from './place-order.js';
@@ -28,6 +29,7 @@ export { OrderSchema } from './schemas.js';
 export type { Order } from './view.js';
 export type { ArchivedOrderRecord, ArchiveEntry, OrderArchive } from './archive.js';
 export type { OrderingPorts } from './place-order.js';
+export type { InlineCommands } from './saga-follow.js';
 export * from './messages.js';
 
 export interface OrdersModule extends AppModule {
@@ -52,25 +54,27 @@ export function createOrdersModule(deps: {
   archiveStore: ArchiveStore;
   /** Payment tokens are sealed under it from the moment an order is placed. */
   secrets: SecretBox;
+  /** Another module's saga commands the saga runs in its own transaction (null: every step is a message). */
+  inline: InlineCommands | null;
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
+  const metrics = createOrdersMetrics(deps.metrics, () => createOrdersStore(deps.database.db, statements).oldestPending());
   const archive = createOrderArchive(deps.database, statements, deps.archiveStore);
   const service = createOrdersService(
     deps.database,
     deps.bus,
     statements,
     deps.ports,
-    { sagaDeadlineMs: deps.sagaDeadlineMs, secrets: deps.secrets },
+    {
+      sagaDeadlineMs: deps.sagaDeadlineMs,
+      secrets: deps.secrets,
+      inline: deps.inline,
+      recordStep: (step) => recordStep(deps.logger, metrics, step, 1),
+    },
     archive,
     deps.customers,
   );
-  deps.bus.subscribe(
-    ordersSubscription(
-      deps.logger,
-      createOrdersMetrics(deps.metrics, () => createOrdersStore(deps.database.db, statements).oldestPending()),
-      statements,
-    ),
-  );
+  deps.bus.subscribe(ordersSubscription(deps.logger, metrics, statements, deps.inline));
   const streams = new Set<() => void>();
   const sweeper = createPeriodicTask(
     'orders.expire-overdue-sagas',

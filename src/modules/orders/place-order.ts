@@ -6,6 +6,8 @@ import type { MessageBus } from '../../platform/messaging/bus.js';
 import type { SecretBox } from '../../platform/secrets/secret-box.js';
 import { ordersErrors } from './errors.js';
 import { orderCreated } from './messages.js';
+import { decide } from './saga.js';
+import { applyAndFollow, type Applied, type InlineCommands } from './saga-follow.js';
 import { reserveStockStep } from './saga-steps.js';
 import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type SagaRow } from './store.js';
 import { toOrder, type Order, type ShippingAddress } from './view.js';
@@ -38,7 +40,7 @@ function merge(items: { variantId: string; quantity: number }[]): { variantId: s
 /**
  * Accepts an order: prices it from the catalog, then in one transaction writes the order, its saga and
  * the saga's first command (and empties the cart it came from), with the request's answer. From here on it
- * is never lost.
+ * is never lost. Where inventory shares the database, the stock is held in that same transaction.
  */
 export async function placeOrder(
   bus: MessageBus,
@@ -46,7 +48,8 @@ export async function placeOrder(
   ports: OrderingPorts,
   input: PlaceOrderInput,
   /** `secrets`: the payment token is stored, and sent to payments, encrypted. */
-  options: { sagaDeadlineMs: number; secrets: SecretBox },
+  /** `inline`: inventory's commands, run in the order's own transaction where it shares the database. */
+  options: { sagaDeadlineMs: number; secrets: SecretBox; inline: InlineCommands | null; recordStep: (step: Applied) => void },
 ): Promise<Order> {
   const cart = input.items === undefined ? await ports.cart(input.userId) : null;
   const items = merge(cart ? cart.items : input.items!);
@@ -108,20 +111,28 @@ export async function placeOrder(
     updated_at: now,
   };
   const timeline = { order_id: id, user_id: input.userId, status: 'pending' as const, note: 'order placed', at: now };
-  const view = toOrder(order, lines, [{ id: 'placed', ...timeline }]);
 
-  await bus.transaction(async (tx, publish) => {
+  let applied: Applied[] = [];
+  const view = await bus.transaction(async (tx, publish) => {
     const store = createOrdersStore(tx, statements);
     await store.insertOrder(order);
     await store.insertLines(lines);
     await store.insertSaga(saga);
     await store.addTimeline(timeline);
     if (cart) await ports.clearCart(tx, input.userId, cart.version);
-    await publish([
-      orderCreated.event(id, { orderId: id, userId: input.userId, order: view }),
-      reserveStockStep.run({ order, lines, saga }, {}),
-    ]);
-    await answerWithin(tx, view);
+    const state = { order, lines, saga };
+    const accepted = toOrder(order, lines, [{ id: 'placed', ...timeline }]);
+    await publish([orderCreated.event(id, { orderId: id, userId: input.userId, order: accepted })]);
+    // The first step in this same transaction where inventory shares the database; a short hold is sent.
+    const reserve = reserveStockStep.run(state, {});
+    const answer = options.inline?.handles(reserve.type) ? await options.inline.run(tx, reserve) : null;
+    const decision = answer && decide(state, answer);
+    if (!decision) await publish([reserve]);
+    else applied = await applyAndFollow(tx, store, { state, decision, cause: answer!.type }, publish, options.inline);
+    const now = applied.length === 0 ? accepted : toOrder((await store.order(id))!, lines, await store.timelineOf([id]));
+    await answerWithin(tx, now);
+    return now;
   });
+  for (const step of applied) options.recordStep(step);
   return view;
 }

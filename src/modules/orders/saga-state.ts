@@ -18,6 +18,7 @@ export async function loadState(store: OrdersStore, orderId: string): Promise<Sa
 /**
  * Writes one decision inside the caller's transaction: the saga row (guarded by its version), the
  * order, its timeline, and the messages to send next. Order events carry the order as it now stands.
+ * Returns the saga's state as written, for a decision that follows in the same transaction.
  */
 export async function applyDecision(
   store: OrdersStore,
@@ -25,17 +26,20 @@ export async function applyDecision(
   decision: Decision,
   publish: Publish,
   cause: string,
-): Promise<void> {
+): Promise<SagaState> {
   const now = nowIso();
   const orderId = state.order.id;
-  if (!(await store.updateSaga(orderId, state.saga.version, { ...decision.saga, last_event: cause, updated_at: now })))
-    throw new SagaConflict(orderId);
+  const sagaChanges = { ...decision.saga, last_event: cause, updated_at: now };
+  if (!(await store.updateSaga(orderId, state.saga.version, sagaChanges))) throw new SagaConflict(orderId);
+  let order = state.order;
   if (Object.keys(decision.order).length > 0) {
     // The payment token is kept only until the charge has an outcome (or the order ends without one): a
     // refund goes by the provider's charge id, which the payments module keeps.
     const settled =
       decision.order.payment_status !== undefined || decision.order.status === 'confirmed' || decision.order.status === 'cancelled';
-    await store.updateOrder(orderId, { ...decision.order, ...(settled ? { payment_token: '' } : {}), updated_at: now });
+    const changes = { ...decision.order, ...(settled ? { payment_token: '' } : {}), updated_at: now };
+    await store.updateOrder(orderId, changes);
+    order = { ...order, ...changes };
   }
   for (const entry of decision.timeline)
     await store.addTimeline({ order_id: orderId, user_id: state.order.user_id, status: entry.status, note: entry.note, at: now });
@@ -48,4 +52,5 @@ export async function applyDecision(
     for (const { message, extra } of decision.announce) messages.push(message.event(orderId, { ...extra, ...base } as never));
   }
   await publish(messages);
+  return { order, lines: state.lines, saga: { ...state.saga, ...sagaChanges, version: state.saga.version + 1 } };
 }

@@ -15,6 +15,9 @@ import type { OrderRow, SagaRow } from './store.js';
 
 export type { SagaState } from './saga-steps.js';
 
+/** What the saga reads of an answer: a message handled, or an answer given in its own transaction. */
+export type SagaEvent = Pick<EventEnvelope, 'type' | 'data'>;
+
 type OrderEvent = typeof orderCancelled | typeof orderConfirmed | typeof orderShipped | typeof orderDelivered;
 
 /** An order event to publish once the decision is applied, when the order as it then stands can be put in it. */
@@ -95,7 +98,7 @@ function advance(state: SagaState, decision: Decision, done: Step, answer: unkno
  * The saga's reaction to one event, or null when the event does not apply to its current step (a late
  * duplicate). Pure: it reads the state it is given and returns what to write and send.
  */
-export function decide(state: SagaState, event: EventEnvelope): Decision | null {
+export function decide(state: SagaState, event: SagaEvent): Decision | null {
   const { saga } = state;
   const d = empty();
   const step = STEPS.find((s) => s.awaiting === saga.step && s.answers.some((a) => a.type === event.type));
@@ -128,7 +131,7 @@ export function decide(state: SagaState, event: EventEnvelope): Decision | null 
 }
 
 /** Shipment events move a confirmed order on; they are not saga steps and arrive in any step. */
-function shipmentProgress(state: SagaState, event: EventEnvelope, d: Decision): Decision | null {
+function shipmentProgress(state: SagaState, event: SagaEvent, d: Decision): Decision | null {
   const moved = [shipmentCreated, shipmentInTransit, shipmentDelivered].find((m) => m.type === event.type);
   if (!moved?.is(event.data)) return null;
   const shipment = event.data;

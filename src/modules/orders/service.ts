@@ -8,6 +8,7 @@ import { cancelOrder } from './cancel-order.js';
 import type { CustomerDirectory } from './customers.js';
 import { ordersErrors } from './errors.js';
 import { placeOrder, type OrderingPorts, type PlaceOrderInput } from './place-order.js';
+import type { Applied, InlineCommands } from './saga-follow.js';
 import type { OrderStatus } from './status.js';
 import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
 import { timelineEntry, toOrder, type Order, type TimelineEntry } from './view.js';
@@ -63,7 +64,7 @@ export function createOrdersService(
   bus: MessageBus,
   statements: OrderStatements,
   ports: OrderingPorts,
-  options: { sagaDeadlineMs: number; secrets: SecretBox },
+  options: { sagaDeadlineMs: number; secrets: SecretBox; inline: InlineCommands | null; recordStep: (step: Applied) => void },
   archive: OrderArchive,
   customers: CustomerDirectory,
 ): OrdersService {
