@@ -178,6 +178,7 @@ export function buildModules(
     secrets,
     // Orders and inventory keep their tables in one database here, so the saga's stock steps need no hop.
     inline: config.inlineStock ? inventory.commands : null,
+    checkoutMaxBacklog: config.checkoutMaxBacklog,
   });
   const notifications = createNotificationsModule({
     database,

@@ -6,4 +6,5 @@ export const ordersErrors = defineErrors({
   cart_empty: { status: 409, title: 'The cart is empty' },
   product_unavailable: { status: 409, title: 'This product is not for sale' },
   currency_mismatch: { status: 409, title: 'The cart holds items in another currency' },
+  checkout_busy: { status: 503, title: 'Too many orders are still being completed; try again shortly' },
 });

@@ -7,6 +7,7 @@ import { createPeriodicTask } from '../../platform/periodic-task.js';
 import type { Registry } from 'prom-client';
 import type { ArchiveStore } from '../../platform/archive/store.js';
 import { createOrderActivity, type OrderActivity } from './activity.js';
+import { createAdmission } from './admission.js';
 import { createOrderArchive, type OrderArchive } from './archive.js';
 import { ordersErrors } from './errors.js';
 import { createOrdersMetrics } from './metrics.js';
@@ -56,6 +57,8 @@ export function createOrdersModule(deps: {
   secrets: SecretBox;
   /** Another module's saga commands the saga runs in its own transaction (null: every step is a message). */
   inline: InlineCommands | null;
+  /** Unfinished orders past which checkout answers 503 with Retry-After (0: no limit). */
+  checkoutMaxBacklog: number;
 }): OrdersModule {
   const statements = orderStatements(deps.database.db);
   const metrics = createOrdersMetrics(deps.metrics, () => createOrdersStore(deps.database.db, statements).oldestPending());
@@ -73,6 +76,13 @@ export function createOrdersModule(deps: {
     },
     archive,
     deps.customers,
+    createAdmission({
+      maxBacklog: deps.checkoutMaxBacklog,
+      refreshMs: 250,
+      retryAfterSeconds: 1,
+      countUnfinished: () => createOrdersStore(deps.database.db, statements).countPending(),
+      registry: deps.metrics,
+    }),
   );
   deps.bus.subscribe(ordersSubscription(deps.logger, metrics, statements, deps.inline));
   const streams = new Set<() => void>();

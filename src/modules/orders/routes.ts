@@ -73,7 +73,7 @@ export async function ordersRoutes(
             description: 'sandbox: tok_visa succeeds; tok_declined, tok_insufficient_funds are declined',
           }),
         }),
-        response: { 202: OrderSchema, ...problems(400, 401, 404, 409, 422) },
+        response: { 202: OrderSchema, ...problems(400, 401, 404, 409, 422, 503) },
       },
     },
     async (request) => service.place({ ...request.body, userId: principalOf(request).userId }),

@@ -9,6 +9,7 @@ import type { CustomerDirectory } from './customers.js';
 import { ordersErrors } from './errors.js';
 import { placeOrder, type OrderingPorts, type PlaceOrderInput } from './place-order.js';
 import type { Applied, InlineCommands } from './saga-follow.js';
+import type { Admission } from './admission.js';
 import type { OrderStatus } from './status.js';
 import { createOrdersStore, type LineRow, type OrderRow, type OrderStatements, type TimelineRow } from './store.js';
 import { timelineEntry, toOrder, type Order, type TimelineEntry } from './view.js';
@@ -67,6 +68,7 @@ export function createOrdersService(
   options: { sagaDeadlineMs: number; secrets: SecretBox; inline: InlineCommands | null; recordStep: (step: Applied) => void },
   archive: OrderArchive,
   customers: CustomerDirectory,
+  admission: Admission,
 ): OrdersService {
   const store = createOrdersStore(database.db, statements);
 
@@ -91,7 +93,12 @@ export function createOrdersService(
   }
 
   return {
-    place: (input) => placeOrder(bus, statements, ports, input, options),
+    async place(input) {
+      await admission.admit();
+      const order = await placeOrder(bus, statements, ports, input, options);
+      admission.accepted();
+      return order;
+    },
     get: visible,
     /** Hot and archived orders merged newest first: an old order still in the hot tables keeps its place. */
     async list(principal, { email, ...filter }) {

@@ -227,6 +227,16 @@ export function createOrdersStore(executor: Executor, statements: OrderStatement
       return Number(result.numAffectedRows) === 1;
     },
 
+    /** Orders accepted and not yet confirmed or cancelled: a range of the status index. */
+    async countPending(): Promise<number> {
+      const row = await db
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
     /** When the oldest pending order was placed: ids are time-ordered, so the status index finds it at once. */
     async oldestPending(): Promise<string | null> {
       const row = await db
