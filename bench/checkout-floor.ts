@@ -20,7 +20,6 @@ const GOAL = 1000;
 const CORES = 2;
 const dataDir = tempDir('orderly-bench-floor-');
 const before = tempDir('orderly-bench-floor-before-');
-const log = path.join(dataDir, 'statements.jsonl');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = {
@@ -53,30 +52,48 @@ await stop(server);
 for (const file of fs.readdirSync(dataDir).filter((f) => f.endsWith('.db')))
   fs.copyFileSync(path.join(dataDir, file), path.join(before, file));
 
-// 2. The orders, every statement recorded.
-server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/support/record-statements.js')).href], {
-  ORDERLY_RECORD_STATEMENTS: log,
-});
-const order = orders(shop);
-const placed = await autocannon({
-  url: base,
-  connections: 16,
-  amount: ORDERS,
-  requests: [{ setupRequest: (request: any) => Object.assign(request, order()) }],
-});
-if (placed['2xx'] !== ORDERS) throw new Error(`${placed['2xx']} of ${ORDERS} orders accepted`);
-await ordersCompleted(base, ORDERS);
-const confirmed = sample(await scrape(base), 'orderly_orders_completed_total', { outcome: 'confirmed' });
-if (confirmed !== ORDERS) throw new Error(`${confirmed} of ${ORDERS} orders confirmed`);
-await stop(server);
-server = null;
+// 2. The orders, every statement recorded: first with every saga step a message (as before the stock steps
+// ran in the saga's own transactions), then as Orderly runs by default, each on the shop as it stood before.
+interface Recording {
+  name: string;
+  statements: RecordedStatement[];
+  handled: number;
+}
+async function record(name: string, inlineStock: boolean): Promise<Recording> {
+  for (const file of fs.readdirSync(dataDir).filter((f) => /\.db(-wal|-shm)?$/.test(f))) fs.rmSync(path.join(dataDir, file));
+  for (const file of fs.readdirSync(before)) fs.copyFileSync(path.join(before, file), path.join(dataDir, file));
+  const log = path.join(dataDir, `statements-${name}.jsonl`);
+  server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/support/record-statements.js')).href], {
+    ORDERLY_RECORD_STATEMENTS: log,
+    ORDERLY_SAGA_INLINE_STOCK: String(inlineStock),
+  });
+  const order = orders(shop);
+  const placed = await autocannon({
+    url: base,
+    connections: 16,
+    amount: ORDERS,
+    requests: [{ setupRequest: (request: any) => Object.assign(request, order()) }],
+  });
+  if (placed['2xx'] !== ORDERS) throw new Error(`${placed['2xx']} of ${ORDERS} orders accepted`);
+  await ordersCompleted(base, ORDERS);
+  const metrics = await scrape(base);
+  const confirmed = sample(metrics, 'orderly_orders_completed_total', { outcome: 'confirmed' });
+  if (confirmed !== ORDERS) throw new Error(`${confirmed} of ${ORDERS} orders confirmed`);
+  const handled = sample(metrics, 'orderly_messages_handled_total');
+  await stop(server);
+  server = null;
+  const statements = fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RecordedStatement);
+  return { name, statements, handled };
+}
+const previous = await record('every step a message', false);
+const current = await record('stock steps inline', true);
+const recorded = current.statements;
 
 // 3. The same statements on copies of the files from before, with nothing around them.
-const recorded = fs
-  .readFileSync(log, 'utf8')
-  .split('\n')
-  .filter((line) => line !== '')
-  .map((line) => JSON.parse(line) as RecordedStatement);
 const control = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
 const isRead = (sql: string) => /^\s*(select|with)\s/i.test(sql);
 
@@ -107,7 +124,7 @@ interface Replay {
 }
 
 /** Runs the recorded statements on fresh copies of the files; `perCommit` > 0 drops the run's own transactions for one every `perCommit` statements. */
-function replay(perCommit: number): Replay {
+function replay(recorded: RecordedStatement[], perCommit: number): Replay {
   const dir = tempDir('orderly-bench-floor-replay-');
   const connections = new Map<string, { db: Database.Database; cache: Map<string, Database.Statement> }>();
   const open = (file: string) => {
@@ -168,17 +185,22 @@ function replay(perCommit: number): Replay {
   return { ms, checkpointMs, mismatches, byOwner };
 }
 
-const commits = recorded.filter(([, sql, , failed]) => !failed && /^\s*commit\b/i.test(sql)).length;
-const reads = recorded.filter(([, sql]) => isRead(sql)).length;
-const work = recorded.length - recorded.filter(([, sql]) => control.test(sql)).length;
-const asRun = replay(0);
-const batched = replay(Math.ceil((work / ORDERS) * 100));
+function counts(statements: RecordedStatement[]) {
+  const commits = statements.filter(([, sql, , failed]) => !failed && /^\s*commit\b/i.test(sql)).length;
+  const reads = statements.filter(([, sql]) => isRead(sql)).length;
+  const work = statements.length - statements.filter(([, sql]) => control.test(sql)).length;
+  return { commits, reads, work };
+}
+const { commits, reads, work } = counts(recorded);
+const previousRun = replay(previous.statements, 0);
+const asRun = replay(recorded, 0);
+const batched = replay(recorded, Math.ceil((work / ORDERS) * 100));
 
 // 4. The HTTP side's floor: a bare Fastify POST route, flat out, with the same body.
 const bare = await startChild([path.join(root, 'dist/bench/support/bare-post-server.js')], {}, (line) =>
   line.startsWith('http://') ? line.trim() : null,
 );
-const body = order();
+const body = orders(shop)();
 const flatOut = await load(`${bare.value}/v1/orders`, {
   method: 'POST',
   headers: body.headers,
@@ -203,6 +225,18 @@ console.log(
 console.log(
   `   SQLite alone, one commit per 100 orders:  ${perOrder(batched.ms).toFixed(2)} ms/order (${rate(perOrder(batched.ms))} orders/s on one core), checkpoint ${perOrder(batched.checkpointMs).toFixed(2)} ms/order`,
 );
+console.log(`   before and after, per order:${' '.repeat(20)}${previous.name.padStart(24)}${current.name.padStart(24)}`);
+const row = (what: string, a: string, b: string) => console.log(`     ${what.padEnd(43)}${a.padStart(24)}${b.padStart(24)}`);
+const was = counts(previous.statements);
+const per = (n: number, digits = 1) => (n / ORDERS).toFixed(digits);
+row('statements', per(was.work), per(work));
+row('  reads', per(was.reads), per(reads));
+row('  writes', per(was.work - was.reads), per(work - reads));
+row('commits', per(was.commits, 2), per(commits, 2));
+row('messages handled', per(previous.handled), per(current.handled));
+row('SQLite alone, as run (ms)', per(previousRun.ms, 2), per(asRun.ms, 2));
+const whoseAll = [...new Set([...previousRun.byOwner.keys(), ...asRun.byOwner.keys()])];
+for (const whose of whoseAll) row(`  ${whose}`, per(previousRun.byOwner.get(whose)?.n ?? 0), per(asRun.byOwner.get(whose)?.n ?? 0));
 console.log(`   of which, as run (statements per order, SQLite time per order):`);
 for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`     ${whose.padEnd(40)} ${(n / ORDERS).toFixed(1).padStart(6)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(6)} µs`);
