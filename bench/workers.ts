@@ -4,6 +4,7 @@
 // orders/s end to end, and CPU milliseconds per confirmed order for each kind of process (api, worker,
 // PostgreSQL, NATS; read from /proc), and from those the cores 1,000 and 10,000 orders/s would need.
 // This machine has 2 cores: more workers cannot add throughput here; the cost per order plans capacity.
+// With the fewest workers, each transport runs twice: every saga step a message (before), and as by default.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,12 +28,25 @@ interface Setup {
   label: string;
   transport: 'embedded' | 'postgres' | 'nats';
   workers: number;
+  /** false: every saga step a message, as before the stock steps ran in the saga's own transactions. */
+  inlineStock: boolean;
 }
 
+// Before and after for each transport with one worker; the other worker counts as Orderly runs by default.
+const before = (setup: Omit<Setup, 'inlineStock'>): Setup[] => [
+  { ...setup, label: `${setup.label}, steps as messages`, inlineStock: false },
+  { ...setup, inlineStock: true },
+];
 const setups: Setup[] = [
-  { label: 'embedded (SQLite, 1 process)', transport: 'embedded', workers: 0 },
-  ...WORKERS.map((n): Setup => ({ label: `PostgreSQL queue, ${n} worker(s)`, transport: 'postgres', workers: n })),
-  ...WORKERS.map((n): Setup => ({ label: `NATS JetStream, ${n} worker(s)`, transport: 'nats', workers: n })),
+  ...before({ label: 'embedded (SQLite, 1 process)', transport: 'embedded', workers: 0 }),
+  ...WORKERS.flatMap((n) => {
+    const setup = { label: `PostgreSQL queue, ${n} worker(s)`, transport: 'postgres' as const, workers: n };
+    return n === WORKERS[0] ? before(setup) : [{ ...setup, inlineStock: true }];
+  }),
+  ...WORKERS.flatMap((n) => {
+    const setup = { label: `NATS JetStream, ${n} worker(s)`, transport: 'nats' as const, workers: n };
+    return n === WORKERS[0] ? before(setup) : [{ ...setup, inlineStock: true }];
+  }),
 ];
 
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -81,6 +95,7 @@ async function run(setup: Setup) {
     ORDERLY_RATE_LIMITS: 'off',
     ORDERLY_LOAD_SHEDDING: 'false',
     LOG_LEVEL: 'warn',
+    ORDERLY_SAGA_INLINE_STOCK: String(setup.inlineStock),
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(nats ? { NATS_URL: nats.url } : {}),
   };
@@ -129,7 +144,7 @@ async function run(setup: Setup) {
 }
 
 console.log(`${ORDERS} orders, ${CONNECTIONS} at a time, through the api process; CPU from /proc per confirmed order\n`);
-const header = `${'setup'.padEnd(34)} ${'orders/s'.padStart(9)}   ${'api'.padStart(6)} ${'worker'.padStart(7)} ${'pg'.padStart(6)} ${'nats'.padStart(6)} ${'total'.padStart(7)}  cores @1k/s  @10k/s`;
+const header = `${'setup'.padEnd(52)} ${'orders/s'.padStart(9)}   ${'api'.padStart(6)} ${'worker'.padStart(7)} ${'pg'.padStart(6)} ${'nats'.padStart(6)} ${'total'.padStart(7)}  cores @1k/s  @10k/s`;
 console.log(header);
 for (const setup of setups) {
   const result = await run(setup);
@@ -137,7 +152,7 @@ for (const setup of setups) {
   const total = Object.values(c).reduce((a, b) => a + b, 0);
   const ms = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(2)).padStart(6);
   console.log(
-    `${setup.label.padEnd(34)} ${result.rate.toFixed(0).padStart(9)}   ${ms(c.api)} ${ms(c.worker).padStart(7)} ${ms(c.postgres)} ${ms(c.nats)} ${total.toFixed(2).padStart(7)}  ${total.toFixed(1).padStart(11)}  ${(total * 10).toFixed(0).padStart(6)}`,
+    `${setup.label.padEnd(52)} ${result.rate.toFixed(0).padStart(9)}   ${ms(c.api)} ${ms(c.worker).padStart(7)} ${ms(c.postgres)} ${ms(c.nats)} ${total.toFixed(2).padStart(7)}  ${total.toFixed(1).padStart(11)}  ${(total * 10).toFixed(0).padStart(6)}`,
   );
 }
 console.log('\nCPU columns are milliseconds per confirmed order (the embedded row: all of it in its one process, as "api").');

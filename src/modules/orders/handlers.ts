@@ -53,7 +53,7 @@ export function ordersSubscription(
           logger.debug({ orderId, type: message.type, step: state.saga.step }, 'saga ignored an event that does not apply to its step');
           return;
         }
-        applied = await applyAndFollow(tx, store, { state, decision, cause: message.type }, publish, inline);
+        ({ applied } = await applyAndFollow(tx, store, { state, decision, cause: message.type }, publish, inline));
       });
       for (const step of applied) recordStep(logger, metrics, step, context.attempt);
     },

@@ -122,16 +122,28 @@ export async function placeOrder(
     if (cart) await ports.clearCart(tx, input.userId, cart.version);
     const state = { order, lines, saga };
     const accepted = toOrder(order, lines, [{ id: 'placed', ...timeline }]);
-    await publish([orderCreated.event(id, { orderId: id, userId: input.userId, order: accepted })]);
+    const created = orderCreated.event(id, { orderId: id, userId: input.userId, order: accepted });
     // The first step in this same transaction where inventory shares the database; a short hold is sent.
     const reserve = reserveStockStep.run(state, {});
     const answer = options.inline?.handles(reserve.type) ? await options.inline.run(tx, reserve) : null;
     const decision = answer && decide(state, answer);
-    if (!decision) await publish([reserve]);
-    else applied = await applyAndFollow(tx, store, { state, decision, cause: answer!.type }, publish, options.inline);
-    const now = applied.length === 0 ? accepted : toOrder((await store.order(id))!, lines, await store.timelineOf([id]));
-    await answerWithin(tx, now);
-    return now;
+    let placed = accepted;
+    if (!decision) await publish([created, reserve]);
+    else {
+      const followed = await applyAndFollow(
+        tx,
+        store,
+        { state, decision, cause: answer!.type },
+        async (events) => {
+          await publish([created, ...events]);
+        },
+        options.inline,
+      );
+      applied = followed.applied;
+      placed = toOrder(followed.after.order, lines, await store.timelineOf([id]));
+    }
+    await answerWithin(tx, placed);
+    return placed;
   });
   for (const step of applied) options.recordStep(step);
   return view;

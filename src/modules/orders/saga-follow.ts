@@ -25,7 +25,8 @@ export interface Applied {
 /**
  * Writes a decision. A command in it that `inline` runs is run here instead of sent, and its answer is
  * decided on at once, in the same transaction, until a decision sends its commands away or ends the saga.
- * Returns every decision written, first to last.
+ * What the decisions send is published once, in order, at the end. Returns every decision written, first
+ * to last, and the saga's state after the last.
  */
 export async function applyAndFollow(
   tx: Executor,
@@ -33,18 +34,24 @@ export async function applyAndFollow(
   first: Applied,
   publish: Publish,
   inline: InlineCommands | null,
-): Promise<Applied[]> {
+): Promise<{ applied: Applied[]; after: SagaState }> {
   const applied: Applied[] = [];
+  const outgoing: NewEvent[] = [];
+  const collect: Publish = async (events) => {
+    outgoing.push(...events);
+  };
   let current: Applied | null = first;
+  let after = first.state;
   while (current !== null) {
     const { state, decision, cause }: Applied = current;
     const command: NewEvent | undefined = inline ? decision.publish.find((c) => inline.handles(c.type)) : undefined;
     const answer: NewEvent | null = command ? await inline!.run(tx, command) : null;
     if (answer) decision.publish = decision.publish.filter((c) => c !== command);
-    const after = await applyDecision(store, state, decision, publish, cause);
+    after = await applyDecision(store, state, decision, collect, cause);
     applied.push(current);
     const next: Decision | null = answer ? decide(after, answer) : null;
     current = next ? { state: after, decision: next, cause: answer!.type } : null;
   }
-  return applied;
+  await publish(outgoing);
+  return { applied, after };
 }
