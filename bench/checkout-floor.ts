@@ -121,6 +121,7 @@ interface Replay {
   checkpointMs: number;
   mismatches: number;
   byOwner: Map<string, { n: number; ms: number }>;
+  bySql: Map<string, { n: number; ms: number }>;
 }
 
 /** Runs the recorded statements on fresh copies of the files; `perCommit` > 0 drops the run's own transactions for one every `perCommit` statements. */
@@ -148,6 +149,7 @@ function replay(recorded: RecordedStatement[], perCommit: number): Replay {
   let mismatches = 0;
   let inBatch = 0;
   const byOwner = new Map<string, { n: number; ms: number }>();
+  const bySql = new Map<string, { n: number; ms: number }>();
   const owner = new Map<string, string>();
   const started = performance.now();
   for (const [file, sql, params, failed] of statements) {
@@ -169,6 +171,10 @@ function replay(recorded: RecordedStatement[], perCommit: number): Replay {
     tally.n += 1;
     tally.ms += performance.now() - at;
     byOwner.set(whose, tally);
+    const same = bySql.get(sql) ?? { n: 0, ms: 0 };
+    same.n += 1;
+    same.ms += performance.now() - at;
+    bySql.set(sql, same);
     if (threw !== failed) mismatches += 1;
     if (perCommit > 0 && (inBatch += 1) >= perCommit) {
       for (const c of connections.values()) if (c.db.inTransaction) c.db.prepare('commit').run();
@@ -182,7 +188,7 @@ function replay(recorded: RecordedStatement[], perCommit: number): Replay {
   const checkpointMs = performance.now() - checkpointStarted;
   for (const c of connections.values()) c.db.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  return { ms, checkpointMs, mismatches, byOwner };
+  return { ms, checkpointMs, mismatches, byOwner, bySql };
 }
 
 function counts(statements: RecordedStatement[]) {
@@ -240,6 +246,10 @@ for (const whose of whoseAll) row(`  ${whose}`, per(previousRun.byOwner.get(whos
 console.log(`   of which, as run (statements per order, SQLite time per order):`);
 for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`     ${whose.padEnd(40)} ${(n / ORDERS).toFixed(1).padStart(6)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(6)} µs`);
+}
+console.log(`   the statements that cost most, as run (per order: how many, SQLite time):`);
+for (const [sql, { n, ms }] of [...asRun.bySql].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+  console.log(`     ${(n / ORDERS).toFixed(2).padStart(5)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(5)} µs  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`);
 }
 console.log(`   replayed statements whose outcome differed from the run: ${asRun.mismatches} as run, ${batched.mismatches} batched`);
 console.log(`   bare Fastify POST route, 32 connections flat out: ${flatOut.rps.toFixed(0)} req/s = ${httpMs.toFixed(2)} ms per POST`);
