@@ -249,7 +249,9 @@ for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1
 }
 console.log(`   the statements that cost most, as run (per order: how many, SQLite time):`);
 for (const [sql, { n, ms }] of [...asRun.bySql].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
-  console.log(`     ${(n / ORDERS).toFixed(2).padStart(5)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(5)} µs  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`);
+  console.log(
+    `     ${(n / ORDERS).toFixed(2).padStart(5)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(5)} µs  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`,
+  );
 }
 console.log(`   replayed statements whose outcome differed from the run: ${asRun.mismatches} as run, ${batched.mismatches} batched`);
 console.log(`   bare Fastify POST route, 32 connections flat out: ${flatOut.rps.toFixed(0)} req/s = ${httpMs.toFixed(2)} ms per POST`);
