@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { ordersCompleted, sample, scrape } from './support/metrics.js';
 import type { RecordedStatement } from './support/record-statements.js';
-import { benchAdmin, openShop, orders } from './support/shop.js';
+import { benchEnv, openShop, orders } from './support/shop.js';
 import { freePort, load, root, startChild, startServer, tempDir } from './support/support.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
@@ -22,14 +22,7 @@ const dataDir = tempDir('orderly-bench-floor-');
 const before = tempDir('orderly-bench-floor-before-');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const env = {
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  ORDERLY_DATA_DIR: dataDir,
-  ORDERLY_ADMIN_EMAIL: benchAdmin.email,
-  ORDERLY_ADMIN_PASSWORD: benchAdmin.password,
-  ORDERLY_RATE_LIMITS: 'off',
-};
+const env = benchEnv(dataDir, port);
 const start = (args: string[], extra: Record<string, string> = {}) =>
   startServer(
     [...args, path.join(root, 'bin/orderly.js'), 'start'],

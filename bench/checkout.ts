@@ -10,7 +10,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { histogramQuantile, ordersCompleted, sample, scrape } from './support/metrics.js';
 import { paced, quantile } from './support/paced.js';
-import { benchAdmin, openShop, orders } from './support/shop.js';
+import { benchEnv, openShop, orders } from './support/shop.js';
 import { freePort, root, startChild, startServer, tempDir } from './support/support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -25,12 +25,7 @@ async function launch(inlineStock: boolean) {
   const child = await startServer(
     [...profile, path.join(root, 'bin/orderly.js'), 'start'],
     {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ORDERLY_DATA_DIR: dataDir,
-      ORDERLY_ADMIN_EMAIL: benchAdmin.email,
-      ORDERLY_ADMIN_PASSWORD: benchAdmin.password,
-      ORDERLY_RATE_LIMITS: 'off',
+      ...benchEnv(dataDir, port),
       ORDERLY_SAGA_INLINE_STOCK: String(inlineStock),
     },
     `${base}/healthz`,

@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { cpuMs } from './support/cpu.js';
 import { ordersCompleted } from './support/metrics.js';
 import { paced, quantile } from './support/paced.js';
-import { benchAdmin, openShop, orders } from './support/shop.js';
+import { benchEnv, openShop, orders } from './support/shop.js';
 import { freePort, root, startServer, tempDir } from './support/support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -51,12 +51,7 @@ async function round(tracing: boolean): Promise<Round> {
   const server = await startServer(
     [path.join(root, 'bin/orderly.js'), 'start'],
     {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ORDERLY_DATA_DIR: dataDir,
-      ORDERLY_ADMIN_EMAIL: benchAdmin.email,
-      ORDERLY_ADMIN_PASSWORD: benchAdmin.password,
-      ORDERLY_RATE_LIMITS: 'off',
+      ...benchEnv(dataDir, port),
       ...(tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } : {}),
     },
     `${base}/healthz`,

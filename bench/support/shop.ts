@@ -6,6 +6,18 @@ const CUSTOMERS = 40;
 const PRODUCTS = 20;
 export const benchAdmin = { email: 'bench@orderly.test', password: 'bench-password-1' };
 
+/** What every benchmark's Orderly runs with: on loopback, the bench's admin, and no rate limits to measure instead. */
+export function benchEnv(dataDir: string, port: number): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ORDERLY_DATA_DIR: dataDir,
+    ORDERLY_ADMIN_EMAIL: benchAdmin.email,
+    ORDERLY_ADMIN_PASSWORD: benchAdmin.password,
+    ORDERLY_RATE_LIMITS: 'off',
+  };
+}
+
 export async function json(url: string, init: RequestInit = {}): Promise<any> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
