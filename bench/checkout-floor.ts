@@ -45,20 +45,21 @@ await stop(server);
 for (const file of fs.readdirSync(dataDir).filter((f) => f.endsWith('.db')))
   fs.copyFileSync(path.join(dataDir, file), path.join(before, file));
 
-// 2. The orders, every statement recorded: first with every saga step a message (as before the stock steps
-// ran in the saga's own transactions), then as Orderly runs by default, each on the shop as it stood before.
+// 2. The orders, every statement recorded, each time on the shop as it stood before: with every saga step a
+// message and each message applied alone (as before checkout's redesign), with the stock steps in the saga's
+// own transactions but each message alone, then as Orderly runs by default (set-based batches too).
 interface Recording {
   name: string;
   statements: RecordedStatement[];
   handled: number;
 }
-async function record(name: string, inlineStock: boolean): Promise<Recording> {
+async function record(name: string, settings: Record<string, string>): Promise<Recording> {
   for (const file of fs.readdirSync(dataDir).filter((f) => /\.db(-wal|-shm)?$/.test(f))) fs.rmSync(path.join(dataDir, file));
   for (const file of fs.readdirSync(before)) fs.copyFileSync(path.join(before, file), path.join(dataDir, file));
   const log = path.join(dataDir, `statements-${name}.jsonl`);
   server = await start(['--import', pathToFileURL(path.join(root, 'dist/bench/support/record-statements.js')).href], {
     ORDERLY_RECORD_STATEMENTS: log,
-    ORDERLY_SAGA_INLINE_STOCK: String(inlineStock),
+    ...settings,
   });
   const order = orders(shop);
   const placed = await autocannon({
@@ -82,8 +83,9 @@ async function record(name: string, inlineStock: boolean): Promise<Recording> {
     .map((line) => JSON.parse(line) as RecordedStatement);
   return { name, statements, handled };
 }
-const previous = await record('every step a message', false);
-const current = await record('stock steps inline', true);
+const previous = await record('steps as messages', { ORDERLY_SAGA_INLINE_STOCK: 'false', ORDERLY_MESSAGE_BATCH: '1' });
+const inline = await record('stock inline', { ORDERLY_MESSAGE_BATCH: '1' });
+const current = await record('and batches', {});
 const recorded = current.statements;
 
 // 3. The same statements on copies of the files from before, with nothing around them.
@@ -192,6 +194,7 @@ function counts(statements: RecordedStatement[]) {
 }
 const { commits, reads, work } = counts(recorded);
 const previousRun = replay(previous.statements, 0);
+const inlineRun = replay(inline.statements, 0);
 const asRun = replay(recorded, 0);
 const batched = replay(recorded, Math.ceil((work / ORDERS) * 100));
 
@@ -224,18 +227,20 @@ console.log(
 console.log(
   `   SQLite alone, one commit per 100 orders:  ${perOrder(batched.ms).toFixed(2)} ms/order (${rate(perOrder(batched.ms))} orders/s on one core), checkpoint ${perOrder(batched.checkpointMs).toFixed(2)} ms/order`,
 );
-console.log(`   before and after, per order:${' '.repeat(20)}${previous.name.padStart(24)}${current.name.padStart(24)}`);
-const row = (what: string, a: string, b: string) => console.log(`     ${what.padEnd(43)}${a.padStart(24)}${b.padStart(24)}`);
+console.log(`   before and after, per order:${' '.repeat(8)}${[previous, inline, current].map((r) => r.name.padStart(20)).join('')}`);
+const row = (what: string, ...values: string[]) => console.log(`     ${what.padEnd(31)}${values.map((v) => v.padStart(20)).join('')}`);
 const was = counts(previous.statements);
+const mid = counts(inline.statements);
 const per = (n: number, digits = 1) => (n / ORDERS).toFixed(digits);
-row('statements', per(was.work), per(work));
-row('  reads', per(was.reads), per(reads));
-row('  writes', per(was.work - was.reads), per(work - reads));
-row('commits', per(was.commits, 2), per(commits, 2));
-row('messages handled', per(previous.handled), per(current.handled));
-row('SQLite alone, as run (ms)', per(previousRun.ms, 2), per(asRun.ms, 2));
-const whoseAll = [...new Set([...previousRun.byOwner.keys(), ...asRun.byOwner.keys()])];
-for (const whose of whoseAll) row(`  ${whose}`, per(previousRun.byOwner.get(whose)?.n ?? 0), per(asRun.byOwner.get(whose)?.n ?? 0));
+row('statements', per(was.work), per(mid.work), per(work));
+row('  reads', per(was.reads), per(mid.reads), per(reads));
+row('  writes', per(was.work - was.reads), per(mid.work - mid.reads), per(work - reads));
+row('commits', per(was.commits, 2), per(mid.commits, 2), per(commits, 2));
+row('messages handled', per(previous.handled), per(inline.handled), per(current.handled));
+row('SQLite alone, as run (ms)', per(previousRun.ms, 2), per(inlineRun.ms, 2), per(asRun.ms, 2));
+const runs = [previousRun, inlineRun, asRun];
+const whoseAll = [...new Set(runs.flatMap((r) => [...r.byOwner.keys()]))];
+for (const whose of whoseAll) row(`  ${whose}`, ...runs.map((r) => per(r.byOwner.get(whose)?.n ?? 0)));
 console.log(`   of which, as run (statements per order, SQLite time per order):`);
 for (const [whose, { n, ms }] of [...asRun.byOwner].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`     ${whose.padEnd(40)} ${(n / ORDERS).toFixed(1).padStart(6)}  ${(perOrder(ms) * 1000).toFixed(0).padStart(6)} µs`);

@@ -1,8 +1,10 @@
 // npm run bench:checkout — orders end to end (POST /v1/orders → confirmed) on the embedded default
 // (one process, SQLite, in-process bus, sandbox provider). Prints:
-//  1. sustained throughput, first with every saga step a message (ORDERLY_SAGA_INLINE_STOCK=false), then
-//     as Orderly runs by default: POSTs as fast as 32 connections go, confirmed orders/s while the load runs,
-//     and how long the backlog takes to drain after it stops;
+//  1. sustained throughput, first with every saga step a message and each message applied alone
+//     (ORDERLY_SAGA_INLINE_STOCK=false, ORDERLY_MESSAGE_BATCH=1: checkout before its redesign), then with the
+//     stock steps in the saga's transactions but messages still alone, then as Orderly runs by default (set-based
+//     batches too): POSTs as fast as 32 connections go, confirmed orders/s while the load runs, and how long
+//     the backlog takes to drain after it stops;
 //  2. POST latency p50/p99 at 500 orders/s paced evenly (bench/paced.ts), against a bare Fastify POST route at the same rate
 //     in the same run, and POST → confirmed latency from Orderly's own histogram;
 //  3. the same latencies at a rate the saga keeps up with (BENCH_SUSTAINABLE_RATE, default 50/s).
@@ -17,8 +19,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
-/** An Orderly of its own on a fresh data directory; `inlineStock` false sends every saga step as a message. */
-async function launch(inlineStock: boolean) {
+/** An Orderly of its own on a fresh data directory, with `settings` over the benchmark's environment. */
+async function launch(settings: Record<string, string> = {}) {
   const dataDir = tempDir('orderly-bench-checkout-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -26,7 +28,7 @@ async function launch(inlineStock: boolean) {
     [...profile, path.join(root, 'bin/orderly.js'), 'start'],
     {
       ...benchEnv(dataDir, port),
-      ORDERLY_SAGA_INLINE_STOCK: String(inlineStock),
+      ...settings,
     },
     `${base}/healthz`,
     path.join(dataDir, 'orderly.log'),
@@ -98,13 +100,18 @@ async function sustained(shop: Shop, label: string) {
 }
 
 console.log(`\n1. sustained throughput: 32 connections, ${SECONDS} s, before and after in this run`);
-const before = await launch(false);
-const wasRate = await sustained(before, 'every saga step a message (ORDERLY_SAGA_INLINE_STOCK=false)');
+const before = await launch({ ORDERLY_SAGA_INLINE_STOCK: 'false', ORDERLY_MESSAGE_BATCH: '1' });
+const wasRate = await sustained(before, 'every saga step a message, each applied alone (before the redesign)');
 before.child.kill('SIGTERM');
-const shop = await launch(true);
+const inline = await launch({ ORDERLY_MESSAGE_BATCH: '1' });
+const inlineRate = await sustained(inline, 'stock steps in the saga’s own transactions, each message applied alone');
+inline.child.kill('SIGTERM');
+const shop = await launch();
 const base = shop.base;
-const nowRate = await sustained(shop, 'stock steps in the saga’s own transactions (the default)');
-console.log(`   ratio end to end, after / before: ${(nowRate / wasRate).toFixed(2)}`);
+const nowRate = await sustained(shop, 'and set-based batches of messages (the default)');
+console.log(
+  `   ratio end to end, after / before: ${(nowRate / wasRate).toFixed(2)} (stock inline alone: ${(inlineRate / wasRate).toFixed(2)}; batches over stock inline: ${(nowRate / inlineRate).toFixed(2)})`,
+);
 
 /** Orders paced evenly at `rate`/s (see paced.ts), latency counted from when each was due. */
 async function pace(target: string, rate: number) {

@@ -4,7 +4,9 @@
 // orders/s end to end, and CPU milliseconds per confirmed order for each kind of process (api, worker,
 // PostgreSQL, NATS; read from /proc), and from those the cores 1,000 and 10,000 orders/s would need.
 // This machine has 2 cores: more workers cannot add throughput here; the cost per order plans capacity.
-// With the fewest workers, each transport runs twice: every saga step a message (before), and as by default.
+// With the fewest workers, each transport runs three times: every saga step a message and each message applied
+// alone (before checkout's redesign), the stock steps in the saga's transactions with messages still alone, and
+// as by default (set-based batches too).
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,24 +30,29 @@ interface Setup {
   label: string;
   transport: 'embedded' | 'postgres' | 'nats';
   workers: number;
-  /** false: every saga step a message, as before the stock steps ran in the saga's own transactions. */
-  inlineStock: boolean;
+  /** Settings over the default, for the runs from before the redesign. */
+  settings: Record<string, string>;
 }
 
 // Before and after for each transport with one worker; the other worker counts as Orderly runs by default.
-const before = (setup: Omit<Setup, 'inlineStock'>): Setup[] => [
-  { ...setup, label: `${setup.label}, steps as messages`, inlineStock: false },
-  { ...setup, inlineStock: true },
+const before = (setup: Omit<Setup, 'settings'>): Setup[] => [
+  {
+    ...setup,
+    label: `${setup.label}, steps as messages`,
+    settings: { ORDERLY_SAGA_INLINE_STOCK: 'false', ORDERLY_MESSAGE_BATCH: '1' },
+  },
+  { ...setup, label: `${setup.label}, stock inline`, settings: { ORDERLY_MESSAGE_BATCH: '1' } },
+  { ...setup, settings: {} },
 ];
 const setups: Setup[] = [
   ...before({ label: 'embedded (SQLite, 1 process)', transport: 'embedded', workers: 0 }),
   ...WORKERS.flatMap((n) => {
     const setup = { label: `PostgreSQL queue, ${n} worker(s)`, transport: 'postgres' as const, workers: n };
-    return n === WORKERS[0] ? before(setup) : [{ ...setup, inlineStock: true }];
+    return n === WORKERS[0] ? before(setup) : [{ ...setup, settings: {} }];
   }),
   ...WORKERS.flatMap((n) => {
     const setup = { label: `NATS JetStream, ${n} worker(s)`, transport: 'nats' as const, workers: n };
-    return n === WORKERS[0] ? before(setup) : [{ ...setup, inlineStock: true }];
+    return n === WORKERS[0] ? before(setup) : [{ ...setup, settings: {} }];
   }),
 ];
 
@@ -95,7 +102,7 @@ async function run(setup: Setup) {
     ORDERLY_RATE_LIMITS: 'off',
     ORDERLY_LOAD_SHEDDING: 'false',
     LOG_LEVEL: 'warn',
-    ORDERLY_SAGA_INLINE_STOCK: String(setup.inlineStock),
+    ...setup.settings,
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(nats ? { NATS_URL: nats.url } : {}),
   };

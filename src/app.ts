@@ -126,6 +126,7 @@ export async function buildCore(config: Config, logger: Logger): Promise<Core> {
     const bus = createMessageBus(database, transport, logger, metrics.registry, {
       retry: config.messaging.retry,
       duplicateDelivery: config.messaging.duplicateDelivery,
+      batchSize: config.messaging.batchSize,
     });
     const breakers = createBreakerRegistry(metrics.registry);
     const modules = buildModules(config, database, bus, logger, metrics, breakers, caches, buckets, secrets);

@@ -47,6 +47,7 @@ export interface Config {
     retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
     pollIntervalMs: number;
     duplicateDelivery: boolean;
+    batchSize: number;
     /** NATS JetStream instead of the database's own queue. */
     nats: NatsConfig | null;
   };
@@ -171,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       pollIntervalMs: e.ORDERLY_RELAY_POLL_MS,
       duplicateDelivery: e.ORDERLY_DUPLICATE_DELIVERY,
+      batchSize: e.ORDERLY_MESSAGE_BATCH,
       nats: natsConfig(e),
     },
     sweepIntervalMs: e.ORDERLY_SWEEP_INTERVAL_MS,

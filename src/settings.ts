@@ -131,6 +131,12 @@ export const EnvSchema = Type.Object({
     default: 100,
     description: 'how often consumers look for messages committed by other processes',
   }),
+  ORDERLY_MESSAGE_BATCH: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 32,
+    description: 'the most messages of one consumer group applied in one transaction, with one statement per kind for all (1: each alone)',
+  }),
   ORDERLY_DUPLICATE_DELIVERY: Type.Boolean({ default: false, description: 'test mode: deliver every message twice, concurrently' }),
   ORDERLY_SWEEP_INTERVAL_MS: Type.Integer({
     minimum: 10,

@@ -23,6 +23,13 @@ export function createBusMetrics(registry: Registry, transport: Transport, group
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const batchSize = new Histogram({
+    name: 'orderly_message_batch_size',
+    help: 'Effects of one consumer group applied in one transaction (set-based batches)',
+    labelNames: ['group'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
   new Gauge({
     name: 'orderly_messages_backlog',
     help: 'Deliveries waiting (pending) or dead-lettered (dead); alert on dead growing',
@@ -44,5 +51,5 @@ export function createBusMetrics(registry: Registry, transport: Transport, group
       for (const group of groups()) this.set({ group }, pending.get(group) ?? 0);
     },
   });
-  return { handled, handling, lag };
+  return { handled, handling, lag, batchSize };
 }

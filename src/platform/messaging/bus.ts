@@ -1,28 +1,29 @@
 import { asSchema, type Database, type Executor } from '../db/database.js';
-import { newId, nowIso } from '../db/ids.js';
+import { nowIso } from '../db/ids.js';
 import type { Registry } from 'prom-client';
 import { createBusMetrics } from './bus-metrics.js';
 import type { Logger } from '../observability/logger.js';
-import { SpanKind, contextFrom, currentTraceparent, inSpan } from '../observability/tracing.js';
+import { SpanKind, contextFrom, inSpan } from '../observability/tracing.js';
 import { MalformedMessage, malformation, type MessageContract, type MessageOf } from './contract.js';
-import type { EventEnvelope, NewEvent } from './envelope.js';
+import { createApplyBatches, pairOf, type Effect, type Publish } from './apply-batches.js';
+import { outgoing, store } from './publishing.js';
 import { DeferDelivery, type RetryPolicy } from './retry.js';
 import type { MessagingTables } from './schema.js';
 import { messagingStatements } from './statements.js';
 import type { DeadLetterStore, Delivery, DeliveryBacklog, GroupLag, Transport } from './transport.js';
 
-/** Appends events to the outbox of the transaction it was handed. */
-export type Publish = (events: NewEvent[]) => Promise<void>;
+export type { Publish };
 
 export interface HandlerContext {
   /** 1 on the first delivery of this message to this group. */
   attempt: number;
   maxAttempts: number;
   /**
-   * Applies the handler's effect exactly once: `fn` runs in a transaction together with the inbox record
-   * and the delivery's settlement, and is skipped (returning false) when the group applied the message before.
+   * Applies the handler's effect exactly once: it runs in a transaction together with the inbox record and
+   * the delivery's settlement (with those of other deliveries of the group: see apply-batches.ts), and is
+   * skipped (returning false) when the group applied the message before.
    */
-  apply(fn: (tx: Executor, publish: Publish) => Promise<void>): Promise<boolean>;
+  apply(effect: Effect): Promise<boolean>;
 }
 
 /**
@@ -67,12 +68,8 @@ export interface MessageBusOptions {
   retry: RetryPolicy;
   /** Test mode: hand every delivery to its handler twice, concurrently, to prove handlers are idempotent. */
   duplicateDelivery: boolean;
-}
-
-/** The message's trace: the one it was given, or the span active where it is published (none when not tracing). */
-function traceOf(event: NewEvent): { traceparent?: string } {
-  const traceparent = event.traceparent ?? currentTraceparent();
-  return traceparent === undefined ? {} : { traceparent };
+  /** The most effects of one consumer group applied in one transaction. */
+  batchSize: number;
 }
 
 export function createMessageBus(
@@ -84,7 +81,7 @@ export function createMessageBus(
 ): MessageBus {
   const subscriptions = new Map<string, Subscription>();
   const contracts = new Map<string, ReadonlyMap<string, MessageContract>>();
-  const { handled, handling, lag } = createBusMetrics(registry, transport, () => subscriptions.keys());
+  const { handled, handling, lag, batchSize } = createBusMetrics(registry, transport, () => subscriptions.keys());
   const groupsByType = new Map<string, string[]>();
   const statements = messagingStatements(database.db);
 
@@ -99,48 +96,6 @@ export function createMessageBus(
 
   function policyFor(group: string): RetryPolicy {
     return { ...options.retry, ...subscriptions.get(group)?.retry };
-  }
-
-  /** `root`: the chain the publishing handler's message belongs to; null outside a handler, where each message starts its own. */
-  async function publishIn(tx: Executor, events: NewEvent[], root: number | null): Promise<void> {
-    if (events.length === 0) return;
-    const occurredAt = nowIso();
-    const envelopes: EventEnvelope[] = events.map((event) => ({
-      id: newId('msg'),
-      type: event.type,
-      version: event.version ?? 1,
-      occurredAt,
-      key: event.key,
-      ...traceOf(event),
-      data: event.data,
-    }));
-    const stored = await statements.insertOutbox.execute<{ id: string; seq: number }>(
-      tx,
-      envelopes.map((e) => ({
-        id: e.id,
-        type: e.type,
-        version: e.version,
-        key: e.key,
-        occurred_at: e.occurredAt,
-        traceparent: e.traceparent ?? null,
-        data: JSON.stringify(e.data),
-        dispatched_at: occurredAt,
-      })),
-    );
-    const seqOf = new Map(stored.rows.map((s) => [s.id, s.seq]));
-    const routes = await route(
-      tx,
-      envelopes.map((e) => e.type),
-    );
-    const skipped = envelopes.flatMap((e) =>
-      routes.get(e.type)!.skip.map((group) => ({ group_name: group, message_id: e.id, applied_at: occurredAt })),
-    );
-    if (skipped.length > 0) await statements.insertInbox.execute(tx, skipped);
-    await transport.enqueue(
-      tx,
-      envelopes.map((e) => ({ envelope: e, seq: seqOf.get(e.id)!, root: root ?? seqOf.get(e.id)! })),
-      (type) => routes.get(type)!.queue,
-    );
   }
 
   /** Per type: the groups that get a delivery, and those that said in `interest` they have nothing to do with it. */
@@ -162,10 +117,36 @@ export function createMessageBus(
     return routes;
   }
 
-  async function recordInbox(tx: Executor, group: string, messageId: string): Promise<boolean> {
-    const result = await statements.insertInbox.execute(tx, [{ group_name: group, message_id: messageId, applied_at: nowIso() }]);
-    return Number(result.numAffectedRows ?? 0) === 1;
-  }
+  const storing = { statements, route, transport };
+  const batches = createApplyBatches(
+    database,
+    {
+      async recordApplied(tx, deliveries) {
+        const appliedAt = nowIso();
+        const rows = [
+          ...new Map(
+            deliveries.map((d) => [pairOf(d), { group_name: d.group, message_id: d.envelope.id, applied_at: appliedAt }]),
+          ).values(),
+        ];
+        const made = await statements.recordApplied.execute<{ group_name: string; message_id: string }>(tx, rows);
+        return new Set(made.rows.map((r) => `${r.group_name}\u0000${r.message_id}`));
+      },
+      async forget(tx, deliveries) {
+        const inbox = asSchema<MessagingTables>(tx);
+        for (const group of new Set(deliveries.map((d) => d.group))) {
+          const ids = deliveries.filter((d) => d.group === group).map((d) => d.envelope.id);
+          await inbox.deleteFrom('messaging_inbox').where('group_name', '=', group).where('message_id', 'in', ids).execute();
+        }
+      },
+      settle: (tx, deliveries) => transport.settle(tx, deliveries),
+      async publish(tx, messages) {
+        await store(tx, messages, storing);
+        if (messages.length > 0) transport.wake();
+      },
+    },
+    { members: options.batchSize },
+    (group, n) => batchSize.observe({ group }, n),
+  );
 
   async function handleOnce(delivery: Delivery): Promise<void> {
     const subscription = subscriptions.get(delivery.group);
@@ -173,29 +154,18 @@ export function createMessageBus(
     const { group, envelope } = delivery;
     const malformed = malformation(envelope, contracts.get(group)!);
     if (malformed !== null) throw new MalformedMessage(malformed);
-    let settled = false;
+    let applying = false;
     const context: HandlerContext = {
       attempt: delivery.attempt,
       maxAttempts: policyFor(group).maxAttempts,
-      apply: async (fn) => {
-        const applied = await transactionIn(delivery.root, async (tx, publish) => {
-          settled = true;
-          await delivery.settle(tx);
-          if (!(await recordInbox(tx, group, envelope.id))) return false;
-          await fn(tx, publish);
-          return true;
-        });
-        return applied;
+      apply: (effect) => {
+        applying = true;
+        return batches.apply(delivery, effect);
       },
     };
     await subscription.handle(envelope as MessageOf<MessageContract>, context);
     // A handler with nothing to write still marks the message applied, so a redelivery is skipped.
-    if (!settled) {
-      await database.transaction(async (tx) => {
-        await delivery.settle(tx);
-        await recordInbox(tx, group, envelope.id);
-      });
-    }
+    if (!applying) await batches.apply(delivery, null);
   }
 
   /** Each handling is a consumer span in the trace its message was published in. */
@@ -235,12 +205,13 @@ export function createMessageBus(
     }
   }
 
-  async function transactionIn<T>(root: number | null, fn: (tx: Executor, publish: Publish) => Promise<T>): Promise<T> {
+  /** Outside handlers (a request, a job): what `fn` publishes is stored as it is published, and each message starts its own chain. */
+  async function transaction<T>(fn: (tx: Executor, publish: Publish) => Promise<T>): Promise<T> {
     let published = false;
     const result = await database.transaction((tx) =>
       fn(tx, async (events) => {
         published ||= events.length > 0;
-        await publishIn(tx, events, root);
+        await store(tx, outgoing(events, null), storing);
       }),
     );
     if (published) transport.wake();
@@ -255,7 +226,7 @@ export function createMessageBus(
       groupsByType.clear();
     },
 
-    transaction: (fn) => transactionIn(null, fn),
+    transaction,
 
     start() {
       transport.start(handle, policyFor, [...subscriptions.keys()]);

@@ -1,5 +1,5 @@
 import { asSchema, type Executor } from '../db/database.js';
-import { prepare, prepareRows } from '../db/prepared.js';
+import { prepareRows } from '../db/prepared.js';
 import type { MessagingTables } from './schema.js';
 
 type OutboxRow = Omit<MessagingTables['outbox'], 'seq'>;
@@ -40,6 +40,15 @@ export function messagingStatements(db: Executor) {
         .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing()),
     ),
 
+    /** `insertInbox` that returns the records it made: the messages no one had applied for that group. */
+    recordApplied: prepareRows<InboxRow>(db, (d, rows) =>
+      tables(d)
+        .insertInto('messaging_inbox')
+        .values(rows.map((r) => ({ group_name: r.group_name, message_id: r.message_id, applied_at: r.applied_at })))
+        .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing())
+        .returning(['group_name', 'message_id']),
+    ),
+
     insertDeliveries: prepareRows<DeliveryRow>(db, (d, rows) =>
       tables(d)
         .insertInto('messaging_deliveries')
@@ -62,7 +71,15 @@ export function messagingStatements(db: Executor) {
         ),
     ),
 
-    deleteDelivery: prepare<{ id: number }>(db, (d, v) => tables(d).deleteFrom('messaging_deliveries').where('id', '=', v.id)),
+    deleteDeliveries: prepareRows<{ id: number }>(db, (d, rows) =>
+      tables(d)
+        .deleteFrom('messaging_deliveries')
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        ),
+    ),
   };
 }
 

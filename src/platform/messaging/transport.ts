@@ -10,8 +10,6 @@ export interface Delivery {
   attempt: number;
   /** The outbox position of the first message of its chain; what its handler publishes continues the chain. */
   root: number;
-  /** Marks the delivery handled, inside the transaction that applied its effect. */
-  settle(tx: Executor): Promise<void>;
 }
 
 export interface DeadLetter {
@@ -85,6 +83,8 @@ export interface Transport {
   ): Promise<void>;
   /** Starts handing deliveries to `handle`; a rejection schedules a retry under the group's policy. */
   start(handle: (delivery: Delivery) => Promise<void>, policyFor: (group: string) => RetryPolicy, groups: readonly string[]): void;
+  /** Marks deliveries this transport handed out handled, inside the transaction that applied their effects: one statement for all. */
+  settle(tx: Executor, deliveries: readonly Delivery[]): Promise<void>;
   /** Something was committed: look for work now rather than at the next poll. */
   wake(): void;
   /** Stops taking work and waits for what is in flight. */

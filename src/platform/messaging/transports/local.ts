@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asSchema, type Database, type Executor } from '../../db/database.js';
+import { asSchema, type Database } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import { listen, notifyOnCommit, type Listener } from '../../db/listen.js';
 import { createWorkLoop, type WorkLoop } from '../../work-loop.js';
@@ -40,6 +40,8 @@ export function createLocalTransport(database: Database, logger: Logger, options
   const claim = createClaims(database, owner, options.leaseMs);
   const inFlight = new Set<Promise<void>>();
   const held = new Set<number>();
+  // The queue row behind each delivery handed out, for settling it.
+  const rowOf = new WeakMap<Delivery, number>();
   let loop: WorkLoop | null = null;
   let renewal: NodeJS.Timeout | null = null;
   let listener: Listener | null = null;
@@ -64,10 +66,8 @@ export function createLocalTransport(database: Database, logger: Logger, options
       envelope: envelopeOf(row),
       attempt: row.attempts + 1,
       root: row.root_seq,
-      settle: async (tx: Executor) => {
-        await statements.deleteDelivery.execute(tx, { id: row.id });
-      },
     };
+    rowOf.set(delivery, row.id);
     try {
       await handle(delivery);
     } catch (error) {
@@ -103,6 +103,11 @@ export function createLocalTransport(database: Database, logger: Logger, options
       );
       // Other processes learn of the deliveries when this commits, not at their next poll.
       if (database.connectionUrl !== null) await notifyOnCommit(tx, DELIVERIES_CHANNEL);
+    },
+
+    async settle(tx, deliveries) {
+      const rows = [...new Set(deliveries.map((d) => rowOf.get(d)))].flatMap((id) => (id === undefined ? [] : [{ id }]));
+      if (rows.length > 0) await statements.deleteDeliveries.execute(tx, rows);
     },
 
     start(handle, policyFor) {

@@ -34,6 +34,8 @@ export function createNatsConsumers(deps: {
   const running = new Set<ConsumerMessages>();
   const loops: Promise<void>[] = [];
   let stopping = false;
+  // Deliveries that may have a failure on record (in messaging_deliveries), cleared when they are applied.
+  const withRecord = new WeakSet<Delivery>();
 
   async function failuresOf(group: string, messageId: string): Promise<number> {
     const row = await db
@@ -109,22 +111,9 @@ export function createNatsConsumers(deps: {
     const redelivered = m.info.deliveryCount > 1;
     const failures = redelivered ? await failuresOf(group, message.id) : 0;
     const { seq: _seq, root, ...envelope } = message;
-    const delivery: Delivery = {
-      group,
-      envelope,
-      attempt: failures + 1,
-      root,
-      settle: async (tx: Executor) => {
-        // A first delivery has no failures on record to clear.
-        if (failures > 0 || redelivered) {
-          await asSchema<MessagingTables>(tx)
-            .deleteFrom('messaging_deliveries')
-            .where('message_id', '=', message.id)
-            .where('group_name', '=', group)
-            .execute();
-        }
-      },
-    };
+    const delivery: Delivery = { group, envelope, attempt: failures + 1, root };
+    // A first delivery has no failures on record to clear.
+    if (failures > 0 || redelivered) withRecord.add(delivery);
     // A handler that takes its time (a provider call) keeps its claim on the message.
     const working = setInterval(() => m.working(), Math.max(1_000, Math.floor(topology.ackWaitMs / 3)));
     try {
@@ -190,6 +179,21 @@ export function createNatsConsumers(deps: {
   }
 
   return {
+    /** Clears the failures on record of deliveries applied in `tx`: one statement per group that has any. */
+    async settle(tx: Executor, deliveries: readonly Delivery[]): Promise<void> {
+      const recorded = deliveries.filter((d) => withRecord.has(d));
+      for (const group of new Set(recorded.map((d) => d.group))) {
+        await asSchema<MessagingTables>(tx)
+          .deleteFrom('messaging_deliveries')
+          .where('group_name', '=', group)
+          .where(
+            'message_id',
+            'in',
+            recorded.filter((d) => d.group === group).map((d) => d.envelope.id),
+          )
+          .execute();
+      }
+    },
     start(groups: readonly string[]): void {
       for (const group of groups) for (let p = 0; p < topology.partitions; p += 1) loops.push(consume(group, p));
     },

@@ -66,6 +66,9 @@ export function createNatsTransport(database: Database, logger: Logger, options:
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
   return {
+    // Deliveries are only ever handed out by this process's consumers, once they exist.
+    settle: async (tx, deliveries) => consumers?.settle(tx, deliveries),
+
     async enqueue(tx, messages, groupsFor) {
       const now = new Date().toISOString();
       const rows = messages
