@@ -21,6 +21,8 @@ export interface BatchWrites {
   settle(tx: Executor, deliveries: readonly Delivery[]): Promise<void>;
   /** Stores what the members published, in the order they published it. */
   publish(tx: Executor, messages: Outgoing[]): Promise<void>;
+  /** A batch that published something committed: its consumers may look for work now. */
+  published(): void;
 }
 
 interface Member {
@@ -56,8 +58,12 @@ export function createApplyBatches(
   const queues = new Map<string, Member[]>();
   const running = new Set<string>();
 
-  /** Runs the members' effects in `tx`; the members whose effect threw, with their errors. */
-  async function applyAll(tx: Executor, members: Member[], outcomes: Map<Member, boolean>): Promise<Map<Member, unknown>> {
+  /** Runs the members' effects in `tx`: the members whose effect threw, with their errors, and whether the rest published anything. */
+  async function applyAll(
+    tx: Executor,
+    members: Member[],
+    outcomes: Map<Member, boolean>,
+  ): Promise<{ failed: Map<Member, unknown>; published: boolean }> {
     const failed = new Map<Member, unknown>();
     const fresh = await writes.recordApplied(
       tx,
@@ -99,7 +105,7 @@ export function createApplyBatches(
       members.filter((m) => !failed.has(m)).map((m) => m.delivery),
     );
     await writes.publish(tx, published);
-    return failed;
+    return { failed, published: published.length > 0 };
   }
 
   async function runBatch(group: string, members: Member[]): Promise<void> {
@@ -107,7 +113,9 @@ export function createApplyBatches(
     const outcomes = new Map<Member, boolean>();
     let failed = new Map<Member, unknown>();
     try {
-      failed = await database.transaction((tx) => applyAll(tx, members, outcomes));
+      const done = await database.transaction((tx) => applyAll(tx, members, outcomes));
+      failed = done.failed;
+      if (done.published) writes.published();
     } catch (error) {
       // The transaction itself failed (a lone member's effect, a lock, the commit): nothing of it was written.
       for (const member of members) member.reject(error);

@@ -139,10 +139,8 @@ export function createMessageBus(
         }
       },
       settle: (tx, deliveries) => transport.settle(tx, deliveries),
-      async publish(tx, messages) {
-        await store(tx, messages, storing);
-        if (messages.length > 0) transport.wake();
-      },
+      publish: (tx, messages) => store(tx, messages, storing),
+      published: () => transport.wake(),
     },
     { members: options.batchSize },
     (group, n) => batchSize.observe({ group }, n),
