@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, platformErrors, type FieldError } from './errors.js';
+import { isContention } from '../db/errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -66,6 +67,10 @@ export function toAppError(error: unknown): AppError {
   const mapped = fastifyError.code === undefined ? undefined : fastifyCodes[fastifyError.code];
   if (mapped) return mapped();
   if (error instanceof SyntaxError) return platformErrors.error('malformed_json');
+  // Lost a deadlock or a lock wait to other transactions: nothing was written, and the same request again will do.
+  if (isContention(error)) {
+    return platformErrors.error('unavailable', 'Other requests held what this one needed; try again', { headers: { 'retry-after': '1' } });
+  }
   const status = fastifyError.statusCode ?? fastifyError.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(status === 404 ? 'not_found' : 'bad_request', status, 'Bad request', fastifyError.message);

@@ -1,8 +1,10 @@
 import { AsyncResource } from 'node:async_hooks';
 import { CompiledQuery } from 'kysely';
 import type { Database, Executor } from '../db/database.js';
+import { isContention } from '../db/errors.js';
 import type { NewEvent } from './envelope.js';
 import { outgoing, type Outgoing } from './publishing.js';
+import { DeferDelivery } from './retry.js';
 import type { Delivery } from './transport.js';
 
 /** Appends events to the outbox of the transaction it was handed. */
@@ -38,6 +40,22 @@ interface Member {
 const savepoint = CompiledQuery.raw('savepoint batch_member');
 const release = CompiledQuery.raw('release batch_member');
 const rollbackTo = CompiledQuery.raw('rollback to batch_member');
+// How long a member of a batch waits for a row another transaction holds before it gives way (PostgreSQL).
+const LOCK_WAIT_MS = 200;
+const lockTimeout = CompiledQuery.raw(`set local lock_timeout = '${LOCK_WAIT_MS}ms'`);
+
+/**
+ * A batch holds the rows of all its members' effects until it commits, taken in the order of its members,
+ * so two batches, or a batch and a request, can each hold what the other waits for. Its members never wait
+ * long (`lock_timeout`, well under the server's one-second deadlock check): a member that would gives way
+ * and comes back shortly, without spending an attempt, rather than a request being chosen to break a
+ * deadlock. A batch that loses a deadlock or a serialization check itself comes back the same way.
+ */
+function giveWay(error: unknown): unknown {
+  return isContention(error)
+    ? new DeferDelivery(LOCK_WAIT_MS + Math.round(Math.random() * LOCK_WAIT_MS), 'waited on rows other transactions hold')
+    : error;
+}
 
 export const pairOf = (d: Delivery) => `${d.group}\u0000${d.envelope.id}`;
 
@@ -72,6 +90,7 @@ export function createApplyBatches(
     const published: Outgoing[] = [];
     // A lone member needs no savepoint: if it fails, so does the transaction, and nothing else was in it.
     const isolate = members.length > 1;
+    if (isolate && database.dialect === 'postgres') await tx.executeQuery(lockTimeout);
     for (const member of members) {
       const pair = pairOf(member.delivery);
       // A message handed out twice (duplicate delivery) applies once, for the first of its members.
@@ -89,7 +108,7 @@ export function createApplyBatches(
       } catch (error) {
         if (!isolate) throw error;
         await tx.executeQuery(rollbackTo);
-        failed.set(member, error);
+        failed.set(member, giveWay(error));
       }
       if (isolate) await tx.executeQuery(release);
       if (!failed.has(member)) published.push(...mine);
@@ -118,7 +137,7 @@ export function createApplyBatches(
       if (done.published) writes.published();
     } catch (error) {
       // The transaction itself failed (a lone member's effect, a lock, the commit): nothing of it was written.
-      for (const member of members) member.reject(error);
+      for (const member of members) member.reject(giveWay(error));
       return;
     }
     for (const member of members) {
