@@ -57,7 +57,16 @@ function giveWay(error: unknown): unknown {
     : error;
 }
 
-export const pairOf = (d: Delivery) => `${d.group}\u0000${d.envelope.id}`;
+/** A (group, message) pair as one string: what the inbox records once. */
+export const pairKey = (group: string, messageId: string) => `${group}\u0000${messageId}`;
+export const pairOf = (d: Delivery) => pairKey(d.group, d.envelope.id);
+
+/** The deliveries' message ids by consumer group: for statements that take one group and many messages. */
+export function idsByGroup(deliveries: readonly Delivery[]): Map<string, string[]> {
+  const byGroup = new Map<string, string[]>();
+  for (const d of deliveries) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.envelope.id]);
+  return byGroup;
+}
 
 /**
  * Set-based handling: the effects that a consumer group's handlers ask to apply while one of its batches

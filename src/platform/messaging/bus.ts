@@ -5,7 +5,7 @@ import { createBusMetrics } from './bus-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { SpanKind, contextFrom, inSpan } from '../observability/tracing.js';
 import { MalformedMessage, malformation, type MessageContract, type MessageOf } from './contract.js';
-import { createApplyBatches, pairOf, type Effect, type Publish } from './apply-batches.js';
+import { createApplyBatches, idsByGroup, pairKey, pairOf, type Effect, type Publish } from './apply-batches.js';
 import { outgoing, store } from './publishing.js';
 import { DeferDelivery, type RetryPolicy } from './retry.js';
 import type { MessagingTables } from './schema.js';
@@ -129,12 +129,11 @@ export function createMessageBus(
           ).values(),
         ];
         const made = await statements.recordApplied.execute<{ group_name: string; message_id: string }>(tx, rows);
-        return new Set(made.rows.map((r) => `${r.group_name}\u0000${r.message_id}`));
+        return new Set(made.rows.map((r) => pairKey(r.group_name, r.message_id)));
       },
       async forget(tx, deliveries) {
         const inbox = asSchema<MessagingTables>(tx);
-        for (const group of new Set(deliveries.map((d) => d.group))) {
-          const ids = deliveries.filter((d) => d.group === group).map((d) => d.envelope.id);
+        for (const [group, ids] of idsByGroup(deliveries)) {
           await inbox.deleteFrom('messaging_inbox').where('group_name', '=', group).where('message_id', 'in', ids).execute();
         }
       },

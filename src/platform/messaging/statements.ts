@@ -8,6 +8,13 @@ type DeliveryRow = Omit<MessagingTables['messaging_deliveries'], 'id'>;
 
 const tables = (db: Executor) => asSchema<MessagingTables>(db);
 
+/** Records messages as applied by groups, ignoring a repeat. */
+const inboxInsert = (d: Executor, rows: InboxRow[]) =>
+  tables(d)
+    .insertInto('messaging_inbox')
+    .values(rows.map((r) => ({ group_name: r.group_name, message_id: r.message_id, applied_at: r.applied_at })))
+    .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing());
+
 /**
  * The statements the bus runs for every message and every delivery, compiled once for `db`'s dialect
  * (see prepared.ts): building them with Kysely on every call cost more than running them on SQLite.
@@ -33,21 +40,10 @@ export function messagingStatements(db: Executor) {
     ),
 
     /** Records messages as applied by groups; a repeat is ignored, and the affected row count tells which. */
-    insertInbox: prepareRows<InboxRow>(db, (d, rows) =>
-      tables(d)
-        .insertInto('messaging_inbox')
-        .values(rows.map((r) => ({ group_name: r.group_name, message_id: r.message_id, applied_at: r.applied_at })))
-        .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing()),
-    ),
+    insertInbox: prepareRows<InboxRow>(db, inboxInsert),
 
     /** `insertInbox` that returns the records it made: the messages no one had applied for that group. */
-    recordApplied: prepareRows<InboxRow>(db, (d, rows) =>
-      tables(d)
-        .insertInto('messaging_inbox')
-        .values(rows.map((r) => ({ group_name: r.group_name, message_id: r.message_id, applied_at: r.applied_at })))
-        .onConflict((oc) => oc.columns(['group_name', 'message_id']).doNothing())
-        .returning(['group_name', 'message_id']),
-    ),
+    recordApplied: prepareRows<InboxRow>(db, (d, rows) => inboxInsert(d, rows).returning(['group_name', 'message_id'])),
 
     insertDeliveries: prepareRows<DeliveryRow>(db, (d, rows) =>
       tables(d)

@@ -1,6 +1,7 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { asSchema, type Database, type Executor } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
+import { idsByGroup } from '../apply-batches.js';
 import { MalformedMessage } from '../contract.js';
 import type { EventEnvelope } from '../envelope.js';
 import { DeferDelivery, retryDelayMs, type RetryPolicy } from '../retry.js';
@@ -181,16 +182,11 @@ export function createNatsConsumers(deps: {
   return {
     /** Clears the failures on record of deliveries applied in `tx`: one statement per group that has any. */
     async settle(tx: Executor, deliveries: readonly Delivery[]): Promise<void> {
-      const recorded = deliveries.filter((d) => withRecord.has(d));
-      for (const group of new Set(recorded.map((d) => d.group))) {
+      for (const [group, ids] of idsByGroup(deliveries.filter((d) => withRecord.has(d)))) {
         await asSchema<MessagingTables>(tx)
           .deleteFrom('messaging_deliveries')
           .where('group_name', '=', group)
-          .where(
-            'message_id',
-            'in',
-            recorded.filter((d) => d.group === group).map((d) => d.envelope.id),
-          )
+          .where('message_id', 'in', ids)
           .execute();
       }
     },
