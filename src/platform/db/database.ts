@@ -125,8 +125,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 function postgresPool(url: string, poolSize: number, log: StatementLog): Kysely<object> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
-  // An idle client that loses its server emits 'error'; without a listener that would crash the process.
+  // A client that loses its server emits 'error'; without a listener that would crash the process. The pool
+  // listens only while a client is idle: one lent out between two statements (inside a transaction, or just
+  // after its query answered) needs its own. The next statement on it then fails, and the pool drops it.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<object>({ dialect: new PostgresDialect({ pool }), ...log });
 }
 
