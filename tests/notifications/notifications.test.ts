@@ -146,8 +146,11 @@ describe.each(messagingKinds)('notifications on %s (every message delivered twic
     expect(failed.attempts).toBe(3);
     expect(await metricValue(app.http, 'orderly_notifications_dead_lettered_total', { channel: 'sms' })).toBe(deadBefore + 1);
     expect(await metricValue(app.http, 'orderly_notifications_failed', { channel: 'sms' })).toBeGreaterThanOrEqual(1);
-    const letter = (await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken })).body.items.find(
-      (l: any) => l.group === 'notifications.sms',
+    // The notification is marked failed before the bus writes the dead letter, in a transaction of its own.
+    const letter = await eventually('listed as a dead letter', async () =>
+      (await app.http.get('/v1/admin/dlq?limit=100', { token: app.adminToken })).body.items.find(
+        (l: any) => l.group === 'notifications.sms',
+      ),
     );
     expect(letter).toMatchObject({ type: 'notification.sms', attempts: 3 });
 
