@@ -206,7 +206,8 @@ for (let round = 1; round <= ROUNDS; round += 1) {
     for (const connections of [1, 8]) {
       const result = await load(reader.base, { connections, seconds: 5, headers, paths: byId(list) });
       const key = `${label} (${connections} conn)`;
-      results.set(key, [...(results.get(key) ?? []), result]);
+      if (!results.has(key)) results.set(key, []);
+      results.get(key)!.push(result);
       console.log(row(`round ${round}: GET ${label} order (${connections} conn)`, result));
     }
   }

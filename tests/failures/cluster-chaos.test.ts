@@ -9,15 +9,6 @@ import { postUntilAnswered, untilDone, untilNoneLeft } from '../support/retry.js
 import { query } from '../support/tamper.js';
 
 const ADMIN = { email: 'chaos-admin@orderly.test', password: 'chaos-admin-1' };
-const running = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 // Orders each phase accepts, however long that takes.
 const PER_PHASE = 12;
 
@@ -226,7 +217,7 @@ describe('the cluster under order and browse load, with one part after another k
         for (const [name, c] of phases) expect(c.failed, `${name}: ${c.examples.slice(0, 3).join('; ')}`).toBe(0);
         // No copy died of another part's outage: each one killed on purpose was restarted, and the rest still run.
         for (const part of ['api-1', 'api-2', 'worker-1', 'worker-2'] as const) {
-          expect(running(cluster.processes[part]), `${part} is not running:\n${cluster.log(part).slice(-3000)}`).toBe(true);
+          expect(cluster.running(part), `${part} is not running:\n${cluster.log(part).slice(-3000)}`).toBe(true);
         }
       } finally {
         await cluster.stop();

@@ -22,6 +22,8 @@ export interface Cluster extends ClusterDescription {
   /** kill -9 of one part; resolves once it is gone. */
   kill(name: PartName): Promise<void>;
   restart(name: PartName): Promise<void>;
+  /** Whether the part's process (the one started last) still runs. */
+  running(name: PartName): boolean;
   /** The address an api or worker copy listens on, past HAProxy. */
   direct(name: 'api-1' | 'api-2'): string;
   /** The part's log, as far as it is written. */
@@ -35,15 +37,17 @@ export const clusterAvailable =
     (process.env.PATH ?? '').split(':').some((dir) => existsSync(path.join(dir, bin))),
   ) && existsSync('/usr/lib/postgresql');
 
-const gone = async (pid: number) => {
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
+};
+
+const gone = async (pid: number) => {
+  while (running(pid)) await new Promise((r) => setTimeout(r, 20));
 };
 
 function lastJson(stdout: string): ClusterDescription {
@@ -79,6 +83,7 @@ export async function startCluster(env: Record<string, string>): Promise<Cluster
     async restart(name) {
       cluster.processes = lastJson((await run('bash', [SCRIPT, 'restart', dir, name], options)).stdout).processes;
     },
+    running: (name) => running(cluster.processes[name]),
     direct: (name) => `http://127.0.0.1:${ports[`${name.toUpperCase().replace('-', '_')}_PORT`]}`,
     log: (name) => readFileSync(path.join(dir, name.startsWith('postgres') ? `${name}/server.log` : `logs/${name}.log`), 'utf8'),
     async stop() {

@@ -64,7 +64,11 @@ export const pairOf = (d: Delivery) => pairKey(d.group, d.envelope.id);
 /** The deliveries' message ids by consumer group: for statements that take one group and many messages. */
 export function idsByGroup(deliveries: readonly Delivery[]): Map<string, string[]> {
   const byGroup = new Map<string, string[]>();
-  for (const d of deliveries) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.envelope.id]);
+  for (const d of deliveries) {
+    const ids = byGroup.get(d.group);
+    if (ids) ids.push(d.envelope.id);
+    else byGroup.set(d.group, [d.envelope.id]);
+  }
   return byGroup;
 }
 
